@@ -1,0 +1,68 @@
+// Package outbox holds alerts that are waiting to be delivered. An alert is
+// one object, outbox/<id>.json, written by CheckStaleness and updated by
+// Notify with conditional writes until every channel it is for has taken it
+// (or rejected it), or its deadline passes.
+package outbox
+
+import (
+	"time"
+)
+
+// Alert kinds.
+const (
+	KindDown      = "DOWN"
+	KindStale     = "STALE"
+	KindRecovered = "RECOVERED"
+	KindReminder  = "REMINDER"
+)
+
+// Delivery states for one channel of one alert.
+const (
+	// Pending: not yet accepted by the channel.
+	Pending = "pending"
+	// Sending: claimed by a Notify run until LeaseUntil; another run waits.
+	Sending = "sending"
+	// Delivered: the channel accepted the alert.
+	Delivered = "delivered"
+	// Rejected: the channel refused it permanently (a 4xx other than 429).
+	Rejected = "rejected"
+)
+
+// DefaultDeadline is how long an alert may wait for its channels before it
+// is dropped (loudly).
+const DefaultDeadline = 24 * time.Hour
+
+// Alert is one status change to tell people about.
+type Alert struct {
+	// ID is deterministic (target, kind and the target's change sequence),
+	// so two overlapping runs that see the same change write the same object.
+	ID     string `json:"id"`
+	Target string `json:"target"`
+	Kind   string `json:"kind"`
+	// Since is when the target entered the status the alert is about
+	// (for DOWN: the last good check, or the first failure if none).
+	Since time.Time `json:"since"`
+	// At is when the alert was raised.
+	At time.Time `json:"at"`
+	// Endpoint is the target's URL or host:port, for the message.
+	Endpoint string `json:"endpoint,omitempty"`
+	// Failures are the last check's failed conditions, in words.
+	Failures []string `json:"failures,omitempty"`
+	// Text is the one-line human message every channel sends.
+	Text     string    `json:"text"`
+	Deadline time.Time `json:"deadline"`
+	// Deliveries maps a channel name to its delivery state.
+	Deliveries map[string]*Delivery `json:"deliveries"`
+}
+
+// Delivery is the state of one alert on one channel.
+type Delivery struct {
+	Status      string     `json:"status"`
+	Attempts    int        `json:"attempts"`
+	LastError   string     `json:"lastError,omitempty"`
+	DeliveredAt *time.Time `json:"deliveredAt,omitempty"`
+	LeaseUntil  *time.Time `json:"leaseUntil,omitempty"`
+}
+
+// Key is the alert's object key.
+func Key(id string) string { return "outbox/" + id + ".json" }

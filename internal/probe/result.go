@@ -1,0 +1,32 @@
+// Package probe checks targets over HTTP(S) and TCP and reports each check as
+// a Result. A target that fails its check is a Result with Up false, never a
+// Go error.
+package probe
+
+import "time"
+
+// Result is the outcome of one probe of one target. It is what WriteEcho
+// stores as echo/<target>.json.
+type Result struct {
+	Target    string    `json:"target"`
+	Up        bool      `json:"up"`
+	CheckedAt time.Time `json:"checkedAt"`
+	// Failures says, in words, every condition that was not met.
+	Failures   []string `json:"failures,omitempty"`
+	StatusCode int      `json:"statusCode,omitempty"`
+	// LatencyMS is the whole check, in milliseconds.
+	LatencyMS float64 `json:"latencyMs"`
+	Phases    *Phases `json:"phases,omitempty"`
+	// CertExpiresAt is the leaf certificate's NotAfter for TLS targets.
+	CertExpiresAt *time.Time `json:"certExpiresAt,omitempty"`
+	// Run names the execution that produced the result.
+	Run string `json:"run,omitempty"`
+}
+
+// Phases splits an HTTP check's latency, in milliseconds.
+type Phases struct {
+	DNSMS       float64 `json:"dnsMs"`
+	ConnectMS   float64 `json:"connectMs"`
+	TLSMS       float64 `json:"tlsMs,omitempty"`
+	FirstByteMS float64 `json:"firstByteMs"`
+}

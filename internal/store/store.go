@@ -1,0 +1,198 @@
+// Package store reads and writes medic's bucket through the real S3 API:
+// plain and conditional puts, gets and paginated lists. It works the same
+// against AWS S3 and against the embedded server in store/s3local.
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
+)
+
+// Bucket prefixes. See DESIGN.md, "The bucket".
+const (
+	PrefixConfig = "config/"
+	PrefixPulse  = "pulse/"
+	PrefixEcho   = "echo/"
+	PrefixState  = "state/"
+	PrefixOutbox = "outbox/"
+)
+
+// ErrNotFound is returned by Get when the key does not exist.
+var ErrNotFound = errors.New("not found")
+
+// ErrConflict is returned by a conditional Put whose condition failed
+// (412 PreconditionFailed) or that raced another write (409
+// ConditionalRequestConflict): re-read and try again.
+var ErrConflict = errors.New("conditional write conflict")
+
+// API is the part of the S3 client the store uses.
+type API interface {
+	GetObject(ctx context.Context, in *s3.GetObjectInput, opts ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+	PutObject(ctx context.Context, in *s3.PutObjectInput, opts ...func(*s3.Options)) (*s3.PutObjectOutput, error)
+	DeleteObject(ctx context.Context, in *s3.DeleteObjectInput, opts ...func(*s3.Options)) (*s3.DeleteObjectOutput, error)
+	ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, opts ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
+}
+
+var _ API = (*s3.Client)(nil)
+
+// Store is one bucket.
+type Store struct {
+	api    API
+	bucket string
+}
+
+// New returns a Store for bucket.
+func New(api API, bucket string) *Store { return &Store{api: api, bucket: bucket} }
+
+// Bucket names the bucket.
+func (s *Store) Bucket() string { return s.bucket }
+
+// Object is a stored object's content and version.
+type Object struct {
+	Key          string
+	Body         []byte
+	ETag         string
+	LastModified time.Time
+}
+
+// Info describes an object in a listing.
+type Info struct {
+	Key          string
+	ETag         string
+	Size         int64
+	LastModified time.Time
+}
+
+// MaxObjectBytes caps what Get reads; medic's objects are small and a larger
+// one is a mistake or an attack, not data.
+const MaxObjectBytes = 4 << 20
+
+// Get reads key. It returns an error wrapping ErrNotFound when key is absent.
+func (s *Store) Get(ctx context.Context, key string) (Object, error) {
+	out, err := s.api.GetObject(ctx, &s3.GetObjectInput{Bucket: &s.bucket, Key: &key})
+	if err != nil {
+		if isCode(err, "NoSuchKey", "NotFound") {
+			return Object{}, fmt.Errorf("get s3://%s/%s: %w", s.bucket, key, ErrNotFound)
+		}
+		return Object{}, fmt.Errorf("get s3://%s/%s: %w", s.bucket, key, err)
+	}
+	defer out.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(out.Body, MaxObjectBytes+1))
+	if err != nil {
+		return Object{}, fmt.Errorf("read s3://%s/%s: %w", s.bucket, key, err)
+	}
+	if len(body) > MaxObjectBytes {
+		return Object{}, fmt.Errorf("read s3://%s/%s: object is larger than %d bytes", s.bucket, key, MaxObjectBytes)
+	}
+	return Object{
+		Key:          key,
+		Body:         body,
+		ETag:         aws.ToString(out.ETag),
+		LastModified: aws.ToTime(out.LastModified),
+	}, nil
+}
+
+// Condition makes a Put conditional.
+type Condition struct {
+	// IfMatch writes only if the object's current ETag is this one.
+	IfMatch string
+	// IfNoneMatch writes only if no object exists at the key.
+	IfNoneMatch bool
+}
+
+// Put writes body to key and returns the new ETag. With a condition that
+// does not hold, it returns an error wrapping ErrConflict.
+func (s *Store) Put(ctx context.Context, key string, body []byte, cond Condition) (string, error) {
+	in := &s3.PutObjectInput{
+		Bucket:      &s.bucket,
+		Key:         &key,
+		Body:        bytes.NewReader(body),
+		ContentType: aws.String("application/json"),
+	}
+	if cond.IfMatch != "" {
+		in.IfMatch = aws.String(cond.IfMatch)
+	}
+	if cond.IfNoneMatch {
+		in.IfNoneMatch = aws.String("*")
+	}
+	out, err := s.api.PutObject(ctx, in)
+	if err != nil {
+		if isCode(err, "PreconditionFailed", "ConditionalRequestConflict") {
+			return "", fmt.Errorf("put s3://%s/%s: %w", s.bucket, key, ErrConflict)
+		}
+		return "", fmt.Errorf("put s3://%s/%s: %w", s.bucket, key, err)
+	}
+	return aws.ToString(out.ETag), nil
+}
+
+// GetJSON reads key and decodes it into v, returning the object's ETag.
+func (s *Store) GetJSON(ctx context.Context, key string, v any) (string, error) {
+	obj, err := s.Get(ctx, key)
+	if err != nil {
+		return "", err
+	}
+	if err := json.Unmarshal(obj.Body, v); err != nil {
+		return "", fmt.Errorf("decode s3://%s/%s: %w", s.bucket, key, err)
+	}
+	return obj.ETag, nil
+}
+
+// PutJSON encodes v and writes it to key under cond.
+func (s *Store) PutJSON(ctx context.Context, key string, v any, cond Condition) (string, error) {
+	body, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return "", fmt.Errorf("encode %s: %w", key, err)
+	}
+	return s.Put(ctx, key, body, cond)
+}
+
+// Delete removes key; deleting an absent key is not an error.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	if _, err := s.api.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &s.bucket, Key: &key}); err != nil {
+		return fmt.Errorf("delete s3://%s/%s: %w", s.bucket, key, err)
+	}
+	return nil
+}
+
+// List returns every object under prefix, following continuation tokens.
+func (s *Store) List(ctx context.Context, prefix string) ([]Info, error) {
+	var infos []Info
+	p := s3.NewListObjectsV2Paginator(s.api, &s3.ListObjectsV2Input{Bucket: &s.bucket, Prefix: &prefix})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list s3://%s/%s: %w", s.bucket, prefix, err)
+		}
+		for _, o := range page.Contents {
+			infos = append(infos, Info{
+				Key:          aws.ToString(o.Key),
+				ETag:         aws.ToString(o.ETag),
+				Size:         aws.ToInt64(o.Size),
+				LastModified: aws.ToTime(o.LastModified),
+			})
+		}
+	}
+	return infos, nil
+}
+
+func isCode(err error, codes ...string) bool {
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	for _, c := range codes {
+		if apiErr.ErrorCode() == c {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,123 @@
+// Package target defines what medic checks: the Target type shared by every
+// task, the targets file (YAML or JSON) and the pulse file format.
+package target
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Kinds of probe.
+const (
+	KindHTTP = "http" // an http:// or https:// URL
+	KindTCP  = "tcp"  // a host:port that must accept a connection
+	KindPush = "push" // a heartbeat only: nothing is probed, the pulse file's age is checked
+)
+
+// Defaults used when neither the target nor the file's defaults set a value.
+const (
+	DefaultTimeout          = 10 * time.Second
+	DefaultStaleAfter       = 15 * time.Minute
+	DefaultFailureThreshold = 2
+	DefaultSuccessThreshold = 1
+	DefaultMethod           = "GET"
+)
+
+// Target is one thing medic checks, with every default already applied.
+// It is the unit that travels through the state machine: LoadTargets emits
+// it, Probe checks it, CheckStaleness reads its thresholds.
+type Target struct {
+	Name    string            `json:"name"`
+	Kind    string            `json:"kind"`
+	URL     string            `json:"url,omitempty"`     // http(s) targets
+	Address string            `json:"address,omitempty"` // tcp targets: host:port
+	Method  string            `json:"method,omitempty"`
+	Headers map[string]string `json:"headers,omitempty"`
+	// RequestBody is sent with the request (POST/PUT health endpoints).
+	RequestBody string   `json:"requestBody,omitempty"`
+	Timeout     Duration `json:"timeout"`
+	// FollowRedirects follows up to 10 redirects when true (the default).
+	FollowRedirects bool   `json:"followRedirects"`
+	Expect          Expect `json:"expect"`
+
+	StaleAfter       Duration `json:"staleAfter"`
+	FailureThreshold int      `json:"failureThreshold"`
+	SuccessThreshold int      `json:"successThreshold"`
+	// RemindEvery repeats the DOWN alert while the target stays down; 0 = never.
+	RemindEvery Duration `json:"remindEvery,omitempty"`
+	// Channels names the channels this target's alerts go to.
+	Channels []string `json:"channels,omitempty"`
+
+	// Heartbeat marks a push target: the pulse file must be re-uploaded at
+	// least every StaleAfter, or the target is STALE.
+	Heartbeat bool `json:"heartbeat,omitempty"`
+	// Source is where the target was defined: "config/targets.yaml" or "pulse/<name>.json".
+	Source string `json:"source"`
+}
+
+// Expect lists what a response must satisfy for the target to be up.
+// Zero values mean "not checked", except Status, which defaults to 200-399.
+type Expect struct {
+	Status []int `json:"status,omitempty"`
+	// Body must equal the response body exactly (the original pulse rule).
+	Body *string `json:"body,omitempty"`
+	// BodyContains must occur in the response body.
+	BodyContains string `json:"bodyContains,omitempty"`
+	// BodyRegex must match the response body (RE2 syntax).
+	BodyRegex string `json:"bodyRegex,omitempty"`
+	// JSON maps a dotted path in the JSON response ("status", "checks.db.ok",
+	// "items.0.id") to the value it must have.
+	JSON map[string]any `json:"json,omitempty"`
+	// MaxLatency fails the check when the whole request takes longer.
+	MaxLatency Duration `json:"maxLatency,omitempty"`
+	// CertValidFor fails the check when the TLS certificate expires sooner.
+	CertValidFor Duration `json:"certValidFor,omitempty"`
+}
+
+// Duration is a time.Duration that reads and writes as a Go duration string
+// ("90s", "15m") in JSON and YAML. A bare JSON number is read as seconds.
+type Duration time.Duration
+
+// D returns d as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// String formats d like time.Duration.
+func (d Duration) String() string { return time.Duration(d).String() }
+
+// MarshalJSON writes d as a duration string.
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return json.Marshal(time.Duration(d).String())
+}
+
+// UnmarshalJSON reads a duration string or a number of seconds.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		return d.parse(s)
+	}
+	var secs float64
+	if err := json.Unmarshal(b, &secs); err != nil {
+		return fmt.Errorf("duration must be a string like \"30s\" or a number of seconds, got %s", b)
+	}
+	*d = Duration(secs * float64(time.Second))
+	return nil
+}
+
+// UnmarshalText reads a duration string; YAML decoding uses it.
+func (d *Duration) UnmarshalText(b []byte) error { return d.parse(string(b)) }
+
+// MarshalText writes d as a duration string.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+func (d *Duration) parse(s string) error {
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("invalid duration %q (use a form like \"30s\", \"15m\", \"1h\")", s)
+	}
+	if v < 0 {
+		return fmt.Errorf("invalid duration %q: must not be negative", s)
+	}
+	*d = Duration(v)
+	return nil
+}
