@@ -121,3 +121,61 @@ func (d *Duration) parse(s string) error {
 	*d = Duration(v)
 	return nil
 }
+
+// Channel types.
+const (
+	ChannelSlack   = "slack"
+	ChannelDiscord = "discord"
+	ChannelLINE    = "line"
+	ChannelSNS     = "sns"
+	ChannelWebhook = "webhook"
+)
+
+// Channel is one place alerts go, as declared under `channels:` in the
+// targets file. Secret values never appear here: fields ending in Secret name
+// a key in the secret store (Secrets Manager in AWS, the environment locally).
+type Channel struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
+	// URL is a webhook URL that is not secret (webhook channels only).
+	URL string `json:"url,omitempty"`
+	// URLSecret names the secret holding the webhook URL (slack, discord, webhook).
+	URLSecret string `json:"urlSecret,omitempty"`
+	// TokenSecret names the secret holding the LINE channel access token.
+	TokenSecret string `json:"tokenSecret,omitempty"`
+	// To is the LINE user, group or room ID to push to.
+	To string `json:"to,omitempty"`
+	// Endpoint overrides the service's API base URL (LINE), for tests and proxies.
+	Endpoint string `json:"endpoint,omitempty"`
+	// TopicArn is the SNS topic; empty means the deployment's topic (MEDIC_SNS_TOPIC_ARN).
+	TopicArn string `json:"topicArn,omitempty"`
+	// Headers are sent with every webhook request.
+	Headers map[string]string `json:"headers,omitempty"`
+	// HeaderSecrets maps a header name to the secret holding its value (e.g. Authorization).
+	HeaderSecrets map[string]string `json:"headerSecrets,omitempty"`
+}
+
+// Problem is a target or pulse file that could not be used. The run reports
+// it and goes on without it.
+type Problem struct {
+	// Source is the object key: "config/targets.yaml", "pulse/web.json".
+	Source string `json:"source"`
+	// Target is the target's name, when known.
+	Target string `json:"target,omitempty"`
+	// Field is the key that is wrong, as written in the file ("expect.status").
+	Field string `json:"field,omitempty"`
+	// Error says what is wrong and what is expected.
+	Error string `json:"error"`
+}
+
+// String formats p as "source: target: field: error".
+func (p Problem) String() string {
+	s := p.Source
+	if p.Target != "" {
+		s += ": target " + p.Target
+	}
+	if p.Field != "" {
+		s += ": " + p.Field
+	}
+	return s + ": " + p.Error
+}
