@@ -1,0 +1,179 @@
+package secret_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/medic-dev/medic/internal/clock"
+	"github.com/medic-dev/medic/internal/secret"
+)
+
+const testARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:medic-AbCdEf"
+
+// fakeSecretsManager speaks the Secrets Manager JSON 1.1 protocol for
+// GetSecretValue and counts calls.
+type fakeSecretsManager struct {
+	secretString string
+	calls        atomic.Int32
+}
+
+func (f *fakeSecretsManager) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.calls.Add(1)
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	if got := r.Header.Get("X-Amz-Target"); got != "secretsmanager.GetSecretValue" {
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = io.WriteString(w, `{"__type":"UnknownOperationException","message":"unexpected `+got+`"}`)
+		return
+	}
+	var in struct{ SecretId string }
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil || in.SecretId != testARN {
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = io.WriteString(w, `{"__type":"ResourceNotFoundException","message":"Secrets Manager can't find the specified secret."}`)
+		return
+	}
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"ARN": testARN, "Name": "medic", "VersionId": "v1",
+		"SecretString": f.secretString, "CreatedDate": 1.7e9,
+	})
+}
+
+func newClient(url string) *secretsmanager.Client {
+	return secretsmanager.New(secretsmanager.Options{
+		Region:           "us-east-1",
+		BaseEndpoint:     aws.String(url),
+		Credentials:      credentials.NewStaticCredentialsProvider("test", "test", ""),
+		RetryMaxAttempts: 1,
+	})
+}
+
+func TestSecretsManager(t *testing.T) {
+	fake := &fakeSecretsManager{secretString: `{"SLACK_URL":"https://hooks.example/T0/B0/xyzzy","LINE_TOKEN":"tok-123"}`}
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	clk := clock.NewManual(time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC))
+	src := &secret.SecretsManager{API: newClient(srv.URL), ARN: testARN, TTL: time.Minute, Now: clk.Now}
+	ctx := context.Background()
+
+	tests := []struct {
+		name, key, want, wantErr string
+	}{
+		{name: "first key", key: "SLACK_URL", want: "https://hooks.example/T0/B0/xyzzy"},
+		{name: "second key", key: "LINE_TOKEN", want: "tok-123"},
+		{name: "missing key names key and arn", key: "DISCORD_URL", wantErr: `secret "DISCORD_URL" is not set in secret ` + testARN},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := src.Secret(ctx, tt.key)
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				var missing *secret.MissingError
+				if !errors.As(err, &missing) {
+					t.Fatalf("err %T is not a *MissingError", err)
+				}
+				for _, v := range []string{"xyzzy", "tok-123"} {
+					if strings.Contains(err.Error(), v) {
+						t.Fatalf("error leaks a secret value: %v", err)
+					}
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("Secret(%q) = %q, %v; want %q", tt.key, got, err, tt.want)
+			}
+		})
+	}
+	if n := fake.calls.Load(); n != 1 {
+		t.Fatalf("GetSecretValue called %d times within the TTL, want 1", n)
+	}
+	clk.Advance(2 * time.Minute)
+	if _, err := src.Secret(ctx, "LINE_TOKEN"); err != nil {
+		t.Fatal(err)
+	}
+	if n := fake.calls.Load(); n != 2 {
+		t.Fatalf("GetSecretValue called %d times after the TTL, want 2", n)
+	}
+}
+
+func TestSecretsManagerErrors(t *testing.T) {
+	tests := []struct {
+		name, arn, secretString, wantErr string
+	}{
+		{name: "unknown secret", arn: testARN + "-other", secretString: `{}`, wantErr: "ResourceNotFoundException"},
+		{name: "not json", arn: testARN, secretString: `hunter2`, wantErr: "must be a JSON object"},
+		{name: "not a string value", arn: testARN, secretString: `{"K": 42}`, wantErr: `key "K" in the secret must be a JSON string`},
+		{name: "no arn", arn: "", secretString: `{}`, wantErr: "MEDIC_SECRET_ARN is empty"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(&fakeSecretsManager{secretString: tt.secretString})
+			defer srv.Close()
+			src := &secret.SecretsManager{API: newClient(srv.URL), ARN: tt.arn}
+			_, err := src.Secret(context.Background(), "K")
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("err = %v, want it to contain %q", err, tt.wantErr)
+			}
+			if strings.Contains(err.Error(), "hunter2") {
+				t.Fatalf("error leaks the secret text: %v", err)
+			}
+		})
+	}
+}
+
+func TestEnv(t *testing.T) {
+	env := map[string]string{"SLACK_URL": "https://hooks.example/s3cr3t", "EMPTY": ""}
+	src := secret.Env{Lookup: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
+	tests := []struct{ key, want, wantErr string }{
+		{key: "SLACK_URL", want: "https://hooks.example/s3cr3t"},
+		{key: "NOPE", wantErr: `secret "NOPE" is not set in the environment`},
+		{key: "EMPTY", wantErr: `secret "EMPTY" is not set in the environment`},
+		{key: "", wantErr: "secret name is empty"},
+	}
+	for _, tt := range tests {
+		got, err := src.Secret(context.Background(), tt.key)
+		if tt.wantErr != "" {
+			if err == nil || err.Error() != tt.wantErr {
+				t.Errorf("Secret(%q) err = %v, want %q", tt.key, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("Secret(%q) = %q, %v", tt.key, got, err)
+		}
+	}
+	t.Setenv("MEDIC_TEST_SECRET", "v")
+	if v, err := (secret.Env{}).Secret(context.Background(), "MEDIC_TEST_SECRET"); err != nil || v != "v" {
+		t.Fatalf("os environment: %q, %v", v, err)
+	}
+}
+
+func FuzzParseJSON(f *testing.F) {
+	for _, s := range []string{`{"A":"b"}`, `{}`, `null`, `[]`, `{"A":1}`, `{"A":"b","C":"d\u0000"}`, `x`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		values, err := secret.ParseJSON(text)
+		if err != nil {
+			if len(text) > 8 && strings.Contains(err.Error(), text) {
+				t.Fatalf("error quotes the input: %v", err)
+			}
+			return
+		}
+		if values == nil {
+			t.Fatal("nil map without an error")
+		}
+	})
+}
