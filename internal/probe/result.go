@@ -21,6 +21,12 @@ type Result struct {
 	CertExpiresAt *time.Time `json:"certExpiresAt,omitempty"`
 	// Run names the execution that produced the result.
 	Run string `json:"run,omitempty"`
+	// Skipped, when set, says why the target was not probed (a push target,
+	// or a check cut short by the run's own deadline). A skipped result has
+	// Up false and no Failures: it is no verdict, and WriteEcho does not
+	// store it, so the target's previous echo (or its pulse file, for a push
+	// target) keeps ageing.
+	Skipped string `json:"skipped,omitempty"`
 }
 
 // Phases splits an HTTP check's latency, in milliseconds.

@@ -1,0 +1,206 @@
+package probe
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/medic-dev/medic/internal/target"
+)
+
+// httpCheck is the state of one HTTP probe, shared with the transport's
+// callbacks (which run on other goroutines).
+type httpCheck struct {
+	mu        sync.Mutex
+	start     time.Time
+	stage     string
+	dns       time.Duration
+	connect   time.Duration
+	tlsStart  time.Time
+	tls       time.Duration
+	firstByte time.Duration
+	leaf      *time.Time // NotAfter of the last leaf certificate seen
+}
+
+func (c *httpCheck) setStage(s string) {
+	c.mu.Lock()
+	c.stage = s
+	c.mu.Unlock()
+}
+
+func (c *httpCheck) currentStage() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stage
+}
+
+func (c *httpCheck) addDial(t dialTimes) {
+	c.mu.Lock()
+	c.dns += t.dns
+	c.connect += t.connect
+	c.mu.Unlock()
+}
+
+func (c *httpCheck) setLeaf(notAfter time.Time) {
+	c.mu.Lock()
+	c.leaf = &notAfter
+	c.mu.Unlock()
+}
+
+// trace returns the httptrace hooks for TLS and first-byte timing; DNS and
+// connect are timed by the guarded dialer, which does its own resolution.
+func (c *httpCheck) trace() *httptrace.ClientTrace {
+	return &httptrace.ClientTrace{
+		TLSHandshakeStart: func() {
+			c.mu.Lock()
+			c.tlsStart = time.Now()
+			c.stage = "in the TLS handshake"
+			c.mu.Unlock()
+		},
+		TLSHandshakeDone: func(tls.ConnectionState, error) {
+			c.mu.Lock()
+			if !c.tlsStart.IsZero() {
+				c.tls += time.Since(c.tlsStart)
+			}
+			c.mu.Unlock()
+		},
+		WroteRequest: func(httptrace.WroteRequestInfo) { c.setStage("waiting for the response") },
+		GotFirstResponseByte: func() {
+			c.mu.Lock()
+			c.firstByte = time.Since(c.start)
+			c.stage = "reading the response headers"
+			c.mu.Unlock()
+		},
+	}
+}
+
+// phases returns the timings recorded so far.
+func (c *httpCheck) phases() *Phases {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return &Phases{DNSMS: ms(c.dns), ConnectMS: ms(c.connect), TLSMS: ms(c.tls), FirstByteMS: ms(c.firstByte)}
+}
+
+// probeHTTP checks an http:// or https:// target and fills res.
+func (p *Prober) probeHTTP(ctx context.Context, t target.Target, res *Result) {
+	timeout := timeoutOf(t)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	chk := &httpCheck{stage: "connecting"}
+	client := p.httpClient(t, chk)
+	defer client.CloseIdleConnections()
+
+	req, err := newRequest(httptrace.WithClientTrace(ctx, chk.trace()), t)
+	if err != nil {
+		res.Failures = append(res.Failures, err.Error())
+		return
+	}
+
+	chk.start = time.Now()
+	resp, err := client.Do(req)
+	if err != nil {
+		res.LatencyMS = ms(time.Since(chk.start))
+		res.Phases = chk.phases()
+		res.CertExpiresAt = chk.leaf
+		res.Failures = append(res.Failures, describe(err, chk.currentStage(), timeout))
+		return
+	}
+	defer resp.Body.Close()
+	res.StatusCode = resp.StatusCode
+	chk.setStage("reading the body")
+	body, truncated, readErr := readBody(resp.Body, p.maxBody())
+	latency := time.Since(chk.start)
+	res.LatencyMS = ms(latency)
+	res.Phases = chk.phases()
+	if resp.TLS != nil && len(resp.TLS.PeerCertificates) > 0 {
+		na := resp.TLS.PeerCertificates[0].NotAfter
+		res.CertExpiresAt = &na
+	} else {
+		res.CertExpiresAt = chk.leaf
+	}
+
+	if f := checkStatus(t.Expect.Status, resp.StatusCode); f != "" {
+		res.Failures = append(res.Failures, f)
+	}
+	if readErr != nil {
+		res.Failures = append(res.Failures, describe(readErr, "reading the body", timeout))
+	} else {
+		res.Failures = append(res.Failures, checkBody(t.Expect, body, truncated, p.maxBody())...)
+	}
+	if f := checkLatency(t.Expect.MaxLatency.D(), latency); f != "" {
+		res.Failures = append(res.Failures, f)
+	}
+	if t.Expect.CertValidFor > 0 {
+		if f := checkCert(t.Expect.CertValidFor.D(), res.CertExpiresAt, p.now()); f != "" {
+			res.Failures = append(res.Failures, f)
+		}
+	}
+}
+
+// newRequest builds the request t describes.
+func newRequest(ctx context.Context, t target.Target) (*http.Request, error) {
+	method := t.Method
+	if method == "" {
+		method = target.DefaultMethod
+	}
+	var body io.Reader
+	if t.RequestBody != "" {
+		body = strings.NewReader(t.RequestBody)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, t.URL, body)
+	if err != nil {
+		return nil, fmt.Errorf("invalid request: %w", err)
+	}
+	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
+		return nil, fmt.Errorf("invalid URL %q: want http:// or https://", t.URL)
+	}
+	req.Header.Set("User-Agent", UserAgent)
+	for k, v := range t.Headers {
+		if strings.EqualFold(k, "Host") {
+			req.Host = v
+			continue
+		}
+		req.Header.Set(k, v)
+	}
+	return req, nil
+}
+
+// httpClient returns a client for one check: a fresh transport (no
+// connection reuse, so every phase is measured), the guarded dialer, no
+// proxy (a proxy would bypass the address guard), and redirects per t.
+func (p *Prober) httpClient(t target.Target, chk *httpCheck) *http.Client {
+	dialer := &guardedDialer{
+		allow:    p.Allow,
+		resolver: p.Resolver,
+		onDial:   chk.addDial,
+	}
+	tr := &http.Transport{
+		Proxy: nil,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			chk.setStage("connecting")
+			return dialer.DialContext(ctx, network, addr)
+		},
+		TLSClientConfig:   p.tlsConfig(chk.setLeaf),
+		DisableKeepAlives: true,
+	}
+	return &http.Client{
+		Transport: tr,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if !t.FollowRedirects {
+				return http.ErrUseLastResponse
+			}
+			if len(via) > MaxRedirects {
+				return errTooManyRedirects
+			}
+			return nil
+		},
+	}
+}

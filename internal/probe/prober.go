@@ -1,0 +1,136 @@
+package probe
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/medic-dev/medic/internal/target"
+)
+
+// Defaults for a Prober's zero fields.
+const (
+	// DefaultMaxBodyBytes caps how much of a response body is read.
+	DefaultMaxBodyBytes = 1 << 20
+	// DefaultConcurrency bounds ProbeAll.
+	DefaultConcurrency = 32
+	// MaxRedirects is how many redirects a target that follows them may take.
+	MaxRedirects = 10
+	// UserAgent is sent with every HTTP probe unless the target sets its own.
+	UserAgent = "medic/1 (+health check)"
+)
+
+// Skip reasons.
+const (
+	SkippedPush = "push target: heartbeat only"
+	// SkippedCutShort starts the reason of a check the caller's context ended.
+	SkippedCutShort = "cut short"
+)
+
+// Prober checks targets. Its zero value probes public addresses with the
+// system's roots of trust and resolver; it is safe for concurrent use.
+type Prober struct {
+	// TLSConfig is the base TLS configuration (RootCAs for a private CA or
+	// a test's CA); nil means the system roots.
+	TLSConfig *tls.Config
+	// Resolver looks host names up; nil means net.DefaultResolver.
+	Resolver *net.Resolver
+	// Allow is the address policy (see Networks); the zero value is Public.
+	Allow Networks
+	// Now is the clock for CheckedAt and certificate expiry; nil means time.Now.
+	Now func() time.Time
+	// MaxBodyBytes caps how much of a response body is read; 0 means 1 MiB.
+	MaxBodyBytes int64
+}
+
+func (p *Prober) now() time.Time {
+	if p.Now != nil {
+		return p.Now()
+	}
+	return time.Now()
+}
+
+func (p *Prober) maxBody() int64 {
+	if p.MaxBodyBytes > 0 {
+		return p.MaxBodyBytes
+	}
+	return DefaultMaxBodyBytes
+}
+
+// Probe checks t once and reports what it found. It never returns a Go
+// error: a target that cannot be reached or does not meet its expectations
+// is a Result with Up false and the reasons in Failures. A push target is
+// not probed, and a check that ctx ends before it finishes (the run's
+// deadline, as opposed to the target's own timeout) is no verdict: both
+// return a Result with Skipped set (see Result.Skipped).
+//
+// The check is bounded by t.Timeout (DefaultTimeout when zero) and by ctx.
+func (p *Prober) Probe(ctx context.Context, t target.Target) Result {
+	res := Result{Target: t.Name, CheckedAt: p.now()}
+	kind := t.Kind
+	if kind == "" {
+		switch {
+		case t.URL != "":
+			kind = target.KindHTTP
+		case t.Address != "":
+			kind = target.KindTCP
+		}
+	}
+	start := time.Now()
+	switch kind {
+	case target.KindPush:
+		res.Skipped = SkippedPush
+		return res
+	case target.KindHTTP:
+		p.probeHTTP(ctx, t, &res)
+	case target.KindTCP:
+		p.probeTCP(ctx, t, &res)
+	default:
+		res.Failures = []string{"unknown kind " + quote(kind) + ", want http, tcp or push"}
+	}
+	if ctx.Err() != nil {
+		// The caller's deadline (the run's, not the target's timeout) cut
+		// the check short: that says nothing about the target.
+		return Result{Target: t.Name, CheckedAt: res.CheckedAt,
+			Skipped: fmt.Sprintf("%s after %s: the probe task ran out of time before the check finished", SkippedCutShort, humanDuration(time.Since(start)))}
+	}
+	res.Up = len(res.Failures) == 0
+	return res
+}
+
+// ProbeAll probes targets concurrently, at most concurrency at a time
+// (DefaultConcurrency when concurrency < 1), and returns the results in
+// the targets' order.
+func (p *Prober) ProbeAll(ctx context.Context, targets []target.Target, concurrency int) []Result {
+	if concurrency < 1 {
+		concurrency = DefaultConcurrency
+	}
+	results := make([]Result, len(targets))
+	sem := make(chan struct{}, concurrency)
+	var wg sync.WaitGroup
+	for i, t := range targets {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			results[i] = p.Probe(ctx, t)
+		})
+	}
+	wg.Wait()
+	return results
+}
+
+// timeoutOf returns t's timeout, or the default.
+func timeoutOf(t target.Target) time.Duration {
+	if t.Timeout > 0 {
+		return t.Timeout.D()
+	}
+	return target.DefaultTimeout
+}
+
+// ms converts d to fractional milliseconds, rounded to microseconds.
+func ms(d time.Duration) float64 {
+	return float64(d.Round(time.Microsecond)) / float64(time.Millisecond)
+}
