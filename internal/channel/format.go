@@ -1,0 +1,102 @@
+package channel
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/medic-dev/medic/internal/outbox"
+)
+
+// Headline is a short title for an alert: "web is DOWN", "web RECOVERED".
+func Headline(a outbox.Alert) string {
+	switch a.Kind {
+	case outbox.KindRecovered:
+		return a.Target + " RECOVERED"
+	case outbox.KindReminder:
+		return a.Target + " is still DOWN"
+	default:
+		return a.Target + " is " + a.Kind
+	}
+}
+
+// Text is the alert's one-line message: Alert.Text as CheckStaleness wrote
+// it, or one built from the alert's fields when it is empty.
+func Text(a outbox.Alert) string {
+	if a.Text != "" {
+		return a.Text
+	}
+	s := Headline(a)
+	if !a.Since.IsZero() {
+		s += " since " + FormatTime(a.Since)
+	}
+	if len(a.Failures) > 0 {
+		s += ": " + strings.Join(a.Failures, "; ")
+	}
+	return s
+}
+
+// FormatTime writes t as people read it in an alert: "2026-11-21 10:00 UTC".
+func FormatTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+
+// Emoji marks an alert's kind in chat channels.
+func Emoji(kind string) string {
+	switch kind {
+	case outbox.KindDown:
+		return "🔴"
+	case outbox.KindStale:
+		return "🟠"
+	case outbox.KindRecovered:
+		return "🟢"
+	case outbox.KindReminder:
+		return "🔁"
+	default:
+		return "ℹ️"
+	}
+}
+
+// Colour is an alert kind's colour as 0xRRGGBB (red down, amber stale,
+// green recovered).
+func Colour(kind string) int {
+	switch kind {
+	case outbox.KindDown, outbox.KindReminder:
+		return 0xE01E5A
+	case outbox.KindStale:
+		return 0xECB22E
+	case outbox.KindRecovered:
+		return 0x2EB67D
+	default:
+		return 0x808080
+	}
+}
+
+// Details lists the alert's facts as "label: value" lines, for channels that
+// send more than one line (SNS email, LINE).
+func Details(a outbox.Alert) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s\n", Emoji(a.Kind), Text(a))
+	if a.Endpoint != "" {
+		fmt.Fprintf(&b, "Endpoint: %s\n", a.Endpoint)
+	}
+	if !a.Since.IsZero() {
+		fmt.Fprintf(&b, "Since: %s\n", FormatTime(a.Since))
+	}
+	for _, f := range ExtraFailures(a) {
+		fmt.Fprintf(&b, "- %s\n", f)
+	}
+	fmt.Fprintf(&b, "Alert: %s", a.ID)
+	return b.String()
+}
+
+// ExtraFailures returns the alert's failures that its text does not already
+// say, so a message does not repeat itself.
+func ExtraFailures(a outbox.Alert) []string {
+	text := Text(a)
+	var out []string
+	for _, f := range a.Failures {
+		if !strings.Contains(text, f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
