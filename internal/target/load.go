@@ -101,9 +101,6 @@ func Load(ctx context.Context, s *store.Store, opts LoadOptions) (*Set, error) {
 			})
 			continue
 		}
-		if ok := checkChannels(&t, set.Channels, &set.Problems); !ok {
-			continue
-		}
 		fromPulse = append(fromPulse, t)
 		set.PulseModified[t.Name] = p.modified
 	}

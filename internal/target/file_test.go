@@ -1,0 +1,270 @@
+package target
+
+import (
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestParseFileFullExample(t *testing.T) {
+	f, err := ParseFile("config/targets.yaml", mustRead(t, "testdata/targets.yaml"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Problems) > 0 {
+		t.Fatalf("problems: %v", f.Problems)
+	}
+	want := []Target{
+		{
+			Name: "api", Kind: KindHTTP, URL: "https://api.example.com/healthz", Method: "GET",
+			Headers: map[string]string{"Accept": "application/json"}, Timeout: Duration(5 * time.Second),
+			FollowRedirects: true,
+			Expect: Expect{
+				Status: []int{200}, Body: ptr("exact"), BodyContains: "ok", BodyRegex: "^ok",
+				JSON:       map[string]any{"status": "ok", "checks.db.up": true, "count": float64(3)},
+				MaxLatency: Duration(2 * time.Second), CertValidFor: Duration(168 * time.Hour),
+			},
+			StaleAfter: Duration(15 * time.Minute), FailureThreshold: 3, SuccessThreshold: 2,
+			RemindEvery: Duration(time.Hour), Channels: []string{"ops", "oncall"}, Source: "config/targets.yaml",
+		},
+		{
+			Name: "db", Kind: KindTCP, Address: "db.internal:5432", Timeout: Duration(10 * time.Second),
+			StaleAfter: Duration(15 * time.Minute), FailureThreshold: 2, SuccessThreshold: 1,
+			RemindEvery: Duration(time.Hour), Channels: []string{"mail", "hook"}, Source: "config/targets.yaml",
+		},
+		{
+			Name: "www", Kind: KindHTTP, URL: "http://www.example.com/", Method: "GET", Timeout: Duration(10 * time.Second),
+			FollowRedirects: false, Expect: Expect{CertValidFor: Duration(168 * time.Hour)},
+			StaleAfter: Duration(15 * time.Minute), FailureThreshold: 2, SuccessThreshold: 1,
+			RemindEvery: Duration(time.Hour), Channels: []string{"ops"}, Source: "config/targets.yaml",
+		},
+	}
+	if !reflect.DeepEqual(f.Targets, want) {
+		t.Errorf("targets:\n got %+v\nwant %+v", f.Targets, want)
+	}
+	wantChannels := map[string]Channel{
+		"ops":    {Name: "ops", Type: ChannelSlack, URLSecret: "SLACK_OPS_WEBHOOK_URL"},
+		"oncall": {Name: "oncall", Type: ChannelLINE, TokenSecret: "LINE_TOKEN", To: "U4af4980629"},
+		"mail":   {Name: "mail", Type: ChannelSNS},
+		"hook":   {Name: "hook", Type: ChannelWebhook, URL: "https://hooks.example.com/medic", HeaderSecrets: map[string]string{"Authorization": "HOOK_AUTH"}},
+	}
+	if !reflect.DeepEqual(f.Channels, wantChannels) {
+		t.Errorf("channels:\n got %+v\nwant %+v", f.Channels, wantChannels)
+	}
+}
+
+func TestParseFileJSON(t *testing.T) {
+	f, err := ParseFile("config/targets.json", mustRead(t, "testdata/targets.json"), Options{StaleAfter: 30 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Problems) > 0 || len(f.Targets) != 2 {
+		t.Fatalf("targets %v problems %v", f.Targets, f.Problems)
+	}
+	api, db := f.Targets[0], f.Targets[1]
+	if api.Timeout.D() != 20*time.Second || !reflect.DeepEqual(api.Expect.Status, []int{200, 204}) || api.Expect.JSON["ok"] != true {
+		t.Errorf("api = %+v", api)
+	}
+	if api.StaleAfter.D() != 30*time.Minute {
+		t.Errorf("staleAfter = %s, want the caller's 30m", api.StaleAfter)
+	}
+	if db.Address != "[2001:db8::1]:5432" || db.Kind != KindTCP || !reflect.DeepEqual(db.Channels, []string{"ops"}) {
+		t.Errorf("db = %+v", db)
+	}
+}
+
+func TestParseFileBuiltInDefaults(t *testing.T) {
+	f, err := ParseFile("t.yaml", []byte("targets:\n  - {name: a, url: 'https://a.example'}\n"), Options{})
+	if err != nil || len(f.Problems) > 0 {
+		t.Fatalf("err %v problems %v", err, f.Problems)
+	}
+	want := Target{
+		Name: "a", Kind: KindHTTP, URL: "https://a.example", Method: DefaultMethod,
+		Timeout: Duration(DefaultTimeout), FollowRedirects: true, StaleAfter: Duration(DefaultStaleAfter),
+		FailureThreshold: DefaultFailureThreshold, SuccessThreshold: DefaultSuccessThreshold, Source: "t.yaml",
+	}
+	if !reflect.DeepEqual(f.Targets[0], want) {
+		t.Errorf("got %+v\nwant %+v", f.Targets[0], want)
+	}
+}
+
+// TestParseFileProblems checks that each mistake is reported with the
+// target and field, that the bad target is skipped and that "ok" loads.
+func TestParseFileProblems(t *testing.T) {
+	const head = "channels:\n  ops: {type: slack, urlSecret: SLACK_URL}\ntargets:\n  - {name: ok, url: 'https://ok.example'}\n"
+	tests := []struct {
+		name, target, field, want string
+		yaml                      string
+	}{
+		{"bad name", "Bad_Name", "name", "invalid name", "  - {name: Bad_Name, url: 'https://x.example'}"},
+		{"no name", "", "name", "targets[1]: a name is required", "  - {url: 'https://x.example'}"},
+		{"ftp url", "x", "url", "must start with http:// or https://", "  - {name: x, url: 'ftp://x.example'}"},
+		{"no host", "x", "url", "has no host", "  - {name: x, url: 'https:///path'}"},
+		{"credentials", "x", "url", "must not contain credentials", "  - {name: x, url: 'https://u:p@x.example'}"},
+		{"url and tcp", "x", "tcp", "not both", "  - {name: x, url: 'https://x.example', tcp: 'x:1'}"},
+		{"neither", "x", "url", "is required", "  - {name: x}"},
+		{"tcp no port", "x", "tcp", "must be host:port", "  - {name: x, tcp: db.internal}"},
+		{"tcp bad port", "x", "tcp", "1 to 65535", "  - {name: x, tcp: 'db:99999'}"},
+		{"tcp with method", "x", "method", "only applies to url targets", "  - {name: x, tcp: 'db:1', method: POST}"},
+		{"tcp with status", "x", "expect.status", "only applies to url targets", "  - {name: x, tcp: 'db:1', expect: {status: [200]}}"},
+		{"zero timeout", "x", "timeout", "more than 0", "  - {name: x, url: 'https://x.example', timeout: 0s}"},
+		{"long timeout", "x", "timeout", "at most 1m0s", "  - {name: x, url: 'https://x.example', timeout: 61s}"},
+		{"bad duration", "x", "staleAfter", "invalid duration", "  - {name: x, url: 'https://x.example', staleAfter: soon}"},
+		{"threshold", "x", "failureThreshold", "at least 1", "  - {name: x, url: 'https://x.example', failureThreshold: 0}"},
+		{"success threshold", "x", "successThreshold", "at least 1", "  - {name: x, url: 'https://x.example', successThreshold: -1}"},
+		{"threshold type", "x", "failureThreshold", "must be a whole number", "  - {name: x, url: 'https://x.example', failureThreshold: two}"},
+		{"regex", "x", "expect.bodyRegex", "invalid regular expression", "  - {name: x, url: 'https://x.example', expect: {bodyRegex: '('}}"},
+		{"status range", "x", "expect.status", "not an HTTP status code", "  - {name: x, url: 'https://x.example', expect: {status: [20]}}"},
+		{"unknown key", "x", "tiemout", `unknown key "tiemout"`, "  - {name: x, url: 'https://x.example', tiemout: 5s}"},
+		{"unknown expect key", "x", "expect.stat", `unknown key "stat"`, "  - {name: x, url: 'https://x.example', expect: {stat: 200}}"},
+		{"unknown channel", "x", "channels", `channel "pager" is not defined`, "  - {name: x, url: 'https://x.example', channels: [pager]}"},
+		{"duplicate", "ok", "name", "duplicate name", "  - {name: ok, url: 'https://x.example'}"},
+		{"header", "x", "headers", "invalid header name", "  - {name: x, url: 'https://x.example', headers: {'a b': c}}"},
+		{"method", "x", "method", "invalid HTTP method", "  - {name: x, url: 'https://x.example', method: 'GE T'}"},
+		{"not a mapping", "", "", "targets[1]: must be a mapping", "  - just-a-string"},
+		{"json path", "x", "expect.json", "invalid path", "  - {name: x, url: 'https://x.example', expect: {json: {'a..b': 1}}}"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := ParseFile("config/targets.yaml", []byte(head+tt.yaml+"\n"), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(f.Targets) != 1 || f.Targets[0].Name != "ok" {
+				t.Errorf("targets = %v, want only ok", f.Targets)
+			}
+			if len(f.Problems) != 1 {
+				t.Fatalf("problems = %v, want 1", f.Problems)
+			}
+			p := f.Problems[0]
+			if p.Source != "config/targets.yaml" || p.Target != tt.target || p.Field != tt.field || !strings.Contains(p.Error, tt.want) {
+				t.Errorf("problem = %#v, want target %q field %q error containing %q", p, tt.target, tt.field, tt.want)
+			}
+			if !strings.Contains(p.Error, "(line 5)") {
+				t.Errorf("problem %q does not name line 5", p.Error)
+			}
+		})
+	}
+}
+
+func TestParseFileChannelProblems(t *testing.T) {
+	tests := []struct {
+		name, yaml, field, want string
+	}{
+		{"slack without secret", "{type: slack}", "channels.c.urlSecret", "urlSecret is required"},
+		{"discord without secret", "{type: discord}", "channels.c.urlSecret", "urlSecret is required"},
+		{"webhook without url", "{type: webhook}", "channels.c.url", "exactly one of url or urlSecret"},
+		{"webhook bad url", "{type: webhook, url: 'file:///x'}", "channels.c.url", "http:// or https://"},
+		{"line without to", "{type: line, tokenSecret: T}", "channels.c.to", "to is required"},
+		{"line without token", "{type: line, to: U1}", "channels.c.tokenSecret", "tokenSecret is required"},
+		{"unknown type", "{type: teams}", "channels.c.type", "unknown channel type"},
+		{"no type", "{urlSecret: X}", "channels.c.type", "type is required"},
+		{"secret value", "{type: slack, urlSecret: 'https://hooks.slack.com/services/T/B/x'}", "channels.c.urlSecret", "not a secret name"},
+		{"foreign key", "{type: slack, urlSecret: X, to: U1}", "channels.c.to", "does not apply to a slack channel"},
+		{"unknown key", "{type: sns, topic: x}", "channels.c.topic", "unknown key"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := "channels:\n  c: " + tt.yaml + "\ntargets:\n  - {name: a, url: 'https://a.example', channels: [c]}\n  - {name: b, url: 'https://b.example'}\n"
+			f, err := ParseFile("t.yaml", []byte(src), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(f.Problems) != 2 {
+				t.Fatalf("problems = %v, want the channel's and target a's", f.Problems)
+			}
+			if p := f.Problems[0]; p.Field != tt.field || !strings.Contains(p.Error, tt.want) {
+				t.Errorf("problem = %#v, want field %q containing %q", p, tt.field, tt.want)
+			}
+			if p := f.Problems[1]; p.Target != "a" || !strings.Contains(p.Error, `channel "c" is invalid`) {
+				t.Errorf("target problem = %#v", p)
+			}
+			if len(f.Targets) != 1 || f.Targets[0].Name != "b" {
+				t.Errorf("targets = %v, want b", f.Targets)
+			}
+		})
+	}
+}
+
+func TestParseFileBadDefaultIsDropped(t *testing.T) {
+	src := "defaults:\n  timeout: 90s\n  failureThreshold: 3\n  url: https://x.example\ntargets:\n  - {name: a, url: 'https://a.example'}\n"
+	f, err := ParseFile("t.yaml", []byte(src), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Targets) != 1 || f.Targets[0].Timeout.D() != DefaultTimeout || f.Targets[0].FailureThreshold != 3 {
+		t.Fatalf("targets = %+v", f.Targets)
+	}
+	fields := []string{}
+	for _, p := range f.Problems {
+		fields = append(fields, p.Field)
+	}
+	if !reflect.DeepEqual(fields, []string{"defaults.url", "defaults.timeout"}) {
+		t.Errorf("problem fields = %v (%v)", fields, f.Problems)
+	}
+}
+
+func TestParseFileTCPDoesNotInheritHTTPDefaults(t *testing.T) {
+	src := "defaults:\n  method: HEAD\n  expect: {status: [204], maxLatency: 1s}\ntargets:\n  - {name: db, tcp: 'db:5432'}\n"
+	f, err := ParseFile("t.yaml", []byte(src), Options{})
+	if err != nil || len(f.Problems) > 0 {
+		t.Fatalf("err %v problems %v", err, f.Problems)
+	}
+	db := f.Targets[0]
+	if db.Method != "" || db.Expect.Status != nil || db.Expect.MaxLatency.D() != time.Second {
+		t.Errorf("db = %+v", db)
+	}
+}
+
+func TestParseFileChannelsOverride(t *testing.T) {
+	src := "channels:\n  ops: {type: sns}\ndefaults: {channels: [ops]}\ntargets:\n  - {name: quiet, url: 'https://a.example', channels: []}\n"
+	f, err := ParseFile("t.yaml", []byte(src), Options{})
+	if err != nil || len(f.Problems) > 0 {
+		t.Fatalf("err %v problems %v", err, f.Problems)
+	}
+	if f.Targets[0].Channels != nil {
+		t.Errorf("channels = %v, want none (an explicit empty list overrides the default)", f.Targets[0].Channels)
+	}
+}
+
+func TestParseFileFatal(t *testing.T) {
+	tests := []struct {
+		name, file, src, want string
+	}{
+		{"yaml syntax", "config/targets.yaml", "targets:\n  - name: a\n    url: x: y\n", "config/targets.yaml: line 3: mapping values are not allowed"},
+		{"json syntax", "config/targets.json", "{\n\"targets\": [\n}", "config/targets.json: line 3: invalid JSON"},
+		{"top-level list", "t.yaml", "- a\n- b\n", "t.yaml: line 1: the file must be a mapping"},
+		{"unknown top key", "t.yaml", "targets: []\ntarget: []\n", `t.yaml: line 2: unknown key "target"`},
+		{"targets not a list", "t.yaml", "targets: {a: 1}\n", "t.yaml: line 1: targets must be a list"},
+		{"channels not a mapping", "t.yaml", "channels: [a]\n", "t.yaml: line 1: channels must be a mapping"},
+		{"twice", "t.yaml", "targets: []\ntargets: []\n", "t.yaml: line 2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseFile(tt.file, []byte(tt.src), Options{})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseFileEmpty(t *testing.T) {
+	for _, src := range []string{"", "# nothing yet\n", "targets:\n"} {
+		f, err := ParseFile("t.yaml", []byte(src), Options{})
+		if err != nil || len(f.Targets) != 0 || len(f.Problems) != 0 {
+			t.Errorf("%q: %v %+v", src, err, f)
+		}
+	}
+}

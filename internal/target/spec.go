@@ -1,0 +1,91 @@
+package target
+
+import "reflect"
+
+// targetSpec is a target as written in the file (or a pulse file, or the
+// defaults). Nil means not written.
+type targetSpec struct {
+	Name             *string            `yaml:"name"`
+	URL              *string            `yaml:"url"`
+	TCP              *string            `yaml:"tcp"`
+	Method           *string            `yaml:"method"`
+	Headers          *map[string]string `yaml:"headers"`
+	RequestBody      *string            `yaml:"requestBody"`
+	FollowRedirects  *bool              `yaml:"followRedirects"`
+	Timeout          *Duration          `yaml:"timeout"`
+	Expect           *expectSpec        `yaml:"expect"`
+	StaleAfter       *Duration          `yaml:"staleAfter"`
+	FailureThreshold *int               `yaml:"failureThreshold"`
+	SuccessThreshold *int               `yaml:"successThreshold"`
+	RemindEvery      *Duration          `yaml:"remindEvery"`
+	Channels         *[]string          `yaml:"channels"`
+}
+
+// expectSpec is a target's expect block as written.
+type expectSpec struct {
+	Status       *[]int          `yaml:"status"`
+	Body         *string         `yaml:"body"`
+	BodyContains *string         `yaml:"bodyContains"`
+	BodyRegex    *string         `yaml:"bodyRegex"`
+	JSON         *map[string]any `yaml:"json"`
+	MaxLatency   *Duration       `yaml:"maxLatency"`
+	CertValidFor *Duration       `yaml:"certValidFor"`
+}
+
+// channelSpec is a channel as written under channels:.
+type channelSpec struct {
+	Type          *string            `yaml:"type"`
+	URL           *string            `yaml:"url"`
+	URLSecret     *string            `yaml:"urlSecret"`
+	TokenSecret   *string            `yaml:"tokenSecret"`
+	To            *string            `yaml:"to"`
+	Endpoint      *string            `yaml:"endpoint"`
+	TopicArn      *string            `yaml:"topicArn"`
+	Headers       *map[string]string `yaml:"headers"`
+	HeaderSecrets *map[string]string `yaml:"headerSecrets"`
+}
+
+// merged returns a copy of s in which every field s leaves unset is taken
+// from d; the expect block merges key by key.
+func (s targetSpec) merged(d targetSpec) targetSpec {
+	out := s
+	fillNil(reflect.ValueOf(&out).Elem(), reflect.ValueOf(d))
+	return out
+}
+
+func fillNil(dst, src reflect.Value) {
+	for i := 0; i < dst.NumField(); i++ {
+		f, g := dst.Field(i), src.Field(i)
+		switch {
+		case g.IsNil():
+		case f.IsNil():
+			f.Set(g)
+		case f.Type().Elem().Kind() == reflect.Struct:
+			c := reflect.New(f.Type().Elem())
+			c.Elem().Set(f.Elem())
+			fillNil(c.Elem(), g.Elem())
+			f.Set(c)
+		}
+	}
+}
+
+// written lists the keys (dotted paths) set in s, in field order.
+func written(v any, prefix string) []string {
+	rv := reflect.ValueOf(v)
+	var keys []string
+	for i := 0; i < rv.NumField(); i++ {
+		f := rv.Field(i)
+		if f.IsNil() {
+			continue
+		}
+		path := joinPath(prefix, rv.Type().Field(i).Tag.Get("yaml"))
+		if f.Type().Elem().Kind() == reflect.Struct {
+			keys = append(keys, written(f.Elem().Interface(), path)...)
+			continue
+		}
+		keys = append(keys, path)
+	}
+	return keys
+}
+
+func ptr[T any](v T) *T { return &v }

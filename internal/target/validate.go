@@ -1,0 +1,331 @@
+package target
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// MaxTimeout bounds a target's timeout: a probe must finish well inside
+// the Lambda's own timeout.
+const MaxTimeout = 60 * time.Second
+
+var (
+	nameRE       = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
+	tokenRE      = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+	secretNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,127}$`)
+)
+
+const nameRule = "lowercase letters, digits, '.', '_' and '-', starting with a letter or digit, at most 63 characters"
+
+// Defaults are what a targets file gives every target that does not set a
+// value itself, including pulse targets. The zero value applies only the
+// built-in defaults and knows no channels.
+type Defaults struct {
+	spec       targetSpec
+	staleAfter time.Duration
+	channels   map[string]Channel
+	// badChannels are declared but invalid (reported as their own problem).
+	badChannels map[string]bool
+}
+
+// withStaleAfter sets the caller's default staleAfter if none is set.
+func (d Defaults) withStaleAfter(v time.Duration) Defaults {
+	if d.staleAfter == 0 {
+		d.staleAfter = v
+	}
+	return d
+}
+
+// kindOf tells what a spec probes.
+func kindOf(s targetSpec, heartbeat bool) string {
+	switch {
+	case s.URL != nil:
+		return KindHTTP
+	case s.TCP != nil:
+		return KindTCP
+	case heartbeat:
+		return KindPush
+	}
+	return ""
+}
+
+// httpOnly are the keys that only mean something for an HTTP target.
+var httpOnly = map[string]bool{
+	"method": true, "headers": true, "requestBody": true, "followRedirects": true,
+	"expect.status": true, "expect.body": true, "expect.bodyContains": true,
+	"expect.bodyRegex": true, "expect.json": true, "expect.certValidFor": true,
+}
+
+// resolve applies the defaults to s and validates the result. line is where
+// the target starts, used for errors about keys that were not written.
+func resolve(source string, s targetSpec, at lines, d Defaults, heartbeat bool, line int) (Target, []fieldErr) {
+	lineOf := func(field string) int {
+		if l, ok := at[field]; ok {
+			return l
+		}
+		return line
+	}
+	var errs []fieldErr
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, fieldErrorf(field, lineOf(field), format, args...))
+	}
+
+	t := Target{Source: source}
+	if s.Name == nil || *s.Name == "" {
+		bad("name", "a name is required (%s)", nameRule)
+	} else if t.Name = *s.Name; !nameRE.MatchString(t.Name) {
+		bad("name", "invalid name %q: use %s", t.Name, nameRule)
+	}
+
+	t.Kind = kindOf(s, heartbeat)
+	switch {
+	case s.URL != nil && s.TCP != nil:
+		bad("tcp", "give either url (an HTTP check) or tcp (a connection check), not both")
+	case t.Kind == "":
+		bad("url", "url (an http:// or https:// URL) or tcp (host:port) is required")
+	}
+	if t.Kind != KindHTTP {
+		for _, k := range written(s, "") {
+			if httpOnly[k] || (t.Kind == KindPush && (k == "timeout" || k == "expect.maxLatency")) {
+				bad(k, "only applies to url targets, not to a %s target", t.Kind)
+			}
+		}
+		// Settings that only mean something for HTTP are not inherited.
+		def := d.spec
+		def.Method, def.Headers, def.RequestBody, def.FollowRedirects = nil, nil, nil, nil
+		if def.Expect != nil {
+			e := *def.Expect
+			e.Status, e.Body, e.BodyContains, e.BodyRegex, e.JSON, e.CertValidFor = nil, nil, nil, nil, nil, nil
+			def.Expect = &e
+		}
+		d.spec = def
+	}
+	m := s.merged(d.spec)
+
+	switch t.Kind {
+	case KindHTTP:
+		if err := checkURL(*m.URL); err != nil {
+			bad("url", "%v", err)
+		}
+		t.URL = *m.URL
+	case KindTCP:
+		if err := checkAddress(*m.TCP); err != nil {
+			bad("tcp", "%v", err)
+		}
+		t.Address = *m.TCP
+	}
+
+	if t.Kind == KindHTTP {
+		t.Method = DefaultMethod
+		if m.Method != nil {
+			t.Method = strings.ToUpper(*m.Method)
+			if !tokenRE.MatchString(t.Method) {
+				bad("method", "invalid HTTP method %q", *m.Method)
+			}
+		}
+		if m.Headers != nil && len(*m.Headers) > 0 {
+			t.Headers = make(map[string]string, len(*m.Headers))
+			for k, v := range *m.Headers {
+				if err := checkHeader(k, v); err != nil {
+					bad("headers", "%v", err)
+				}
+				t.Headers[k] = v
+			}
+		}
+		if m.RequestBody != nil {
+			t.RequestBody = *m.RequestBody
+		}
+		t.FollowRedirects = true
+		if m.FollowRedirects != nil {
+			t.FollowRedirects = *m.FollowRedirects
+		}
+	}
+	if t.Kind != KindPush {
+		t.Timeout = Duration(DefaultTimeout)
+		if m.Timeout != nil {
+			t.Timeout = *m.Timeout
+			if t.Timeout <= 0 || t.Timeout.D() > MaxTimeout {
+				bad("timeout", "timeout %s must be more than 0 and at most %s", t.Timeout, MaxTimeout)
+			}
+		}
+	}
+	if m.Expect != nil {
+		t.Expect, errs = resolveExpect(*m.Expect, lineOf, errs)
+	}
+
+	t.StaleAfter = Duration(DefaultStaleAfter)
+	if d.staleAfter > 0 {
+		t.StaleAfter = Duration(d.staleAfter)
+	}
+	if m.StaleAfter != nil {
+		t.StaleAfter = *m.StaleAfter
+		if t.StaleAfter <= 0 {
+			bad("staleAfter", "staleAfter must be more than 0")
+		}
+	}
+	t.FailureThreshold = DefaultFailureThreshold
+	if m.FailureThreshold != nil {
+		if t.FailureThreshold = *m.FailureThreshold; t.FailureThreshold < 1 {
+			bad("failureThreshold", "failureThreshold must be at least 1, got %d", t.FailureThreshold)
+		}
+	}
+	t.SuccessThreshold = DefaultSuccessThreshold
+	if m.SuccessThreshold != nil {
+		if t.SuccessThreshold = *m.SuccessThreshold; t.SuccessThreshold < 1 {
+			bad("successThreshold", "successThreshold must be at least 1, got %d", t.SuccessThreshold)
+		}
+	}
+	if m.RemindEvery != nil {
+		t.RemindEvery = *m.RemindEvery
+	}
+	if m.Channels != nil && len(*m.Channels) > 0 {
+		t.Channels = append([]string(nil), (*m.Channels)...)
+		for _, c := range t.Channels {
+			if _, ok := d.channels[c]; ok {
+				continue
+			}
+			if d.badChannels[c] {
+				bad("channels", "channel %q is invalid (see its own problem)", c)
+			} else {
+				bad("channels", "channel %q is not defined under channels:%s", c, knownChannels(d.channels))
+			}
+		}
+	}
+	t.Heartbeat = heartbeat
+	return t, errs
+}
+
+func resolveExpect(e expectSpec, lineOf func(string) int, errs []fieldErr) (Expect, []fieldErr) {
+	bad := func(field, format string, args ...any) {
+		field = "expect." + field
+		errs = append(errs, fieldErrorf(field, lineOf(field), format, args...))
+	}
+	var x Expect
+	if e.Status != nil {
+		for _, c := range *e.Status {
+			if c < 100 || c > 599 {
+				bad("status", "status %d is not an HTTP status code (100-599)", c)
+			}
+		}
+		x.Status = append([]int(nil), (*e.Status)...)
+	}
+	if e.Body != nil {
+		x.Body = ptr(*e.Body)
+	}
+	if e.BodyContains != nil {
+		x.BodyContains = *e.BodyContains
+	}
+	if e.BodyRegex != nil {
+		x.BodyRegex = *e.BodyRegex
+		if _, err := regexp.Compile(x.BodyRegex); err != nil {
+			bad("bodyRegex", "invalid regular expression: %v", err)
+		}
+	}
+	if e.JSON != nil && len(*e.JSON) > 0 {
+		// Round-trip through JSON so values compare the same however the
+		// file wrote them (YAML ints become float64, as in a response).
+		b, err := json.Marshal(*e.JSON)
+		if err == nil {
+			err = json.Unmarshal(b, &x.JSON)
+		}
+		if err != nil {
+			bad("json", "values must be plain JSON values (strings, numbers, booleans, null, lists, mappings with string keys)")
+		}
+		for p := range *e.JSON {
+			if p == "" || strings.HasPrefix(p, ".") || strings.HasSuffix(p, ".") || strings.Contains(p, "..") {
+				bad("json", "invalid path %q: use dotted keys like \"status\" or \"checks.db.ok\"", p)
+			}
+		}
+	}
+	if e.MaxLatency != nil {
+		if x.MaxLatency = *e.MaxLatency; x.MaxLatency <= 0 {
+			bad("maxLatency", "maxLatency must be more than 0")
+		}
+	}
+	if e.CertValidFor != nil {
+		if x.CertValidFor = *e.CertValidFor; x.CertValidFor <= 0 {
+			bad("certValidFor", "certValidFor must be more than 0")
+		}
+	}
+	return x, errs
+}
+
+func checkURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("invalid URL %q: %v", raw, unwrapURLError(err))
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("URL %q must start with http:// or https://", raw)
+	}
+	if u.Hostname() == "" {
+		return fmt.Errorf("URL %q has no host", raw)
+	}
+	if u.User != nil {
+		return fmt.Errorf("URL must not contain credentials: they would appear in the execution history")
+	}
+	if p := u.Port(); p != "" {
+		if err := checkPort(p); err != nil {
+			return fmt.Errorf("URL %q: %v", raw, err)
+		}
+	}
+	return nil
+}
+
+func unwrapURLError(err error) error {
+	if ue, ok := err.(*url.Error); ok {
+		return ue.Err
+	}
+	return err
+}
+
+func checkAddress(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("tcp %q must be host:port (IPv6 as [::1]:port)", addr)
+	}
+	if host == "" {
+		return fmt.Errorf("tcp %q has no host", addr)
+	}
+	if strings.ContainsAny(host, "/ ") {
+		return fmt.Errorf("tcp %q: invalid host %q", addr, host)
+	}
+	return checkPort(port)
+}
+
+func checkPort(p string) error {
+	n, err := strconv.Atoi(p)
+	if err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("port %q must be a number from 1 to 65535", p)
+	}
+	return nil
+}
+
+func checkHeader(k, v string) error {
+	if !tokenRE.MatchString(k) {
+		return fmt.Errorf("invalid header name %q", k)
+	}
+	if strings.ContainsAny(v, "\r\n\x00") {
+		return fmt.Errorf("header %q: value must not contain line breaks", k)
+	}
+	return nil
+}
+
+func knownChannels(chans map[string]Channel) string {
+	if len(chans) == 0 {
+		return " (none are)"
+	}
+	names := make([]string, 0, len(chans))
+	for n := range chans {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return " (defined: " + strings.Join(names, ", ") + ")"
+}
