@@ -2,7 +2,6 @@ package probe
 
 import (
 	"context"
-	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
@@ -23,7 +22,6 @@ type httpCheck struct {
 	stage     string
 	dns       time.Duration
 	connect   time.Duration
-	tlsStart  time.Time
 	tls       time.Duration
 	firstByte time.Duration
 	leaf      *time.Time // NotAfter of the last leaf certificate seen
@@ -48,29 +46,23 @@ func (c *httpCheck) addDial(t dialTimes) {
 	c.mu.Unlock()
 }
 
+func (c *httpCheck) addTLS(d time.Duration) {
+	c.mu.Lock()
+	c.tls += d
+	c.mu.Unlock()
+}
+
 func (c *httpCheck) setLeaf(notAfter time.Time) {
 	c.mu.Lock()
 	c.leaf = &notAfter
 	c.mu.Unlock()
 }
 
-// trace returns the httptrace hooks for TLS and first-byte timing; DNS and
-// connect are timed by the guarded dialer, which does its own resolution.
+// trace returns the httptrace hooks for the first-byte timing; DNS and
+// connect are timed by the guarded dialer, which does its own resolution,
+// and TLS by dialTLS, which does its own handshake.
 func (c *httpCheck) trace() *httptrace.ClientTrace {
 	return &httptrace.ClientTrace{
-		TLSHandshakeStart: func() {
-			c.mu.Lock()
-			c.tlsStart = time.Now()
-			c.stage = "in the TLS handshake"
-			c.mu.Unlock()
-		},
-		TLSHandshakeDone: func(tls.ConnectionState, error) {
-			c.mu.Lock()
-			if !c.tlsStart.IsZero() {
-				c.tls += time.Since(c.tlsStart)
-			}
-			c.mu.Unlock()
-		},
 		WroteRequest: func(httptrace.WroteRequestInfo) { c.setStage("waiting for the response") },
 		GotFirstResponseByte: func() {
 			c.mu.Lock()
@@ -182,13 +174,16 @@ func (p *Prober) httpClient(t target.Target, chk *httpCheck) *http.Client {
 		resolver: p.Resolver,
 		onDial:   chk.addDial,
 	}
+	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		chk.setStage("connecting")
+		return dialer.DialContext(ctx, network, addr)
+	}
 	tr := &http.Transport{
-		Proxy: nil,
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			chk.setStage("connecting")
-			return dialer.DialContext(ctx, network, addr)
+		Proxy:       nil,
+		DialContext: dial,
+		DialTLSContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			return p.dialTLS(ctx, dial, network, addr, chk)
 		},
-		TLSClientConfig:   p.tlsConfig(chk.setLeaf),
 		DisableKeepAlives: true,
 	}
 	return &http.Client{

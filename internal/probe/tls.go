@@ -1,10 +1,13 @@
 package probe
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
+	"slices"
 	"strings"
 	"time"
 )
@@ -14,11 +17,36 @@ type certError struct{ msg string }
 
 func (e *certError) Error() string { return e.msg }
 
-// tlsConfig returns the TLS configuration for one check. It verifies the
-// server's certificate itself (in VerifyConnection, with the Prober's roots
-// and clock) so that the leaf's expiry is recorded even when the
-// certificate is refused, and so that the refusal reads well.
-func (p *Prober) tlsConfig(onLeaf func(notAfter time.Time)) *tls.Config {
+// dialTLS connects through dial and does the TLS handshake itself, so
+// that the name the certificate is checked against is the one dialled
+// (crypto/tls leaves ConnectionState.ServerName empty for IP addresses),
+// the leaf's expiry is recorded even when the certificate is refused, and
+// a refusal reads well. It verifies with the Prober's roots and clock.
+func (p *Prober) dialTLS(ctx context.Context, dial func(ctx context.Context, network, addr string) (net.Conn, error),
+	network, addr string, chk *httpCheck) (net.Conn, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("address %q: %w", addr, err)
+	}
+	raw, err := dial(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	cfg := p.tlsConfig(host, chk.setLeaf)
+	conn := tls.Client(raw, cfg)
+	chk.setStage("in the TLS handshake")
+	start := time.Now()
+	err = conn.HandshakeContext(ctx)
+	chk.addTLS(time.Since(start))
+	if err != nil {
+		_ = raw.Close()
+		return nil, err
+	}
+	return conn, nil
+}
+
+// tlsConfig returns the client configuration for a handshake with host.
+func (p *Prober) tlsConfig(host string, onLeaf func(notAfter time.Time)) *tls.Config {
 	var cfg *tls.Config
 	if p.TLSConfig != nil {
 		cfg = p.TLSConfig.Clone()
@@ -28,27 +56,31 @@ func (p *Prober) tlsConfig(onLeaf func(notAfter time.Time)) *tls.Config {
 	if cfg.MinVersion == 0 {
 		cfg.MinVersion = tls.VersionTLS12
 	}
+	if cfg.ServerName == "" {
+		cfg.ServerName = host
+	}
+	serverName := cfg.ServerName
 	skipVerify := cfg.InsecureSkipVerify
 	roots := cfg.RootCAs
+	cfg.NextProtos = []string{"http/1.1"}
 	cfg.InsecureSkipVerify = true // verification happens below
 	cfg.VerifyConnection = func(cs tls.ConnectionState) error {
 		if len(cs.PeerCertificates) == 0 {
 			return &certError{msg: "server sent no certificate"}
 		}
-		leaf := cs.PeerCertificates[0]
-		onLeaf(leaf.NotAfter)
+		onLeaf(cs.PeerCertificates[0].NotAfter)
 		if skipVerify {
 			return nil
 		}
-		return verifyChain(cs, roots, p.now())
+		return verifyChain(cs.PeerCertificates, serverName, roots, p.now())
 	}
 	return cfg
 }
 
 // verifyChain checks the peer's chain against roots (nil: the system's)
-// for cs.ServerName at now, as crypto/tls would, and words any failure.
-func verifyChain(cs tls.ConnectionState, roots *x509.CertPool, now time.Time) error {
-	leaf := cs.PeerCertificates[0]
+// for serverName at now, as crypto/tls would, and words any failure.
+func verifyChain(chain []*x509.Certificate, serverName string, roots *x509.CertPool, now time.Time) error {
+	leaf := chain[0]
 	if now.After(leaf.NotAfter) {
 		return &certError{msg: fmt.Sprintf("certificate expired %s ago (%s)",
 			humanDuration(now.Sub(leaf.NotAfter)), leaf.NotAfter.UTC().Format(time.RFC3339))}
@@ -57,11 +89,11 @@ func verifyChain(cs tls.ConnectionState, roots *x509.CertPool, now time.Time) er
 		return &certError{msg: fmt.Sprintf("certificate not valid before %s", leaf.NotBefore.UTC().Format(time.RFC3339))}
 	}
 	inter := x509.NewCertPool()
-	for _, c := range cs.PeerCertificates[1:] {
+	for _, c := range chain[1:] {
 		inter.AddCert(c)
 	}
 	_, err := leaf.Verify(x509.VerifyOptions{
-		DNSName:       cs.ServerName,
+		DNSName:       serverName,
 		Roots:         roots,
 		Intermediates: inter,
 		CurrentTime:   now,
@@ -76,7 +108,14 @@ func verifyChain(cs tls.ConnectionState, roots *x509.CertPool, now time.Time) er
 	case errors.As(err, &unknown):
 		return &certError{msg: fmt.Sprintf("certificate signed by an unknown authority (issuer %q)", leaf.Issuer.String())}
 	case errors.As(err, &host):
-		return &certError{msg: "certificate " + strings.TrimPrefix(host.Error(), "x509: certificate ")}
+		names := slices.Clone(leaf.DNSNames)
+		for _, ip := range leaf.IPAddresses {
+			names = append(names, ip.String())
+		}
+		if len(names) == 0 {
+			return &certError{msg: fmt.Sprintf("certificate names no host, not %s", serverName)}
+		}
+		return &certError{msg: fmt.Sprintf("certificate is valid for %s, not %s", strings.Join(names, ", "), serverName)}
 	case errors.As(err, &invalid):
 		return &certError{msg: "certificate not valid: " + strings.TrimPrefix(invalid.Error(), "x509: ")}
 	}
