@@ -1,0 +1,223 @@
+package status
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/medic-dev/medic/internal/outbox"
+	"github.com/medic-dev/medic/internal/probe"
+	"github.com/medic-dev/medic/internal/target"
+)
+
+// Decide applies the latest echo (nil when there is none) and the pulse
+// object's LastModified (nil when there is none; only heartbeat targets use
+// it) to prev, the target's stored state (the zero value for a target seen
+// for the first time), and returns the new state and the alerts to raise.
+//
+// An echo whose CheckedAt is not after prev.LastEchoAt has been processed
+// already and changes no streak, so every probe is counted once however
+// many runs see it. See docs/status.md for the rules.
+func Decide(prev TargetState, t target.Target, latest *probe.Result, pulseModified *time.Time, now time.Time) (TargetState, []outbox.Alert) {
+	next := prev
+	next.Target = t.Name
+	next.LastFailures = slices.Clone(prev.LastFailures)
+	if next.FirstSeenAt.IsZero() {
+		next.FirstSeenAt = now
+	}
+	if next.Status == "" {
+		next.Status, next.Since = Unknown, next.FirstSeenAt
+	}
+	if latest != nil && isProbed(t) && latest.CheckedAt.After(next.LastEchoAt) {
+		countEcho(&next, latest)
+	}
+
+	v := judge(next, t, pulseModified, now)
+	if v.status == "" || v.status == next.Status {
+		return next, remind(&next, t, now)
+	}
+
+	from, fromSince := next.Status, next.Since
+	next.Status, next.Since = v.status, v.since
+	next.Seq++
+	if v.status == Stale {
+		// A gap in the checks breaks both streaks: UP again needs
+		// successThreshold fresh good checks.
+		next.FailStreak, next.SuccessStreak = 0, 0
+	}
+
+	var kind, text string
+	switch {
+	case v.status == Down:
+		kind, text = outbox.KindDown, downText(next, false, now)
+	case v.status == Stale:
+		kind, text = outbox.KindStale, staleText(next, t, false, now)
+	case v.status == Up && (from == Down || from == Stale):
+		kind, text = outbox.KindRecovered, recoveredText(t.Name, from, v.since.Sub(fromSince))
+	default:
+		return next, nil // UNKNOWN → UP: nothing to tell
+	}
+	a, ok := newAlert(&next, t, kind, text, now)
+	if !ok {
+		return next, nil
+	}
+	return next, []outbox.Alert{a}
+}
+
+// countEcho updates the streaks with a new echo.
+func countEcho(st *TargetState, r *probe.Result) {
+	st.LastEchoAt = r.CheckedAt
+	if r.Up {
+		st.SuccessStreak++
+		st.FailStreak = 0
+		st.LastGoodAt = r.CheckedAt
+		st.LastFailures = nil
+		return
+	}
+	st.FailStreak++
+	st.SuccessStreak = 0
+	st.LastFailures = slices.Clone(r.Failures)
+}
+
+// verdict is the status the rules call for; an empty status keeps the
+// current one (the thresholds' hysteresis).
+type verdict struct {
+	status string
+	since  time.Time
+}
+
+// judge applies the rules, in order: a stale heartbeat, a gap in the
+// echoes, failures, successes.
+func judge(st TargetState, t target.Target, pulseModified *time.Time, now time.Time) verdict {
+	staleAfter := staleAfterOf(t)
+	if isHeartbeat(t) {
+		switch {
+		case pulseModified == nil && now.Sub(st.FirstSeenAt) > staleAfter:
+			return verdict{Stale, st.FirstSeenAt} // never heard from
+		case pulseModified != nil && now.Sub(*pulseModified) > staleAfter:
+			return verdict{Stale, *pulseModified}
+		case !isProbed(t) && pulseModified != nil:
+			return verdict{Up, *pulseModified}
+		case !isProbed(t):
+			return verdict{} // no heartbeat yet: wait for one
+		}
+	}
+	lastEcho := orElse(st.LastEchoAt, st.FirstSeenAt)
+	if now.Sub(lastEcho) > staleAfter {
+		return verdict{Stale, lastEcho}
+	}
+	lastGood := orElse(st.LastGoodAt, st.FirstSeenAt)
+	if st.FailStreak >= failureThresholdOf(t) || now.Sub(lastGood) > staleAfter {
+		return verdict{Down, lastGood}
+	}
+	if st.SuccessStreak >= successThresholdOf(t) {
+		return verdict{Up, st.LastEchoAt}
+	}
+	return verdict{}
+}
+
+// remind returns a REMINDER alert when the target has been DOWN or STALE
+// for RemindEvery since its last alert.
+func remind(st *TargetState, t target.Target, now time.Time) []outbox.Alert {
+	if st.Status != Down && st.Status != Stale {
+		return nil
+	}
+	every := t.RemindEvery.D()
+	if every <= 0 || len(t.Channels) == 0 || now.Sub(st.LastAlertAt) < every {
+		return nil
+	}
+	var text string
+	if st.Status == Down {
+		text = downText(*st, true, now)
+	} else {
+		text = staleText(*st, t, true, now)
+	}
+	st.Seq++
+	a, _ := newAlert(st, t, outbox.KindReminder, text, now)
+	return []outbox.Alert{a}
+}
+
+// newAlert builds the alert for st's current Seq and records it in st.
+// It returns false when the target has no channels.
+func newAlert(st *TargetState, t target.Target, kind, text string, now time.Time) (outbox.Alert, bool) {
+	if len(t.Channels) == 0 {
+		return outbox.Alert{}, false
+	}
+	deliveries := make(map[string]*outbox.Delivery, len(t.Channels))
+	for _, ch := range t.Channels {
+		deliveries[ch] = &outbox.Delivery{Status: outbox.Pending}
+	}
+	var failures []string
+	if kind == outbox.KindDown || (kind == outbox.KindReminder && st.Status == Down) {
+		failures = slices.Clone(st.LastFailures)
+	}
+	st.LastAlertAt = now
+	return outbox.Alert{
+		ID:         AlertID(t.Name, kind, st.Seq),
+		Target:     t.Name,
+		Kind:       kind,
+		Since:      st.Since,
+		At:         now,
+		Endpoint:   endpointOf(t),
+		Failures:   failures,
+		Text:       text,
+		Deadline:   now.Add(outbox.DefaultDeadline),
+		Deliveries: deliveries,
+	}, true
+}
+
+// AlertID is "<target>-<kind>-<seq>" with the kind in lower case:
+// "web-down-3".
+func AlertID(targetName, kind string, seq int) string {
+	return targetName + "-" + strings.ToLower(kind) + "-" + strconv.Itoa(seq)
+}
+
+// SeqOfAlertID returns the sequence number at the end of an alert ID.
+func SeqOfAlertID(id string) (int, bool) {
+	i := strings.LastIndexByte(id, '-')
+	if i < 0 {
+		return 0, false
+	}
+	n, err := strconv.Atoi(id[i+1:])
+	return n, err == nil
+}
+
+func isProbed(t target.Target) bool { return t.URL != "" || t.Address != "" }
+
+func isHeartbeat(t target.Target) bool { return t.Heartbeat || t.Kind == target.KindPush }
+
+func endpointOf(t target.Target) string {
+	if t.URL != "" {
+		return t.URL
+	}
+	return t.Address
+}
+
+func staleAfterOf(t target.Target) time.Duration {
+	if d := t.StaleAfter.D(); d > 0 {
+		return d
+	}
+	return target.DefaultStaleAfter
+}
+
+func failureThresholdOf(t target.Target) int {
+	if t.FailureThreshold > 0 {
+		return t.FailureThreshold
+	}
+	return target.DefaultFailureThreshold
+}
+
+func successThresholdOf(t target.Target) int {
+	if t.SuccessThreshold > 0 {
+		return t.SuccessThreshold
+	}
+	return target.DefaultSuccessThreshold
+}
+
+func orElse(t, fallback time.Time) time.Time {
+	if t.IsZero() {
+		return fallback
+	}
+	return t
+}

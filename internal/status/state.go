@@ -1,0 +1,87 @@
+// Package status decides each target's status (UP, DOWN, STALE) from its
+// echoes, its heartbeat and its stored state, and turns status changes into
+// outbox alerts. It does no I/O: CheckStaleness reads the bucket, calls
+// Decide for every target and writes the results.
+package status
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Statuses.
+const (
+	// Unknown: not enough checks yet to say.
+	Unknown = "UNKNOWN"
+	// Up: the last successThreshold checks (or the last heartbeat) were good.
+	Up = "UP"
+	// Down: failureThreshold consecutive failed checks, or no good check
+	// within staleAfter while checks keep arriving.
+	Down = "DOWN"
+	// Stale: no check result (or, for a push target, no heartbeat) within
+	// staleAfter: the monitor or the sender has stopped.
+	Stale = "STALE"
+)
+
+// Key is the object that holds every target's state: one GET and one
+// conditional PUT per run, however many targets there are.
+const Key = "state/status.json"
+
+// TargetState is what medic remembers about one target between runs.
+type TargetState struct {
+	Target string `json:"target"`
+	// Status is UNKNOWN, UP, DOWN or STALE.
+	Status string `json:"status"`
+	// Since is when the target entered Status (for DOWN: its last good
+	// check, or when medic first saw it if there was none).
+	Since time.Time `json:"since,omitzero"`
+	// FirstSeenAt is when CheckStaleness first saw the target configured.
+	FirstSeenAt time.Time `json:"firstSeenAt,omitzero"`
+	// LastEchoAt is the CheckedAt of the last echo processed.
+	LastEchoAt time.Time `json:"lastEchoAt,omitzero"`
+	// LastGoodAt is the CheckedAt of the last good echo.
+	LastGoodAt time.Time `json:"lastGoodAt,omitzero"`
+	// EchoETag is the ETag of the echo object last read, so an unchanged
+	// echo is not read again.
+	EchoETag      string `json:"echoETag,omitempty"`
+	FailStreak    int    `json:"failStreak"`
+	SuccessStreak int    `json:"successStreak"`
+	// Seq grows on every status change and every reminder; it is part of
+	// alert IDs, so each alert has its own ID and two runs deciding the
+	// same change from the same state pick the same one.
+	Seq int `json:"seq"`
+	// LastAlertAt is when the last alert for the target was raised.
+	LastAlertAt time.Time `json:"lastAlertAt,omitzero"`
+	// LastFailures are the failed conditions of the last failed echo.
+	LastFailures []string `json:"lastFailures,omitempty"`
+}
+
+// File is the content of state/status.json.
+type File struct {
+	Targets   map[string]TargetState `json:"targets"`
+	UpdatedAt time.Time              `json:"updatedAt,omitzero"`
+}
+
+// Parse reads a state file. It rejects unknown statuses and entries whose
+// key and target name disagree, naming the entry.
+func Parse(data []byte) (File, error) {
+	var f File
+	if err := json.Unmarshal(data, &f); err != nil {
+		return File{}, fmt.Errorf("parse %s: %w", Key, err)
+	}
+	if f.Targets == nil {
+		f.Targets = map[string]TargetState{}
+	}
+	for name, st := range f.Targets {
+		switch st.Status {
+		case Unknown, Up, Down, Stale:
+		default:
+			return File{}, fmt.Errorf("parse %s: targets.%s.status: %q is not one of UNKNOWN, UP, DOWN, STALE", Key, name, st.Status)
+		}
+		if st.Target != name {
+			return File{}, fmt.Errorf("parse %s: targets.%s.target: %q does not match its key", Key, name, st.Target)
+		}
+	}
+	return f, nil
+}
