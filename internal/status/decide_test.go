@@ -294,8 +294,12 @@ func TestDecide(t *testing.T) {
 			},
 		},
 		{
-			name:   "no channels: the status changes, no alert and no reminder",
-			target: web(func(t *target.Target) { t.Channels = nil; t.FailureThreshold = 1; t.RemindEvery = target.Duration(time.Minute) }),
+			name: "no channels: the status changes, no alert and no reminder",
+			target: web(func(t *target.Target) {
+				t.Channels = nil
+				t.FailureThreshold = 1
+				t.RemindEvery = target.Duration(time.Minute)
+			}),
 			steps: []step{
 				{at: 0, echo: good(0), want: Up},
 				{at: 1 * m, echo: bad(1 * m), want: Down},
@@ -379,7 +383,12 @@ func TestDecideAlertFields(t *testing.T) {
 		t.Error("alert failures alias the state's")
 	}
 
-	tcp := web(func(t *target.Target) { t.URL = ""; t.Kind = target.KindTCP; t.Address = "db:5432"; t.FailureThreshold = 1 })
+	tcp := web(func(t *target.Target) {
+		t.URL = ""
+		t.Kind = target.KindTCP
+		t.Address = "db:5432"
+		t.FailureThreshold = 1
+	})
 	_, alerts = Decide(TargetState{}, tcp, bad(0), nil, t0)
 	if len(alerts) != 1 || alerts[0].Endpoint != "db:5432" {
 		t.Errorf("tcp alert endpoint: %+v", alerts)
