@@ -132,8 +132,11 @@ const minSecretLen = 6
 func newRedactor(p Post) redactor {
 	r := redactor{url: p.URL}
 	for _, s := range p.Secrets {
-		if len(s) >= minSecretLen {
-			r.secrets = append(r.secrets, s)
+		// "Bearer <token>": the token alone is as secret as the whole value.
+		for _, part := range append([]string{s}, strings.Fields(s)...) {
+			if len(part) >= minSecretLen {
+				r.secrets = append(r.secrets, part)
+			}
 		}
 	}
 	if p.URLIsSecret {
