@@ -1,0 +1,106 @@
+package target
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// checkTarget fails when a parsed target breaks what the rest of medic
+// relies on.
+func checkTarget(t *testing.T, tg Target) {
+	t.Helper()
+	if !nameRE.MatchString(tg.Name) {
+		t.Fatalf("invalid name %q accepted", tg.Name)
+	}
+	switch tg.Kind {
+	case KindHTTP:
+		if checkURL(tg.URL) != nil || tg.Method == "" || tg.Timeout <= 0 || tg.Timeout.D() > MaxTimeout {
+			t.Fatalf("bad http target accepted: %+v", tg)
+		}
+	case KindTCP:
+		if checkAddress(tg.Address) != nil || tg.Timeout <= 0 || tg.Timeout.D() > MaxTimeout {
+			t.Fatalf("bad tcp target accepted: %+v", tg)
+		}
+	case KindPush:
+		if !tg.Heartbeat {
+			t.Fatalf("push target without heartbeat: %+v", tg)
+		}
+	default:
+		t.Fatalf("unknown kind %q", tg.Kind)
+	}
+	if tg.StaleAfter <= 0 || tg.FailureThreshold < 1 || tg.SuccessThreshold < 1 {
+		t.Fatalf("bad thresholds accepted: %+v", tg)
+	}
+	b, err := json.Marshal(tg)
+	if err != nil {
+		t.Fatalf("target does not marshal: %v", err)
+	}
+	var back Target
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatalf("target does not round-trip: %v", err)
+	}
+}
+
+func FuzzParseFile(f *testing.F) {
+	for _, file := range []string{"testdata/targets.yaml", "testdata/targets.json"} {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(filepath.Base(file), b)
+	}
+	f.Add("t.yaml", []byte("defaults: &d {timeout: 5s}\ntargets:\n  - {<<: *d, name: a, url: 'https://a'}\n  - *d\n"))
+	f.Add("t.yaml", []byte("targets:\n  - {name: a, tcp: 'h:1', expect: {status: 200}}\n"))
+	f.Fuzz(func(t *testing.T, name string, data []byte) {
+		file, err := ParseFile(name, data, Options{})
+		if err != nil {
+			return
+		}
+		seen := map[string]bool{}
+		for _, tg := range file.Targets {
+			checkTarget(t, tg)
+			if seen[tg.Name] {
+				t.Fatalf("duplicate name %q accepted", tg.Name)
+			}
+			seen[tg.Name] = true
+			for _, c := range tg.Channels {
+				if _, ok := file.Channels[c]; !ok {
+					t.Fatalf("target %s uses undefined channel %q", tg.Name, c)
+				}
+			}
+		}
+		for _, p := range file.Problems {
+			if p.Source != name || p.Error == "" {
+				t.Fatalf("problem without source or text: %#v", p)
+			}
+		}
+	})
+}
+
+func FuzzParsePulse(f *testing.F) {
+	f.Add("pulse/web.json", []byte(`{"url": "https://web.example/ping", "body": "pong"}`))
+	f.Add("pulse/cron.json", []byte(`{"heartbeat": "5m", "channels": ["ops"]}`))
+	f.Add("pulse/b.json", []byte(`{"url": "https://b.example", "body": "ok", "heartbeat": 300}`))
+	f.Add("pulse/x.json", []byte(`{"url": 1, "extra": true}`))
+	file, err := ParseFile("t.yaml", []byte("channels: {ops: {type: sns}}\ndefaults: {timeout: 5s}\n"), Options{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, key string, data []byte) {
+		tg, err := ParsePulse(key, data, file.Defaults)
+		if err != nil {
+			var ps Problems
+			if !errors.As(err, &ps) || len(ps) == 0 || ps[0].Source != key {
+				t.Fatalf("error is not a Problems for %q: %v", key, err)
+			}
+			return
+		}
+		checkTarget(t, tg)
+		if tg.Source != key || "pulse/"+tg.Name+".json" != key {
+			t.Fatalf("name %q and source %q do not match key %q", tg.Name, tg.Source, key)
+		}
+	})
+}
