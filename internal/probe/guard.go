@@ -66,13 +66,17 @@ func (n Networks) String() string {
 	case All:
 		return "all"
 	}
-	var parts []string
-	for _, c := range classes {
-		if c.allow != 0 && n&c.allow != 0 {
-			parts = append(parts, c.name)
+	parts := []string{"public"}
+	for _, b := range []struct {
+		bit  Networks
+		name string
+	}{{AllowPrivate, "private"}, {AllowLoopback, "loopback"}, {AllowLinkLocal, "link-local"},
+		{AllowUnspecified, "unspecified"}, {AllowMulticast, "multicast"}} {
+		if n&b.bit != 0 {
+			parts = append(parts, b.name)
 		}
 	}
-	return "public+" + strings.Join(parts, "+")
+	return strings.Join(parts, "+")
 }
 
 // addressClass is one kind of address the guard knows.

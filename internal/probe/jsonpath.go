@@ -86,7 +86,7 @@ func kindOf(v any) string {
 		return "a string"
 	case bool:
 		return "a boolean"
-	case json.Number:
+	case json.Number, float64:
 		return "a number"
 	case []any:
 		return "an array"

@@ -1,0 +1,61 @@
+package probe
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// FuzzCheckJSON feeds response bodies and expectations from the outside
+// world through the JSON condition: it must never panic, must always say
+// why in words, and a document must always satisfy its own values.
+func FuzzCheckJSON(f *testing.F) {
+	f.Add(`{"status":"ok","n":1}`, "status", `"ok"`)
+	f.Add(`{"n":1e999999999}`, "n", `1e999999999`)
+	f.Add(`{"n":1.0}`, "n", `1`)
+	f.Add(`[{"id":[true,null]}]`, "0.id.1", `null`)
+	f.Add(`not json`, "a", `1`)
+	f.Fuzz(func(t *testing.T, body, path, want string) {
+		var w any
+		if err := json.Unmarshal([]byte(want), &w); err != nil {
+			return
+		}
+		for _, f := range checkJSON(map[string]any{path: w}, []byte(body), false, DefaultMaxBodyBytes) {
+			if !strings.HasPrefix(f, "json field ") && !strings.HasPrefix(f, "body is not JSON") {
+				t.Fatalf("failure %q does not say what failed", f)
+			}
+		}
+		doc, err := decodeJSON([]byte(body))
+		if err != nil {
+			return
+		}
+		got, err := Lookup(doc, path)
+		if err != nil {
+			return
+		}
+		if !equalJSON(got, got) {
+			t.Fatalf("value at %q is not equal to itself: %s", path, showJSON(got))
+		}
+	})
+}
+
+func TestEqualNumber(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want bool
+	}{
+		{"1", "1.0", true},
+		{"1", "1e0", true},
+		{"0.5", "5e-1", true},
+		{"-0", "0", true},
+		{"3", "4", false},
+		{"1e999", "1e999", true},
+		{"1e999", "2e999", false},
+		{"12345678901234567890", "12345678901234567000", true}, // float64 precision, as the targets file's numbers
+	}
+	for _, tc := range tests {
+		if got := equalNumber(tc.a, tc.b); got != tc.want {
+			t.Errorf("equalNumber(%s, %s) = %v, want %v", tc.a, tc.b, got, tc.want)
+		}
+	}
+}
