@@ -1,0 +1,135 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambda/messages"
+)
+
+// Func is a bound task resource: it receives the payload JSON and returns
+// the result JSON. Return a *TaskError to fail with a given error name.
+type Func func(ctx context.Context, payload json.RawMessage) (json.RawMessage, error)
+
+const lambdaInvoke = "arn:aws:states:::lambda:invoke"
+
+// LambdaHandler adapts any aws-lambda-go handler (anything lambda.NewHandler
+// accepts) so that marshalling and the error name are exactly Lambda's: the
+// error name is the Go error type's name without package or pointer
+// (errors.New gives "errorString") and the cause is Lambda's error JSON,
+// {"errorMessage": ..., "errorType": ...}. A panic becomes an error the same
+// way.
+func LambdaHandler(handler any) Func {
+	return func(ctx context.Context, payload json.RawMessage) (out json.RawMessage, err error) {
+		// A handler per call: aws-lambda-go returns bytes from a per-handler
+		// buffer pool that the next call would reuse.
+		h := lambda.NewHandler(handler)
+		defer func() {
+			if r := recover(); r != nil {
+				err = lambdaError(reflectTypeName(r), fmt.Sprint(r))
+			}
+		}()
+		b, err := h.Invoke(ctx, payload)
+		if err != nil {
+			var ive messages.InvokeResponse_Error
+			if errors.As(err, &ive) {
+				return nil, lambdaError(ive.Type, ive.Message)
+			}
+			return nil, lambdaError(reflectTypeName(err), err.Error())
+		}
+		return append(json.RawMessage(nil), b...), nil
+	}
+}
+
+func reflectTypeName(v any) string {
+	t := reflect.TypeOf(v)
+	if t == nil {
+		return "nil"
+	}
+	if t.Kind() == reflect.Pointer {
+		return t.Elem().Name()
+	}
+	return t.Name()
+}
+
+func lambdaError(typ, msg string) *TaskError {
+	cause := encodeValue(map[string]any{"errorMessage": msg, "errorType": typ})
+	return &TaskError{Name: typ, Cause: string(cause)}
+}
+
+// resolveFunction finds the Func for a Lambda function given as an ARN
+// (optionally qualified), a partial ARN or a bare name.
+func (o *Options) resolveFunction(name string) (Func, bool) {
+	if f, ok := o.Resources[name]; ok {
+		return f, true
+	}
+	want := functionName(name)
+	for k, f := range o.Resources {
+		if functionName(k) == want {
+			return f, true
+		}
+	}
+	return nil, false
+}
+
+// functionName extracts the function name from a Lambda ARN, a partial ARN
+// ("123456789012:function:name") or a name, dropping any qualifier.
+func functionName(s string) string {
+	if i := strings.Index(s, "function:"); i >= 0 {
+		s = s[i+len("function:"):]
+	}
+	if i := strings.IndexByte(s, ':'); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}
+
+// checkResource validates a Task's Resource.
+func checkResource(res string) error {
+	switch {
+	case res == lambdaInvoke:
+		return nil
+	case strings.HasPrefix(res, "arn:aws:states:::lambda:invoke."):
+		return fmt.Errorf("%q: only the request-response form of lambda:invoke is supported by this engine", res)
+	case strings.HasPrefix(res, "arn:") && strings.Count(res, ":") >= 5:
+		return nil
+	}
+	return fmt.Errorf("%q is not a resource ARN", res)
+}
+
+// isLambdaARN reports whether res is a bare Lambda function ARN.
+func isLambdaARN(res string) bool {
+	parts := strings.Split(res, ":")
+	return len(parts) >= 7 && parts[0] == "arn" && parts[2] == "lambda" && parts[5] == "function"
+}
+
+// lambdaInvokeResult wraps a function's result as arn:aws:states:::lambda:invoke returns it.
+func lambdaInvokeResult(payload any, requestID string) map[string]any {
+	headers := map[string]any{
+		"Connection":                     "keep-alive",
+		"Content-Type":                   "application/json",
+		"X-Amz-Executed-Version":         "$LATEST",
+		"x-amzn-Remapped-Content-Length": "0",
+		"x-amzn-RequestId":               requestID,
+	}
+	all := map[string]any{}
+	for k, v := range headers {
+		all[k] = []any{v}
+	}
+	return map[string]any{
+		"ExecutedVersion": "$LATEST",
+		"Payload":         payload,
+		"SdkHttpMetadata": map[string]any{
+			"AllHttpHeaders": all,
+			"HttpHeaders":    headers,
+			"HttpStatusCode": json.Number("200"),
+		},
+		"SdkResponseMetadata": map[string]any{"RequestId": requestID},
+		"StatusCode":          json.Number("200"),
+	}
+}

@@ -1,0 +1,239 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// runState runs one state. It returns the state's output and the next
+// state's name ("" at an end), or the failure that ends this machine.
+func (x *execution) runState(ctx context.Context, st *State, input any, th *thread) (any, string, *Failure) {
+	x.countTransition()
+	entered := x.clock.Now()
+	x.emit(th, Event{Type: st.Type + "StateEntered", StateEnteredEventDetails: &StateEnteredDetails{
+		Name: st.Name, Input: encodeString(input), InputDetails: notTruncated}})
+	var (
+		out  any
+		next = st.Next
+		f    *Failure
+	)
+	switch st.Type {
+	case "Pass":
+		out, f = x.runPass(st, input, entered, th)
+	case "Task", "Parallel", "Map":
+		out, next, f = x.runWithRetry(ctx, st, input, entered, th)
+	case "Choice":
+		out, next, f = x.runChoice(st, input)
+	case "Wait":
+		out, f = x.runWait(ctx, st, input)
+	case "Succeed":
+		out, f = x.inputOutput(st, input)
+		next = ""
+	case "Fail":
+		return nil, "", x.runFail(st, input, entered, th)
+	}
+	if f == nil {
+		f = checkSize(out, "the output of state "+quote(st.Name))
+	}
+	if f != nil {
+		return nil, "", f
+	}
+	x.emit(th, Event{Type: st.Type + "StateExited", StateExitedEventDetails: &StateExitedDetails{
+		Name: st.Name, Output: encodeString(out), OutputDetails: notTruncated}})
+	return out, next, nil
+}
+
+func quote(s string) string { return "'" + s + "'" }
+
+func checkSize(v any, what string) *Failure {
+	if n := len(encodeValue(v)); n > MaxPayloadBytes {
+		return failf(ErrDataLimitExceeded, "%s has %d bytes, more than the limit of %d", what, n, MaxPayloadBytes)
+	}
+	return nil
+}
+
+// applyInputPath selects the effective input; null gives {}.
+func applyInputPath(st *State, input any) (any, *Failure) {
+	return selectPath(st.InputPath, input, st.Name, "InputPath")
+}
+
+func selectPath(p *ioPath, input any, state, field string) (any, *Failure) {
+	switch {
+	case p == nil:
+		return input, nil
+	case p.null:
+		return map[string]any{}, nil
+	}
+	v, err := p.p.eval(input)
+	if err != nil {
+		return nil, failf(ErrRuntime, "an error occurred while executing the state %s: invalid path %s in %s: no results for the path in %s", quote(state), quote(p.p.src), field, encodeString(input))
+	}
+	return v, nil
+}
+
+// effectiveInput applies InputPath then Parameters.
+func (x *execution) effectiveInput(st *State, input any, entered time.Time, retries int, th *thread) (any, *Failure) {
+	v, f := applyInputPath(st, input)
+	if f != nil || st.Parameters == nil {
+		return v, f
+	}
+	out, err := st.Parameters.apply(v, x.contextObject(st, entered, retries, th))
+	if err != nil {
+		return nil, asFailure(err)
+	}
+	if f := checkSize(out, "the input of state "+quote(st.Name)+" after Parameters"); f != nil {
+		return nil, f
+	}
+	return out, nil
+}
+
+func asFailure(err error) *Failure {
+	if f, ok := err.(*Failure); ok {
+		return f
+	}
+	return failf(ErrRuntime, "%v", err)
+}
+
+// applyResult places result into the raw input per ResultPath, then applies
+// OutputPath.
+func applyResult(st *State, input, result any) (any, *Failure) {
+	merged, f := applyResultPath(st.ResultPath, input, result, st.Name)
+	if f != nil {
+		return nil, f
+	}
+	return selectPath(st.OutputPath, merged, st.Name, "OutputPath")
+}
+
+func applyResultPath(rp *ioPath, input, result any, state string) (any, *Failure) {
+	switch {
+	case rp == nil:
+		return result, nil
+	case rp.null:
+		return input, nil
+	}
+	out, err := rp.p.set(input, result)
+	if err != nil {
+		return nil, failf(ErrResultPathMatchFailure, "an error occurred while executing the state %s: %v", quote(state), err)
+	}
+	return out, nil
+}
+
+func (x *execution) runPass(st *State, input any, entered time.Time, th *thread) (any, *Failure) {
+	eff, f := x.effectiveInput(st, input, entered, 0, th)
+	if f != nil {
+		return nil, f
+	}
+	result := eff
+	if st.HasResult {
+		result = deepCopy(st.Result)
+	}
+	return applyResult(st, input, result)
+}
+
+// inputOutput is the processing of Choice, Wait and Succeed: InputPath then
+// OutputPath.
+func (x *execution) inputOutput(st *State, input any) (any, *Failure) {
+	v, f := applyInputPath(st, input)
+	if f != nil {
+		return nil, f
+	}
+	return selectPath(st.OutputPath, v, st.Name, "OutputPath")
+}
+
+func (x *execution) runChoice(st *State, input any) (any, string, *Failure) {
+	eff, f := applyInputPath(st, input)
+	if f != nil {
+		return nil, "", f
+	}
+	next, err := st.choose(eff)
+	if err != nil {
+		return nil, "", asFailure(err)
+	}
+	if next == "" {
+		return nil, "", failf(ErrNoChoiceMatched, "no Choice rule matched and no Default is specified in state %s", quote(st.Name))
+	}
+	out, f := selectPath(st.OutputPath, eff, st.Name, "OutputPath")
+	return out, next, f
+}
+
+func (x *execution) runWait(ctx context.Context, st *State, input any) (any, *Failure) {
+	eff, f := applyInputPath(st, input)
+	if f != nil {
+		return nil, f
+	}
+	var d time.Duration
+	switch {
+	case st.Seconds != nil:
+		d = time.Duration(*st.Seconds) * time.Second
+	case st.Timestamp != nil:
+		d = st.Timestamp.Sub(x.clock.Now())
+	case st.SecondsPath != nil:
+		v, err := st.SecondsPath.eval(eff)
+		n, ok := toInt(v)
+		if err != nil || !ok || n < 0 {
+			return nil, failf(ErrRuntime, "an error occurred while executing the state %s: SecondsPath %s does not select a non-negative integer", quote(st.Name), quote(st.SecondsPath.src))
+		}
+		d = time.Duration(n) * time.Second
+	case st.TimestampPath != nil:
+		v, err := st.TimestampPath.eval(eff)
+		s, ok := v.(string)
+		var t time.Time
+		if err == nil && ok {
+			t, err = parseTimestamp(s)
+		}
+		if err != nil || !ok {
+			return nil, failf(ErrRuntime, "an error occurred while executing the state %s: TimestampPath %s does not select an RFC 3339 timestamp", quote(st.Name), quote(st.TimestampPath.src))
+		}
+		d = t.Sub(x.clock.Now())
+	}
+	if f := x.sleep(ctx, d); f != nil {
+		return nil, f
+	}
+	return selectPath(st.OutputPath, eff, st.Name, "OutputPath")
+}
+
+// sleep waits through the clock, stopping at the execution's deadline.
+func (x *execution) sleep(ctx context.Context, d time.Duration) *Failure {
+	if d <= 0 {
+		return nil
+	}
+	if !x.deadline.IsZero() {
+		if left := x.deadline.Sub(x.clock.Now()); d > left {
+			_ = x.clock.Sleep(ctx, left+time.Millisecond)
+			x.timedOut = true
+			return failf(ErrTimeout, "the execution timed out")
+		}
+	}
+	if err := x.clock.Sleep(ctx, d); err != nil {
+		return &Failure{Name: errAborted, Cause: "the execution was stopped"}
+	}
+	return nil
+}
+
+func (x *execution) runFail(st *State, input any, entered time.Time, th *thread) *Failure {
+	f := &Failure{Name: st.Error, Cause: st.Cause}
+	ctxObj := x.contextObject(st, entered, 0, th)
+	for _, d := range []struct {
+		dyn   *dynamic
+		dst   *string
+		field string
+	}{{st.ErrorPath, &f.Name, "ErrorPath"}, {st.CausePath, &f.Cause, "CausePath"}} {
+		if d.dyn == nil {
+			continue
+		}
+		v, err := d.dyn.eval(input, ctxObj, d.field)
+		if err != nil {
+			return failf(ErrRuntime, "an error occurred while executing the state %s: %v", quote(st.Name), err)
+		}
+		s, ok := v.(string)
+		if !ok {
+			return failf(ErrRuntime, "an error occurred while executing the state %s: %s must select a string, got %s", quote(st.Name), d.field, typeName(v))
+		}
+		*d.dst = s
+	}
+	return f
+}
+
+// describe is used in error causes.
+func describe(v any) string { return fmt.Sprintf("%s %s", typeName(v), encodeString(v)) }

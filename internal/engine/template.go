@@ -1,0 +1,137 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+)
+
+// template is a compiled payload template (Parameters, ResultSelector,
+// ItemSelector, lambda:invoke arguments): fields whose names end in ".$"
+// take their value from a path or an intrinsic function.
+type template struct {
+	object map[string]*template // an object: field name (without ".$") → value
+	array  []*template
+	static any // a literal (when object and array are nil and dyn is nil)
+	dyn    *dynamic
+}
+
+// dynamic is the value of a "key.$" field or of ErrorPath/CausePath.
+type dynamic struct {
+	path *path
+	call *intrinsic
+}
+
+func compileDynamic(s string) (*dynamic, error) {
+	if isIntrinsic(s) {
+		c, err := parseIntrinsic(s)
+		if err != nil {
+			return nil, err
+		}
+		return &dynamic{call: c}, nil
+	}
+	p, err := parsePath(s)
+	if err != nil {
+		return nil, err
+	}
+	return &dynamic{path: p}, nil
+}
+
+// eval evaluates against the input ($) and the context object ($$).
+// A path that selects nothing is a States.ParameterPathFailure; an intrinsic
+// that fails is a States.IntrinsicFailure.
+func (d *dynamic) eval(input, ctx any, field string) (any, error) {
+	if d.call != nil {
+		v, err := d.call.eval(input, ctx)
+		if err != nil {
+			return nil, &Failure{ErrIntrinsicFailure, fmt.Sprintf("the value of the field '%s' could not be evaluated: %v", field, err)}
+		}
+		return v, nil
+	}
+	root := input
+	if d.path.context {
+		root = ctx
+	}
+	v, err := d.path.eval(root)
+	if err != nil {
+		return nil, &Failure{ErrParameterPathFailure, fmt.Sprintf("the JSONPath '%s' specified for the field '%s.$' could not be found in the input '%s'", d.path.src, field, encodeString(root))}
+	}
+	return v, nil
+}
+
+func compileTemplate(v any, where string) (*template, error) {
+	switch t := v.(type) {
+	case map[string]any:
+		out := &template{object: map[string]*template{}}
+		for _, k := range sortedKeys(t) {
+			x := t[k]
+			if name, ok := strings.CutSuffix(k, ".$"); ok {
+				s, ok := x.(string)
+				if !ok {
+					return nil, fmt.Errorf("%s.%s: the value of a field ending in '.$' must be a path or an intrinsic function, got %s", where, k, typeName(x))
+				}
+				d, err := compileDynamic(s)
+				if err != nil {
+					return nil, fmt.Errorf("%s.%s: %w", where, k, err)
+				}
+				if _, dup := out.object[name]; dup {
+					return nil, fmt.Errorf("%s.%s: field %q is given twice", where, k, name)
+				}
+				out.object[name] = &template{dyn: d}
+				continue
+			}
+			if _, dup := out.object[k]; dup {
+				return nil, fmt.Errorf("%s.%s: field %q is given twice", where, k, k)
+			}
+			c, err := compileTemplate(x, where+"."+k)
+			if err != nil {
+				return nil, err
+			}
+			out.object[k] = c
+		}
+		return out, nil
+	case []any:
+		out := &template{array: []*template{}}
+		for i, x := range t {
+			c, err := compileTemplate(x, fmt.Sprintf("%s[%d]", where, i))
+			if err != nil {
+				return nil, err
+			}
+			out.array = append(out.array, c)
+		}
+		return out, nil
+	}
+	return &template{static: v}, nil
+}
+
+// apply builds the payload.
+func (t *template) apply(input, ctx any) (any, error) {
+	return t.applyField(input, ctx, "")
+}
+
+func (t *template) applyField(input, ctx any, field string) (any, error) {
+	switch {
+	case t.dyn != nil:
+		return t.dyn.eval(input, ctx, field)
+	case t.object != nil:
+		out := make(map[string]any, len(t.object))
+		for k, c := range t.object {
+			v, err := c.applyField(input, ctx, k)
+			if err != nil {
+				return nil, err
+			}
+			out[k] = v
+		}
+		return out, nil
+	case t.array != nil:
+		out := make([]any, len(t.array))
+		for i, c := range t.array {
+			v, err := c.applyField(input, ctx, field)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = v
+		}
+		return out, nil
+	}
+	return deepCopy(t.static), nil
+}
