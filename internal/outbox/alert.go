@@ -62,6 +62,10 @@ type Delivery struct {
 	LastError   string     `json:"lastError,omitempty"`
 	DeliveredAt *time.Time `json:"deliveredAt,omitempty"`
 	LeaseUntil  *time.Time `json:"leaseUntil,omitempty"`
+	// Claim identifies the Notify run holding the lease while Status is
+	// Sending, so that a run whose lease expired cannot overwrite the
+	// outcome of the run that claimed the delivery after it.
+	Claim string `json:"claim,omitempty"`
 }
 
 // Key is the alert's object key.

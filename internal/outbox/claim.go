@@ -1,0 +1,139 @@
+package outbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/medic-dev/medic/internal/store"
+)
+
+// Claimable reports whether a delivery may be claimed at now: it is pending
+// (or absent), or a run claimed it and its lease has expired (the run
+// crashed or timed out).
+func Claimable(d *Delivery, now time.Time) bool {
+	if d == nil {
+		return true
+	}
+	switch d.Status {
+	case Pending, "":
+		return true
+	case Sending:
+		return d.LeaseUntil == nil || !now.Before(*d.LeaseUntil)
+	default:
+		return false
+	}
+}
+
+// Done reports whether every delivery of a is delivered or rejected.
+func Done(a Alert) bool {
+	for _, d := range a.Deliveries {
+		if d == nil || (d.Status != Delivered && d.Status != Rejected) {
+			return false
+		}
+	}
+	return true
+}
+
+// Undelivered lists, sorted, the channels of a that are neither delivered
+// nor rejected.
+func Undelivered(a Alert) []string {
+	var names []string
+	for name, d := range a.Deliveries {
+		if d == nil || (d.Status != Delivered && d.Status != Rejected) {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Expired reports whether a is past its deadline with a channel that no run
+// is sending to right now: it should be dropped.
+func Expired(a Alert, now time.Time) bool {
+	if a.Deadline.IsZero() || !now.After(a.Deadline) {
+		return false
+	}
+	for _, d := range a.Deliveries {
+		if d != nil && d.Status == Sending && !Claimable(d, now) {
+			return false // a live lease: let that run finish
+		}
+	}
+	return len(Undelivered(a)) > 0
+}
+
+var errNotClaimable = errors.New("delivery is not claimable")
+
+// Claim marks the delivery of alert id to channel as Sending by claim until
+// now+lease, with If-Match (re-reading on conflict). Only the run that wins
+// may send. It returns won=false when the delivery is not claimable (another
+// run holds a live lease, or it is already delivered or rejected) and an
+// error wrapping store.ErrNotFound when the alert is gone.
+func Claim(ctx context.Context, s *store.Store, id, channel, claim string, now time.Time, lease time.Duration) (e Entry, won bool, err error) {
+	e, err = Update(ctx, s, id, func(a *Alert) error {
+		d := a.Deliveries[channel]
+		if !Claimable(d, now) {
+			return errNotClaimable
+		}
+		if d == nil {
+			d = &Delivery{}
+			if a.Deliveries == nil {
+				a.Deliveries = map[string]*Delivery{}
+			}
+			a.Deliveries[channel] = d
+		}
+		until := now.Add(lease)
+		d.Status, d.LeaseUntil, d.Claim = Sending, &until, claim
+		return nil
+	})
+	if errors.Is(err, errNotClaimable) {
+		return e, false, nil
+	}
+	if err != nil {
+		return e, false, fmt.Errorf("claim %s for channel %s: %w", id, channel, err)
+	}
+	return e, true, nil
+}
+
+// Outcome is the result of one send.
+type Outcome struct {
+	// Status is Delivered, Rejected or Pending (a transient failure).
+	Status string
+	// Error says why, for Rejected and Pending; it must hold no secret.
+	Error string
+	// At is when the send finished.
+	At time.Time
+}
+
+// Finish records the outcome of a send made under claim, with If-Match
+// (re-reading on conflict), and counts the attempt. A delivery is recorded
+// as delivered whoever holds it now; a failure is recorded only while claim
+// still holds the delivery, so a run whose lease expired cannot undo the
+// work of the run that took over.
+func Finish(ctx context.Context, s *store.Store, id, channel, claim string, o Outcome) (Entry, error) {
+	e, err := Update(ctx, s, id, func(a *Alert) error {
+		d := a.Deliveries[channel]
+		if d == nil {
+			return ErrNoChange // the alert was rewritten without this channel
+		}
+		if d.Status == Delivered || (o.Status != Delivered && (d.Status != Sending || d.Claim != claim)) {
+			return ErrNoChange
+		}
+		d.Attempts++
+		d.Status, d.LeaseUntil, d.Claim = o.Status, nil, ""
+		switch o.Status {
+		case Delivered:
+			at := o.At
+			d.DeliveredAt, d.LastError = &at, ""
+		default:
+			d.LastError = o.Error
+		}
+		return nil
+	})
+	if err != nil {
+		return e, fmt.Errorf("record %s of %s on channel %s: %w", o.Status, id, channel, err)
+	}
+	return e, nil
+}

@@ -1,0 +1,272 @@
+package outbox_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/medic-dev/medic/internal/outbox"
+	"github.com/medic-dev/medic/internal/store"
+	"github.com/medic-dev/medic/internal/store/s3local"
+)
+
+var t0 = time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+
+func newStore(t *testing.T) *store.Store {
+	t.Helper()
+	srv, err := s3local.Start(s3local.Options{Buckets: []string{"medic"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	return store.New(s3local.Client(srv.URL), "medic")
+}
+
+func alert(id string, at time.Time, channels ...string) outbox.Alert {
+	a := outbox.Alert{ID: id, Target: "web", Kind: outbox.KindDown, Since: at, At: at, Text: "web is DOWN",
+		Deadline: at.Add(outbox.DefaultDeadline), Deliveries: map[string]*outbox.Delivery{}}
+	for _, c := range channels {
+		a.Deliveries[c] = &outbox.Delivery{Status: outbox.Pending}
+	}
+	return a
+}
+
+func TestCreateIsIdempotent(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	a := alert("web-down-1", t0, "ops")
+	if created, err := outbox.Create(ctx, s, a); err != nil || !created {
+		t.Fatalf("first Create = %v, %v", created, err)
+	}
+	b := a
+	b.Text = "someone else's copy"
+	if created, err := outbox.Create(ctx, s, b); err != nil || created {
+		t.Fatalf("second Create = %v, %v; want false, nil", created, err)
+	}
+	e, err := outbox.Get(ctx, s, a.ID)
+	if err != nil || e.Alert.Text != "web is DOWN" {
+		t.Fatalf("Get = %+v, %v; the first alert must stay", e.Alert, err)
+	}
+}
+
+func TestListOrdersOldestFirstAndPaginates(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	const n = 1003 // more than one 1,000-key page
+	for i := range n {
+		// IDs sort opposite to time, so the order must come from At.
+		a := alert(fmt.Sprintf("a%04d", n-i), t0.Add(time.Duration(i)*time.Second), "ops")
+		if _, err := outbox.Create(ctx, s, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Put(ctx, "outbox/broken.json", []byte("{not json"), store.Condition{}); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := outbox.List(ctx, s)
+	if !errors.Is(err, outbox.ErrCorrupt) || !strings.Contains(err.Error(), "outbox/broken.json") {
+		t.Fatalf("err = %v, want ErrCorrupt naming outbox/broken.json", err)
+	}
+	if len(entries) != n {
+		t.Fatalf("listed %d alerts, want %d", len(entries), n)
+	}
+	for i := 1; i < n; i++ {
+		if !entries[i-1].Alert.At.Before(entries[i].Alert.At) || entries[i].ETag == "" {
+			t.Fatalf("entry %d out of order or without ETag", i)
+		}
+	}
+}
+
+func TestConcurrentUpdatesAreAllKept(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	channels := []string{"a", "b", "c", "d", "e", "f"}
+	if _, err := outbox.Create(ctx, s, alert("x", t0, channels...)); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for _, c := range channels {
+		wg.Go(func() {
+			if _, err := outbox.Update(ctx, s, "x", func(a *outbox.Alert) error {
+				a.Deliveries[c].Attempts++
+				return nil
+			}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	e, err := outbox.Get(ctx, s, "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range channels {
+		if e.Alert.Deliveries[c].Attempts != 1 {
+			t.Fatalf("channel %s: %d attempts recorded, want 1 (an update was lost)", c, e.Alert.Deliveries[c].Attempts)
+		}
+	}
+}
+
+func TestClaim(t *testing.T) {
+	live, expired := t0.Add(time.Minute), t0.Add(-time.Second)
+	tests := []struct {
+		name string
+		d    *outbox.Delivery
+		won  bool
+	}{
+		{name: "pending", d: &outbox.Delivery{Status: outbox.Pending}, won: true},
+		{name: "absent", d: nil, won: true},
+		{name: "live lease", d: &outbox.Delivery{Status: outbox.Sending, LeaseUntil: &live, Claim: "other"}, won: false},
+		{name: "expired lease", d: &outbox.Delivery{Status: outbox.Sending, LeaseUntil: &expired, Claim: "crashed"}, won: true},
+		{name: "delivered", d: &outbox.Delivery{Status: outbox.Delivered}, won: false},
+		{name: "rejected", d: &outbox.Delivery{Status: outbox.Rejected}, won: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			s := newStore(t)
+			a := alert("x", t0)
+			if tt.d != nil {
+				a.Deliveries["ops"] = tt.d
+			}
+			if _, err := outbox.Create(ctx, s, a); err != nil {
+				t.Fatal(err)
+			}
+			e, won, err := outbox.Claim(ctx, s, "x", "ops", "me", t0, 2*time.Minute)
+			if err != nil || won != tt.won {
+				t.Fatalf("Claim = %v, %v; want %v", won, err, tt.won)
+			}
+			d := e.Alert.Deliveries["ops"]
+			if tt.won && (d.Status != outbox.Sending || d.Claim != "me" || !d.LeaseUntil.Equal(t0.Add(2*time.Minute))) {
+				t.Fatalf("claimed delivery = %+v", d)
+			}
+		})
+	}
+	t.Run("only one of many wins", func(t *testing.T) {
+		ctx := context.Background()
+		s := newStore(t)
+		if _, err := outbox.Create(ctx, s, alert("x", t0, "ops")); err != nil {
+			t.Fatal(err)
+		}
+		var mu sync.Mutex
+		wins := 0
+		var wg sync.WaitGroup
+		for i := range 8 {
+			wg.Go(func() {
+				_, won, err := outbox.Claim(ctx, s, "x", "ops", fmt.Sprint("run", i), t0, time.Minute)
+				if err != nil {
+					t.Error(err)
+				}
+				if won {
+					mu.Lock()
+					wins++
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		if wins != 1 {
+			t.Fatalf("%d runs won the claim, want 1", wins)
+		}
+	})
+	t.Run("missing alert", func(t *testing.T) {
+		_, _, err := outbox.Claim(context.Background(), newStore(t), "gone", "ops", "me", t0, time.Minute)
+		if !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("err = %v, want ErrNotFound", err)
+		}
+	})
+}
+
+func TestFinish(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	if _, err := outbox.Create(ctx, s, alert("x", t0, "ops", "pager")); err != nil {
+		t.Fatal(err)
+	}
+	// run1 claims ops, its lease expires, run2 claims it again.
+	if _, won, _ := outbox.Claim(ctx, s, "x", "ops", "run1", t0, time.Minute); !won {
+		t.Fatal("run1 did not win")
+	}
+	if _, won, _ := outbox.Claim(ctx, s, "x", "ops", "run2", t0.Add(2*time.Minute), time.Minute); !won {
+		t.Fatal("run2 could not take over an expired lease")
+	}
+	// run1's late failure must not undo run2's claim.
+	e, err := outbox.Finish(ctx, s, "x", "ops", "run1", outbox.Outcome{Status: outbox.Pending, Error: "timeout"})
+	if err != nil || e.Alert.Deliveries["ops"].Status != outbox.Sending || e.Alert.Deliveries["ops"].Claim != "run2" {
+		t.Fatalf("stale failure changed the delivery: %+v, %v", e.Alert.Deliveries["ops"], err)
+	}
+	// run2 fails transiently: pending again, attempt counted, error kept.
+	e, err = outbox.Finish(ctx, s, "x", "ops", "run2", outbox.Outcome{Status: outbox.Pending, Error: "retryable: status 503"})
+	if d := e.Alert.Deliveries["ops"]; err != nil || d.Status != outbox.Pending || d.Attempts != 1 || d.LastError != "retryable: status 503" || d.LeaseUntil != nil {
+		t.Fatalf("after a transient failure: %+v, %v", d, err)
+	}
+	if _, won, _ := outbox.Claim(ctx, s, "x", "ops", "run3", t0.Add(3*time.Minute), time.Minute); !won {
+		t.Fatal("run3 could not claim a pending delivery")
+	}
+	at := t0.Add(3*time.Minute + time.Second)
+	e, err = outbox.Finish(ctx, s, "x", "ops", "run3", outbox.Outcome{Status: outbox.Delivered, At: at})
+	if d := e.Alert.Deliveries["ops"]; err != nil || d.Status != outbox.Delivered || d.Attempts != 2 || d.LastError != "" || !d.DeliveredAt.Equal(at) {
+		t.Fatalf("after delivery: %+v, %v", d, err)
+	}
+	if outbox.Done(e.Alert) {
+		t.Fatal("Done with pager still pending")
+	}
+	if got := outbox.Undelivered(e.Alert); len(got) != 1 || got[0] != "pager" {
+		t.Fatalf("Undelivered = %v", got)
+	}
+	e, _ = outbox.Update(ctx, s, "x", func(a *outbox.Alert) error { a.Deliveries["pager"].Status = outbox.Rejected; return nil })
+	if !outbox.Done(e.Alert) {
+		t.Fatal("not Done with every channel delivered or rejected")
+	}
+}
+
+func TestDrop(t *testing.T) {
+	ctx := context.Background()
+	live := t0.Add(outbox.DefaultDeadline + time.Hour)
+	tests := []struct {
+		name   string
+		a      outbox.Alert
+		now    time.Time
+		wantOK bool
+	}{
+		{name: "past deadline", a: alert("x", t0, "ops", "pager"), now: t0.Add(outbox.DefaultDeadline + time.Second), wantOK: true},
+		{name: "before deadline", a: alert("x", t0, "ops"), now: t0.Add(time.Hour)},
+		{name: "a run is sending", now: t0.Add(outbox.DefaultDeadline + time.Second), a: func() outbox.Alert {
+			a := alert("x", t0, "ops")
+			a.Deliveries["ops"] = &outbox.Delivery{Status: outbox.Sending, LeaseUntil: &live}
+			return a
+		}()},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newStore(t)
+			tt.a.Deliveries["done"] = &outbox.Delivery{Status: outbox.Delivered}
+			if _, err := outbox.Create(ctx, s, tt.a); err != nil {
+				t.Fatal(err)
+			}
+			rec, dropped, err := outbox.Drop(ctx, s, "x", tt.now)
+			if err != nil || dropped != tt.wantOK {
+				t.Fatalf("Drop = %v, %v; want %v", dropped, err, tt.wantOK)
+			}
+			_, getErr := outbox.Get(ctx, s, "x")
+			var stored outbox.Dropped
+			_, recErr := s.GetJSON(ctx, outbox.DroppedKey("x"), &stored)
+			if !tt.wantOK {
+				if getErr != nil || !errors.Is(recErr, store.ErrNotFound) {
+					t.Fatalf("alert kept: %v; record absent: %v", getErr, recErr)
+				}
+				return
+			}
+			if !errors.Is(getErr, store.ErrNotFound) || recErr != nil {
+				t.Fatalf("alert deleted: %v; record written: %v", getErr, recErr)
+			}
+			if strings.Join(rec.Undelivered, ",") != "ops,pager" || strings.Join(stored.Undelivered, ",") != "ops,pager" || stored.Alert.ID != "x" {
+				t.Fatalf("record = %+v", stored)
+			}
+		})
+	}
+}
