@@ -290,3 +290,8 @@ func TestAbort(t *testing.T) {
 		t.Errorf("last event = %s", last.Type)
 	}
 }
+
+func jsonString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
