@@ -1,0 +1,181 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"github.com/medic-dev/medic/internal/local"
+	"github.com/medic-dev/medic/internal/sfnapi"
+)
+
+var checkCommand = &command{
+	name:    "check",
+	args:    "NAME...",
+	summary: "check the named targets now, printing each state's result as it happens",
+	help: `Starts a targeted execution, {"targets": ["NAME", ...]}, and prints each
+state's result as it happens, then the table of the checked targets.
+
+Locally (the default) the targets file (--config) is uploaded first and
+the execution runs in-process, through the same Step Functions API client
+as --aws. With --aws it starts an execution of the deployed state machine
+and prints its Step Functions console link; with --endpoint it uses any
+Step Functions API (such as 'medic serve').
+
+Exit codes: 0 every named target passed its check, 1 some failed or is
+DOWN/STALE, 2 usage or configuration error, 3 the execution failed.`,
+	setup: func(fs *flag.FlagSet) func(context.Context, *io2, []string) error {
+		var f remoteFlags
+		f.register(fs, true)
+		asJSON := fs.Bool("json", false, "print a JSON report instead of the table")
+		return func(ctx context.Context, out *io2, args []string) error {
+			if len(args) == 0 {
+				return usagef("name at least one target to check, like 'medic check api'")
+			}
+			return check(ctx, out, &f, args, *asJSON)
+		}
+	},
+}
+
+func check(ctx context.Context, out *io2, f *remoteFlags, names []string, asJSON bool) error {
+	var prepare func(*local.Env) error
+	if !f.aws && f.endpoint == "" {
+		data, err := loadTargetsFile(f.local.config, out.stderr)
+		if err != nil {
+			return err
+		}
+		prepare = func(env *local.Env) error { return env.PutTargets(ctx, data) }
+	}
+	c, err := f.connect(ctx, prepare)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	input, _ := json.Marshal(map[string][]string{"targets": names})
+	name := execName("check", time.Now())
+	if !asJSON {
+		fmt.Fprintf(out.stdout, "%s\n", name)
+		if c.region != "" {
+			fmt.Fprintf(out.stdout, "  %s\n", consoleLink(c.region, sfnapi.ExecutionArn(c.smArn, name)))
+		}
+	}
+	onEvent := func(ev types.HistoryEvent) {
+		if !asJSON {
+			printStateResult(out.stdout, ev)
+		}
+	}
+	x, err := startAndFollow(ctx, c, name, string(input), onEvent)
+	if err != nil {
+		return err
+	}
+	r := buildReport(x)
+	if c.region != "" {
+		r.ConsoleURL = consoleLink(c.region, r.ExecutionArn)
+	}
+	if c.env != nil {
+		statuses, err := readStatuses(ctx, c.env)
+		if err != nil {
+			return err
+		}
+		r.applyStatuses(statuses)
+	}
+	if asJSON {
+		if err := json.NewEncoder(out.stdout).Encode(r); err != nil {
+			return fmt.Errorf("write the report: %w", err)
+		}
+	} else {
+		fmt.Fprintln(out.stdout)
+		r.ConsoleURL = "" // printed above
+		printReport(out.stdout, r)
+	}
+	return exitWith(r.exitCode())
+}
+
+// printStateResult prints one line when a state ends or a task fails.
+func printStateResult(w io.Writer, ev types.HistoryEvent) {
+	at := ""
+	if ev.Timestamp != nil {
+		at = ev.Timestamp.Local().Format("15:04:05.000")
+	}
+	switch {
+	case ev.StateExitedEventDetails != nil:
+		d := ev.StateExitedEventDetails
+		fmt.Fprintf(w, "  %s  %-15s %s\n", at, aws.ToString(d.Name), summarizeState(aws.ToString(d.Name), aws.ToString(d.Output)))
+	case ev.LambdaFunctionFailedEventDetails != nil:
+		d := ev.LambdaFunctionFailedEventDetails
+		fmt.Fprintf(w, "  %s  %-15s failed: %s: %s\n", at, "", aws.ToString(d.Error), oneLine(aws.ToString(d.Cause), 120))
+	case ev.TaskFailedEventDetails != nil:
+		d := ev.TaskFailedEventDetails
+		fmt.Fprintf(w, "  %s  %-15s failed: %s: %s\n", at, "", aws.ToString(d.Error), oneLine(aws.ToString(d.Cause), 120))
+	case ev.ExecutionFailedEventDetails != nil:
+		d := ev.ExecutionFailedEventDetails
+		fmt.Fprintf(w, "  %s  execution failed: %s: %s\n", at, aws.ToString(d.Error), oneLine(aws.ToString(d.Cause), 200))
+	}
+}
+
+// summarizeState says in a few words what a state's output holds.
+func summarizeState(name, output string) string {
+	switch name {
+	case "LoadTargets":
+		var lo loadOutput
+		if json.Unmarshal([]byte(output), &lo) == nil {
+			s := fmt.Sprintf("%s trigger: %s in %s", lo.Trigger, plural(lo.Summary.Targets, "target"), plural(len(lo.Batches), "batch"))
+			if lo.Summary.ProblemCount > 0 {
+				s += fmt.Sprintf(", %s skipped", plural(lo.Summary.ProblemCount, "problem"))
+			}
+			return s
+		}
+	case "Probe":
+		var po probeOutput
+		if json.Unmarshal([]byte(output), &po) == nil {
+			up := 0
+			for _, r := range po.Results {
+				if r.Up {
+					up++
+				}
+			}
+			return fmt.Sprintf("batch %d: %d of %s up", po.Batch, up, plural(len(po.Results), "target"))
+		}
+	case "WriteEcho":
+		var we struct {
+			Echo struct {
+				Written int `json:"written"`
+			} `json:"echo"`
+		}
+		if json.Unmarshal([]byte(output), &we) == nil {
+			return fmt.Sprintf("%s written", plural(we.Echo.Written, "echo"))
+		}
+	case "ProbeTargets":
+		var pt struct {
+			Probed struct {
+				Batches int `json:"batches"`
+			} `json:"probed"`
+		}
+		if json.Unmarshal([]byte(output), &pt) == nil {
+			return fmt.Sprintf("%s done", plural(pt.Probed.Batches, "batch"))
+		}
+	case "CheckStaleness":
+		var so staleOutput
+		if json.Unmarshal([]byte(output), &so) == nil {
+			return fmt.Sprintf("UP %d, DOWN %d, STALE %d, UNKNOWN %d; %s, %s pending",
+				so.Statuses["UP"], so.Statuses["DOWN"], so.Statuses["STALE"], so.Statuses["UNKNOWN"], plural(len(so.Changes), "change"), plural(so.Pending, "alert"))
+		}
+	case "Notify":
+		var d doneOutput
+		if json.Unmarshal([]byte(output), &d) == nil && d.Notify != nil {
+			return fmt.Sprintf("%d delivered, %d rejected, %d pending, %d dropped", d.Notify.Delivered, d.Notify.Rejected, d.Notify.Pending, d.Notify.Dropped)
+		}
+	case "BatchNotProbed", "EchoNotWritten", "AlertsHeldForNextRun":
+		return "caught an error; see 'medic show'"
+	case "HasAlerts", "Done":
+		return ""
+	}
+	return oneLine(output, 100)
+}
+

@@ -1,0 +1,259 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"github.com/medic-dev/medic/internal/local"
+	"github.com/medic-dev/medic/internal/status"
+	"github.com/medic-dev/medic/internal/store"
+	"github.com/medic-dev/medic/internal/target"
+)
+
+var runCommand = &command{
+	name:    "run",
+	summary: "run one health-check cycle locally (or one every --every) and print each target's status",
+	help: `Runs the health-check state machine locally: the real definition, through
+the embedded engine, with the real task handlers and an embedded S3 store
+kept under --state-dir (so staleness and alerts work across runs). The
+targets file is uploaded to config/targets.yaml in the bucket first.
+
+Prints a table with each target's status (UP, DOWN, STALE, UNKNOWN), this
+run's check (ok or FAIL), its latency and what failed, then the status
+changes and the alerts sent. With --json, prints the same as one JSON object
+(one per line with --every). Secrets named in the targets file (urlSecret,
+tokenSecret, headerSecrets) are read from environment variables of the same
+name and never printed.
+
+With --every, runs a cycle at that interval until interrupted (Ctrl-C or
+SIGTERM); the cycle in progress is finished first.
+
+Exit codes: 0 every target UP (or not yet known), 1 some target DOWN or
+STALE, 2 usage or configuration error, 3 the run failed.`,
+	setup: func(fs *flag.FlagSet) func(context.Context, *io2, []string) error {
+		var f localFlags
+		f.register(fs, true)
+		asJSON := fs.Bool("json", false, "print a JSON report instead of the table")
+		every := fs.Duration("every", 0, "run a cycle at this interval (like 10m) until interrupted")
+		count := fs.Int("count", 0, "with --every, stop after this many cycles (0: until interrupted)")
+		return func(ctx context.Context, out *io2, args []string) error {
+			if len(args) > 0 {
+				return usagef("run takes no arguments, got %q", args)
+			}
+			if *every < 0 || (*every > 0 && *every < time.Second) {
+				return usagef("--every must be at least 1s, got %s", *every)
+			}
+			if *count < 0 {
+				return usagef("--count must not be negative")
+			}
+			return runCycles(ctx, out, &f, runOptions{json: *asJSON, every: *every, count: *count})
+		}
+	},
+}
+
+type runOptions struct {
+	json  bool
+	every time.Duration
+	count int
+}
+
+func runCycles(ctx context.Context, out *io2, f *localFlags, o runOptions) error {
+	if err := f.validate(); err != nil {
+		return err
+	}
+	data, err := loadTargetsFile(f.config, out.stderr)
+	if err != nil {
+		return err
+	}
+	rf := remoteFlags{local: *f}
+	c, err := rf.connect(ctx, func(env *local.Env) error { return env.PutTargets(ctx, data) })
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	code := exitOK
+	for n := 1; ; n++ {
+		// The cycle runs to its end even when ctx is cancelled.
+		r, err := runCycle(context.WithoutCancel(ctx), c, out, o.json, "run")
+		if err != nil {
+			return err
+		}
+		code = r.exitCode()
+		if o.every == 0 || (o.count > 0 && n >= o.count) {
+			break
+		}
+		if !o.json {
+			fmt.Fprintf(out.stdout, "\nnext run in %s (Ctrl-C to stop)\n\n", o.every)
+		}
+		select {
+		case <-ctx.Done():
+			return exitWith(code)
+		case <-time.After(o.every):
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return exitWith(code)
+}
+
+func exitWith(code int) error {
+	if code == exitOK {
+		return nil
+	}
+	return &exitError{code: code}
+}
+
+func (r *report) exitCode() int {
+	switch {
+	case r.Status != "SUCCEEDED":
+		return exitFailure
+	case r.anyDown():
+		return exitDown
+	}
+	return exitOK
+}
+
+// runCycle runs one execution through the API, with progress on a
+// terminal, and prints its report.
+func runCycle(ctx context.Context, c *conn, out *io2, asJSON bool, prefix string) (*report, error) {
+	return runExecution(ctx, c, out, asJSON, execName(prefix, time.Now()), `{"trigger":"schedule"}`)
+}
+
+func runExecution(ctx context.Context, c *conn, out *io2, asJSON bool, name, input string) (*report, error) {
+	prog := newProgress(out.stderr)
+	x, err := startAndFollow(ctx, c, name, input, prog.event)
+	prog.done()
+	if err != nil {
+		return nil, err
+	}
+	r := buildReport(x)
+	if c.region != "" {
+		r.ConsoleURL = consoleLink(c.region, r.ExecutionArn)
+	}
+	if c.env != nil {
+		statuses, err := readStatuses(ctx, c.env)
+		if err != nil {
+			return nil, err
+		}
+		r.applyStatuses(statuses)
+	}
+	if asJSON {
+		enc := json.NewEncoder(out.stdout)
+		if err := enc.Encode(r); err != nil {
+			return nil, fmt.Errorf("write the report: %w", err)
+		}
+	} else {
+		printReport(out.stdout, r)
+	}
+	return r, nil
+}
+
+// readStatuses reads every target's status from state/status.json.
+func readStatuses(ctx context.Context, env *local.Env) (map[string]string, error) {
+	st, err := env.Store(ctx)
+	if err != nil {
+		return nil, err
+	}
+	obj, err := st.Get(ctx, status.Key)
+	if errors.Is(err, store.ErrNotFound) {
+		return map[string]string{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read target statuses: %w", err)
+	}
+	f, err := status.Parse(obj.Body)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for name, ts := range f.Targets {
+		out[name] = ts.Status
+	}
+	return out, nil
+}
+
+// loadTargetsFile reads and checks the targets file. A file that cannot be
+// read at all is a usage error; skipped targets are warned about on stderr
+// (the run reports them too).
+func loadTargetsFile(path string, stderr io.Writer) ([]byte, error) {
+	data, err := readConfig(path)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := target.ParseFile(path, data, target.Options{}); err != nil {
+		return nil, usagef("%v", err)
+	}
+	return data, nil
+}
+
+// execName names an execution: prefix, UTC time, and a random suffix.
+func execName(prefix string, t time.Time) string {
+	var b [3]byte
+	_, _ = rand.Read(b[:])
+	return prefix + "-" + t.UTC().Format("20060102-150405") + "-" + hex.EncodeToString(b[:])
+}
+
+// progress shows which state runs on a terminal's stderr.
+type progress struct {
+	w       io.Writer
+	on      bool
+	batches int
+	done_   int
+	state   string
+}
+
+func newProgress(w io.Writer) *progress {
+	return &progress{w: w, on: isTerminal(w)}
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+func (p *progress) event(ev types.HistoryEvent) {
+	if !p.on {
+		return
+	}
+	switch {
+	case ev.MapStateStartedEventDetails != nil:
+		p.batches = int(ev.MapStateStartedEventDetails.Length)
+	case ev.Type == types.HistoryEventTypeMapIterationSucceeded || ev.Type == types.HistoryEventTypeMapIterationFailed:
+		p.done_++
+	case ev.StateEnteredEventDetails != nil:
+		switch name := *ev.StateEnteredEventDetails.Name; name {
+		case "LoadTargets", "ProbeTargets", "CheckStaleness", "Notify":
+			p.state = name
+		default:
+			return
+		}
+	default:
+		return
+	}
+	line := p.state
+	if p.state == "ProbeTargets" {
+		line = fmt.Sprintf("ProbeTargets: %d/%d batches probed", p.done_, p.batches)
+	}
+	fmt.Fprintf(p.w, "\r\033[K%s…", line)
+}
+
+func (p *progress) done() {
+	if p.on {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+}

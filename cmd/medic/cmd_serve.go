@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/medic-dev/medic/internal/local"
+	"github.com/medic-dev/medic/internal/sfnapi"
+)
+
+var serveCommand = &command{
+	name:    "serve",
+	summary: "serve the Step Functions API and the S3 endpoint of a local medic",
+	help: `Serves a local medic on loopback until interrupted:
+
+  - the Step Functions API (AWS JSON 1.0: StartExecution, DescribeExecution,
+    GetExecutionHistory, ListExecutions, StopExecution, ListStateMachines,
+    DescribeStateMachine) on --addr, running the real definition with the
+    real task handlers;
+  - the embedded S3 endpoint on --s3-addr (path-style; bucket "medic"),
+    unless --s3-endpoint names another one.
+
+The AWS CLI, the Go SDK and 'medic --endpoint URL' work against it as
+against AWS, for example:
+
+  aws stepfunctions start-execution --endpoint-url http://127.0.0.1:8083 \
+    --state-machine-arn arn:aws:states:us-east-1:000000000000:stateMachine:medic \
+    --input '{"targets":["api"]}'
+  aws s3 ls s3://medic/ --recursive --endpoint-url http://127.0.0.1:8084
+  medic executions --endpoint http://127.0.0.1:8083
+
+The targets file (--config), when it exists, is uploaded to
+config/targets.yaml at start; otherwise the bucket's own is used.`,
+	setup: func(fs *flag.FlagSet) func(context.Context, *io2, []string) error {
+		var f localFlags
+		f.register(fs, true)
+		addr := fs.String("addr", "127.0.0.1:8083", "where the Step Functions API listens")
+		s3Addr := fs.String("s3-addr", "127.0.0.1:8084", "where the embedded S3 endpoint listens")
+		return func(ctx context.Context, out *io2, args []string) error {
+			if len(args) > 0 {
+				return usagef("serve takes no arguments, got %q", args)
+			}
+			return serve(ctx, out, &f, *addr, *s3Addr)
+		}
+	},
+}
+
+func serve(ctx context.Context, out *io2, f *localFlags, addr, s3Addr string) error {
+	if err := f.validate(); err != nil {
+		return err
+	}
+	var data []byte
+	if _, err := os.Stat(f.config); err == nil {
+		if data, err = loadTargetsFile(f.config, out.stderr); err != nil {
+			return err
+		}
+	}
+	opts := f.options()
+	opts.S3Addr = s3Addr
+	env, err := local.Open(opts)
+	if err != nil {
+		return err
+	}
+	defer env.Close()
+	if data != nil {
+		if err := env.PutTargets(ctx, data); err != nil {
+			return err
+		}
+	} else if _, err := env.Store(ctx); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return usagef("listen on %s: %v (choose another address with --addr)", addr, err)
+	}
+	srv := &http.Server{Handler: sfnapi.NewHandler(env, nil), ReadHeaderTimeout: 10 * time.Second}
+	url := "http://" + ln.Addr().String()
+	fmt.Fprintf(out.stdout, "Step Functions API  %s\n", url)
+	fmt.Fprintf(out.stdout, "state machine       %s\n", env.StateMachineArn())
+	if s := env.S3URL(); s != "" {
+		fmt.Fprintf(out.stdout, "S3 endpoint         %s (bucket %s)\n", s, env.Bucket())
+	} else {
+		fmt.Fprintf(out.stdout, "S3 endpoint         %s (bucket %s)\n", f.s3Endpoint, env.Bucket())
+	}
+	if data != nil {
+		fmt.Fprintf(out.stdout, "targets             %s → s3://%s/config/targets.yaml\n", f.config, env.Bucket())
+	}
+	fmt.Fprintf(out.stdout, "\nTry: medic check NAME --endpoint %s\nCtrl-C to stop.\n", url)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("stop serving: %w", err)
+	}
+	fmt.Fprintln(out.stdout, "stopped")
+	return nil
+}

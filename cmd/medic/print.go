@@ -1,0 +1,115 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/medic-dev/medic/internal/status"
+)
+
+// printReport writes the human-readable report of one run.
+func printReport(w io.Writer, r *report) {
+	fmt.Fprintf(w, "%s  %s  %s\n", r.Execution, r.Status, runDuration(r))
+	if r.ConsoleURL != "" {
+		fmt.Fprintf(w, "  %s\n", r.ConsoleURL)
+	}
+	if len(r.Targets) > 0 {
+		fmt.Fprintln(w)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "TARGET\tSTATUS\tCHECK\tLATENCY\tWHAT FAILED")
+		for _, t := range r.Targets {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.Name, orDash(t.Status), checkWord(t), latency(t), failed(t))
+		}
+		tw.Flush()
+	} else if r.Status == "SUCCEEDED" {
+		fmt.Fprintln(w, "\nNo targets were checked.")
+	}
+	for _, p := range r.Problems {
+		fmt.Fprintf(w, "  skipped: %s\n", p)
+	}
+	if r.ProblemCount > len(r.Problems) {
+		fmt.Fprintf(w, "  ... and %d more problems\n", r.ProblemCount-len(r.Problems))
+	}
+	for _, e := range r.BatchErrors {
+		fmt.Fprintf(w, "  batch failed: %s\n", e)
+	}
+	printAlerts(w, r)
+	if r.Status != "SUCCEEDED" {
+		fmt.Fprintf(w, "\nThe execution %s: %s: %s\n", strings.ToLower(r.Status), orDash(r.Error), oneLine(r.Cause, 300))
+	}
+}
+
+func printAlerts(w io.Writer, r *report) {
+	if len(r.Changes) == 0 && (r.Notify == nil || r.Notify.Delivered+r.Notify.Rejected+r.Notify.Dropped+r.Notify.Pending == 0) && r.NotifyError == "" {
+		return
+	}
+	fmt.Fprintln(w)
+	for _, c := range r.Changes {
+		kind := c.To
+		if c.To == status.Up && (c.From == status.Down || c.From == status.Stale) {
+			kind = "RECOVERED"
+		}
+		fmt.Fprintf(w, "  %-9s %s (%s → %s)\n", kind, c.Target, c.From, c.To)
+	}
+	if n := r.Notify; n != nil {
+		fmt.Fprintf(w, "  alerts: %d delivered, %d rejected, %d pending, %d dropped\n", n.Delivered, n.Rejected, n.Pending, n.Dropped)
+	}
+	if r.NotifyError != "" {
+		fmt.Fprintf(w, "  alerts held for the next run: %s\n", oneLine(r.NotifyError, 200))
+	}
+}
+
+func runDuration(r *report) string {
+	if r.StopDate.IsZero() || r.StartDate.IsZero() {
+		return ""
+	}
+	return r.StopDate.Sub(r.StartDate).Round(time.Millisecond).String()
+}
+
+func checkWord(t targetReport) string {
+	switch {
+	case !t.Checked:
+		return "-"
+	case t.Up:
+		return "ok"
+	default:
+		return "FAIL"
+	}
+}
+
+func latency(t targetReport) string {
+	if !t.Checked {
+		return "-"
+	}
+	d := time.Duration(t.LatencyMS * float64(time.Millisecond))
+	if d < time.Millisecond {
+		return d.Round(time.Microsecond).String()
+	}
+	return d.Round(time.Millisecond).String()
+}
+
+func failed(t targetReport) string {
+	if len(t.Failures) == 0 {
+		return ""
+	}
+	return oneLine(strings.Join(t.Failures, "; "), 100)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// oneLine flattens s and cuts it to n runes.
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}

@@ -1,0 +1,201 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+
+	"github.com/medic-dev/medic/internal/local"
+	"github.com/medic-dev/medic/internal/sfnapi"
+)
+
+// remoteFlags choose which Step Functions API a command talks to.
+type remoteFlags struct {
+	aws      bool
+	endpoint string
+	arn      string
+	outputs  string
+	local    localFlags
+}
+
+func (f *remoteFlags) register(fs *flag.FlagSet, withConfig bool) {
+	fs.BoolVar(&f.aws, "aws", false, "use the deployed state machine on AWS (credentials and region from the usual AWS environment)")
+	fs.StringVar(&f.endpoint, "endpoint", "", "use the Step Functions API at this URL (for example a 'medic serve' at http://127.0.0.1:8083)")
+	fs.StringVar(&f.arn, "state-machine-arn", "", "the state machine to use with --aws or --endpoint (else $MEDIC_STATE_MACHINE_ARN, else Medic.StateMachineArn in the --cdk-outputs file)")
+	fs.StringVar(&f.outputs, "cdk-outputs", defaultCDKOutputs, "the file written by 'cdk deploy --outputs-file', read for the state machine ARN")
+	f.local.register(fs, withConfig)
+}
+
+// conn is a Step Functions API to talk to.
+type conn struct {
+	client *sfn.Client
+	smArn  string
+	// region is set for AWS, where executions have console links.
+	region string
+	// env is the local environment when the API is served in-process.
+	env   *local.Env
+	close func()
+}
+
+func (c *conn) Close() {
+	if c.close != nil {
+		c.close()
+	}
+}
+
+// consoleLink is the Step Functions console page of an execution.
+func consoleLink(region, execArn string) string {
+	return fmt.Sprintf("https://%s.console.aws.amazon.com/states/home?region=%s#/v2/executions/details/%s", region, region, execArn)
+}
+
+// connect opens the API the flags choose: AWS, an endpoint, or a local
+// environment served in-process on loopback, so every path goes through
+// the same sfn client. prepare, if set, runs on the local environment
+// before it is served (to upload the targets file).
+func (f *remoteFlags) connect(ctx context.Context, prepare func(*local.Env) error) (*conn, error) {
+	switch {
+	case f.aws && f.endpoint != "":
+		return nil, usagef("--aws and --endpoint cannot be used together")
+	case f.aws:
+		return f.connectAWS(ctx)
+	case f.endpoint != "":
+		return f.connectEndpoint(ctx)
+	}
+	if err := f.local.validate(); err != nil {
+		return nil, err
+	}
+	env, err := local.Open(f.local.options())
+	if err != nil {
+		return nil, err
+	}
+	if prepare != nil {
+		if err := prepare(env); err != nil {
+			env.Close()
+			return nil, err
+		}
+	}
+	url, stop, err := serveInProcess(env)
+	if err != nil {
+		env.Close()
+		return nil, err
+	}
+	return &conn{
+		client: localClient(url),
+		smArn:  env.StateMachineArn(),
+		env:    env,
+		close: func() {
+			stop()
+			env.Close()
+		},
+	}, nil
+}
+
+func (f *remoteFlags) connectAWS(ctx context.Context) (*conn, error) {
+	arn, err := f.stateMachineArn()
+	if err != nil {
+		return nil, err
+	}
+	if arn == "" {
+		return nil, usagef("no state machine ARN: pass --state-machine-arn, set MEDIC_STATE_MACHINE_ARN, or run 'cdk deploy --outputs-file %s' so %s has Medic.StateMachineArn", f.outputs, f.outputs)
+	}
+	a, err := sfnapi.ParseArn(arn)
+	if err != nil || a.Resource != "stateMachine" {
+		return nil, usagef("state machine ARN %q is not of the form arn:aws:states:REGION:ACCOUNT:stateMachine:NAME", arn)
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(a.Region))
+	if err != nil {
+		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	return &conn{client: sfn.NewFromConfig(cfg), smArn: arn, region: a.Region}, nil
+}
+
+func (f *remoteFlags) connectEndpoint(ctx context.Context) (*conn, error) {
+	c := localClient(f.endpoint)
+	arn, err := f.stateMachineArn()
+	if err != nil {
+		return nil, err
+	}
+	if arn == "" {
+		out, err := c.ListStateMachines(ctx, &sfn.ListStateMachinesInput{})
+		if err != nil {
+			return nil, fmt.Errorf("list state machines at %s: %w", f.endpoint, err)
+		}
+		if len(out.StateMachines) != 1 {
+			return nil, usagef("%s has %d state machines: choose one with --state-machine-arn", f.endpoint, len(out.StateMachines))
+		}
+		arn = aws.ToString(out.StateMachines[0].StateMachineArn)
+	}
+	return &conn{client: c, smArn: arn}, nil
+}
+
+// stateMachineArn reads the ARN from the flag, the environment or the CDK
+// outputs file; it is empty when none has it.
+func (f *remoteFlags) stateMachineArn() (string, error) {
+	if f.arn != "" {
+		return f.arn, nil
+	}
+	if v := os.Getenv("MEDIC_STATE_MACHINE_ARN"); v != "" {
+		return v, nil
+	}
+	b, err := os.ReadFile(f.outputs)
+	if errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", usagef("read %s: %v", f.outputs, err)
+	}
+	var outputs map[string]map[string]any
+	if err := json.Unmarshal(b, &outputs); err != nil {
+		return "", usagef("%s is not a 'cdk deploy --outputs-file' file: %v", f.outputs, err)
+	}
+	if arn, ok := outputs["Medic"]["StateMachineArn"].(string); ok {
+		return arn, nil
+	}
+	return "", usagef("%s has no Medic.StateMachineArn output: pass --state-machine-arn or set MEDIC_STATE_MACHINE_ARN", f.outputs)
+}
+
+// localClient is an sfn client for a local or custom endpoint. Credentials
+// come from the environment when set (a proxy may check them), else fixed
+// local ones.
+func localClient(endpoint string) *sfn.Client {
+	var creds aws.CredentialsProvider = credentials.NewStaticCredentialsProvider("medic", "medic-local", "")
+	if id, secret := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY"); id != "" && secret != "" {
+		creds = credentials.NewStaticCredentialsProvider(id, secret, os.Getenv("AWS_SESSION_TOKEN"))
+	}
+	return sfn.New(sfn.Options{
+		Region:       envOr("AWS_REGION", sfnapi.Region),
+		BaseEndpoint: aws.String(endpoint),
+		Credentials:  creds,
+	})
+}
+
+// serveInProcess serves env's Step Functions API on a loopback port.
+func serveInProcess(env *local.Env) (url string, stop func(), err error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, fmt.Errorf("listen on loopback: %w", err)
+	}
+	srv := &http.Server{Handler: sfnapi.NewHandler(env, nil), ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = srv.Serve(ln)
+	}()
+	return "http://" + ln.Addr().String(), func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+		<-done
+	}, nil
+}

@@ -1,0 +1,213 @@
+package main
+
+import (
+	"encoding/json"
+	"slices"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/medic-dev/medic/internal/probe"
+	"github.com/medic-dev/medic/internal/target"
+)
+
+// report is what one execution found, read from its history. It is also
+// the --json output.
+type report struct {
+	Execution    string         `json:"execution"`
+	ExecutionArn string         `json:"executionArn"`
+	ConsoleURL   string         `json:"consoleUrl,omitempty"`
+	Status       string         `json:"status"`
+	Error        string         `json:"error,omitempty"`
+	Cause        string         `json:"cause,omitempty"`
+	StartDate    time.Time      `json:"startDate"`
+	StopDate     time.Time      `json:"stopDate,omitzero"`
+	Trigger      string         `json:"trigger,omitempty"`
+	Requested    []string       `json:"requested,omitempty"`
+	Targets      []targetReport `json:"targets"`
+	// Problems are targets or pulse files LoadTargets skipped.
+	Problems     []target.Problem `json:"problems,omitempty"`
+	ProblemCount int              `json:"problemCount,omitempty"`
+	// BatchErrors are Map iterations whose probe or echo write failed.
+	BatchErrors []string       `json:"batchErrors,omitempty"`
+	Statuses    map[string]int `json:"statuses,omitempty"`
+	Changes     []change       `json:"changes"`
+	Notify      *notifyResult  `json:"notify,omitempty"`
+	NotifyError string         `json:"notifyError,omitempty"`
+}
+
+// targetReport is one target's line.
+type targetReport struct {
+	Name string `json:"name"`
+	// Status is UP, DOWN, STALE or UNKNOWN after the run, when known
+	// (locally, from state/status.json); empty otherwise.
+	Status string `json:"status,omitempty"`
+	// Checked tells whether this run probed the target.
+	Checked    bool     `json:"checked"`
+	Up         bool     `json:"up"`
+	LatencyMS  float64  `json:"latencyMs,omitempty"`
+	StatusCode int      `json:"statusCode,omitempty"`
+	Failures   []string `json:"failures,omitempty"`
+}
+
+type change struct {
+	Target string `json:"target"`
+	From   string `json:"from"`
+	To     string `json:"to"`
+	Since  string `json:"since,omitempty"`
+}
+
+type notifyResult struct {
+	Delivered int `json:"delivered"`
+	Rejected  int `json:"rejected"`
+	Pending   int `json:"pending"`
+	Dropped   int `json:"dropped"`
+}
+
+// State outputs, as the definition shapes them (see statemachines/).
+type (
+	loadOutput struct {
+		Trigger   string   `json:"trigger"`
+		Requested []string `json:"requested"`
+		Batches   []struct {
+			Targets []target.Target `json:"targets"`
+		} `json:"batches"`
+		Summary struct {
+			Targets      int              `json:"targets"`
+			Problems     []target.Problem `json:"problems"`
+			ProblemCount int              `json:"problemCount"`
+		} `json:"summary"`
+	}
+	probeOutput struct {
+		Batch   int            `json:"batch"`
+		Results []probe.Result `json:"results"`
+	}
+	failedBatch struct {
+		Batch   int             `json:"batch"`
+		Targets []target.Target `json:"targets"`
+		Error   struct {
+			Error string `json:"Error"`
+			Cause string `json:"Cause"`
+		} `json:"error"`
+	}
+	staleOutput struct {
+		Statuses map[string]int `json:"statuses"`
+		Changes  []change       `json:"changes"`
+		Pending  int            `json:"pending"`
+	}
+	doneOutput struct {
+		Notify      *notifyResult `json:"notify"`
+		NotifyError *struct {
+			Error string `json:"Error"`
+			Cause string `json:"Cause"`
+		} `json:"notifyError"`
+	}
+)
+
+// buildReport reads an execution's history into a report.
+func buildReport(x *execution) *report {
+	d := x.desc
+	r := &report{
+		Execution:    aws.ToString(d.Name),
+		ExecutionArn: aws.ToString(d.ExecutionArn),
+		Status:       string(d.Status),
+		Error:        aws.ToString(d.Error),
+		Cause:        aws.ToString(d.Cause),
+		Changes:      []change{},
+		Targets:      []targetReport{},
+	}
+	if d.StartDate != nil {
+		r.StartDate = *d.StartDate
+	}
+	if d.StopDate != nil {
+		r.StopDate = *d.StopDate
+	}
+	byName := map[string]*targetReport{}
+	var order []string
+	add := func(name string) *targetReport {
+		if t, ok := byName[name]; ok {
+			return t
+		}
+		byName[name] = &targetReport{Name: name}
+		order = append(order, name)
+		return byName[name]
+	}
+	for _, ev := range x.events {
+		exited := ev.StateExitedEventDetails
+		if exited == nil {
+			continue
+		}
+		out := []byte(aws.ToString(exited.Output))
+		switch aws.ToString(exited.Name) {
+		case "LoadTargets":
+			var lo loadOutput
+			if json.Unmarshal(out, &lo) == nil {
+				r.Trigger, r.Requested = lo.Trigger, lo.Requested
+				r.Problems, r.ProblemCount = lo.Summary.Problems, lo.Summary.ProblemCount
+				for _, b := range lo.Batches {
+					for _, t := range b.Targets {
+						add(t.Name)
+					}
+				}
+			}
+		case "Probe":
+			var po probeOutput
+			if json.Unmarshal(out, &po) == nil {
+				for _, res := range po.Results {
+					t := add(res.Target)
+					t.Checked, t.Up, t.LatencyMS, t.StatusCode, t.Failures = true, res.Up, res.LatencyMS, res.StatusCode, res.Failures
+				}
+			}
+		case "BatchNotProbed", "EchoNotWritten":
+			var fb failedBatch
+			if json.Unmarshal(out, &fb) == nil {
+				r.BatchErrors = append(r.BatchErrors, aws.ToString(exited.Name)+": "+fb.Error.Error+": "+fb.Error.Cause)
+			}
+		case "CheckStaleness":
+			var so staleOutput
+			if json.Unmarshal(out, &so) == nil {
+				r.Statuses = so.Statuses
+				if so.Changes != nil {
+					r.Changes = so.Changes
+				}
+			}
+		}
+	}
+	var do doneOutput
+	if json.Unmarshal([]byte(aws.ToString(d.Output)), &do) == nil {
+		r.Notify = do.Notify
+		if do.NotifyError != nil {
+			r.NotifyError = do.NotifyError.Error + ": " + do.NotifyError.Cause
+		}
+	}
+	for _, n := range order {
+		r.Targets = append(r.Targets, *byName[n])
+	}
+	return r
+}
+
+// applyStatuses sets each target's status from the stored state.
+func (r *report) applyStatuses(statuses map[string]string) {
+	for i := range r.Targets {
+		r.Targets[i].Status = statuses[r.Targets[i].Name]
+	}
+	for name, st := range statuses {
+		if !slices.ContainsFunc(r.Targets, func(t targetReport) bool { return t.Name == name }) && r.Trigger == "schedule" {
+			r.Targets = append(r.Targets, targetReport{Name: name, Status: st})
+		}
+	}
+}
+
+// anyDown reports whether a target is DOWN or STALE, or (when statuses are
+// not known) failed its check.
+func (r *report) anyDown() bool {
+	for _, t := range r.Targets {
+		switch {
+		case t.Status == "DOWN" || t.Status == "STALE":
+			return true
+		case t.Status == "" && t.Checked && !t.Up:
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,370 @@
+package local
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/medic-dev/medic/internal/engine"
+	"github.com/medic-dev/medic/internal/sfnapi"
+)
+
+// Record is one execution as kept in StateDir/executions/<name>.json.
+type Record struct {
+	Arn             string          `json:"executionArn"`
+	Name            string          `json:"name"`
+	StateMachineArn string          `json:"stateMachineArn"`
+	Status          string          `json:"status"`
+	Input           json.RawMessage `json:"input"`
+	Output          json.RawMessage `json:"output,omitempty"`
+	Error           string          `json:"error,omitempty"`
+	Cause           string          `json:"cause,omitempty"`
+	StartDate       time.Time       `json:"startDate"`
+	StopDate        time.Time       `json:"stopDate,omitzero"`
+	Transitions     int             `json:"transitions"`
+	Events          []engine.Event  `json:"events"`
+	// PID is the process that ran the execution; a RUNNING record whose
+	// process is gone is reported as ABORTED.
+	PID int `json:"pid,omitempty"`
+}
+
+// running is an execution in progress in this process.
+type running struct {
+	mu     sync.Mutex
+	rec    Record
+	cancel context.CancelCauseFunc
+	done   chan struct{}
+}
+
+func (r *running) snapshot() Record {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	rec := r.rec
+	rec.Events = slices.Clone(r.rec.Events)
+	return rec
+}
+
+// stopCause is the error and cause StopExecution asked for.
+type stopCause struct{ errorCode, cause string }
+
+func (s *stopCause) Error() string { return "stopped: " + s.errorCode + ": " + s.cause }
+
+// Start starts an execution in the background (sfnapi.Backend).
+func (e *Env) Start(ctx context.Context, smArn, name, input string) (sfnapi.Execution, error) {
+	r, err := e.start(ctx, smArn, name, input)
+	if err != nil {
+		return sfnapi.Execution{}, err
+	}
+	return toAPI(r.snapshot()), nil
+}
+
+// Run runs an execution to its end and returns its record. Cancelling ctx
+// aborts the execution.
+func (e *Env) Run(ctx context.Context, name, input string) (Record, error) {
+	r, err := e.start(ctx, e.smArn, name, input)
+	if err != nil {
+		return Record{}, err
+	}
+	stop := context.AfterFunc(ctx, func() { r.cancel(&stopCause{"Interrupted", "the run was interrupted"}) })
+	defer stop()
+	<-r.done
+	return r.snapshot(), nil
+}
+
+func (e *Env) start(ctx context.Context, smArn, name, input string) (*running, error) {
+	if smArn != e.smArn {
+		return nil, fmt.Errorf("start %s: %w (the local state machine is %s)", smArn, sfnapi.ErrStateMachineDoesNotExist, e.smArn)
+	}
+	if !json.Valid([]byte(input)) {
+		return nil, fmt.Errorf("start %s: %w: not JSON", name, sfnapi.ErrInvalidExecutionInput)
+	}
+	if _, err := e.Store(ctx); err != nil {
+		return nil, err
+	}
+	arn := sfnapi.ExecutionArn(smArn, name)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return nil, errors.New("the local environment is closed")
+	}
+	if _, ok := e.running[arn]; ok {
+		return nil, fmt.Errorf("start %s: %w", name, sfnapi.ErrExecutionAlreadyExists)
+	}
+	if _, err := e.readRecord(name); err == nil {
+		return nil, fmt.Errorf("start %s: %w", name, sfnapi.ErrExecutionAlreadyExists)
+	}
+	runCtx, cancel := context.WithCancelCause(context.Background())
+	r := &running{
+		rec: Record{
+			Arn: arn, Name: name, StateMachineArn: smArn, Status: sfnapi.StatusRunning,
+			Input: json.RawMessage(input), StartDate: e.opts.EngineClock.Now(), PID: os.Getpid(),
+		},
+		cancel: cancel,
+		done:   make(chan struct{}),
+	}
+	if err := e.writeRecord(r.rec); err != nil {
+		cancel(nil)
+		return nil, err
+	}
+	e.running[arn] = r
+	e.wg.Add(1)
+	go e.execute(runCtx, r)
+	return r, nil
+}
+
+func (e *Env) execute(ctx context.Context, r *running) {
+	defer e.wg.Done()
+	defer close(r.done)
+	res := e.machine.Run(ctx, r.rec.Input, engine.Options{
+		Resources:        e.resources,
+		Clock:            e.opts.EngineClock,
+		ExecutionName:    r.rec.Name,
+		StateMachineName: DefaultStateMachineName,
+		Region:           sfnapi.Region,
+		AccountID:        sfnapi.Account,
+		OnEvent: func(ev engine.Event) {
+			r.mu.Lock()
+			r.rec.Events = append(r.rec.Events, ev)
+			r.mu.Unlock()
+		},
+	})
+	r.mu.Lock()
+	r.rec.Status = res.Status
+	r.rec.Output = res.Output
+	r.rec.Error, r.rec.Cause = res.Error, res.Cause
+	if sc := (*stopCause)(nil); errors.As(context.Cause(ctx), &sc) && res.Status == engine.StatusAborted {
+		r.rec.Error, r.rec.Cause = sc.errorCode, sc.cause
+	}
+	r.rec.StartDate, r.rec.StopDate = res.StartDate, res.StopDate
+	if r.rec.StopDate.IsZero() {
+		r.rec.StopDate = e.opts.EngineClock.Now()
+	}
+	r.rec.Transitions = res.Transitions
+	r.rec.Events = res.Events
+	rec := r.rec
+	r.mu.Unlock()
+	if err := e.writeRecord(rec); err != nil {
+		e.opts.Log.Error("record execution", "execution", rec.Name, "error", err)
+	}
+	e.mu.Lock()
+	delete(e.running, rec.Arn)
+	e.mu.Unlock()
+}
+
+// Describe returns an execution (sfnapi.Backend).
+func (e *Env) Describe(_ context.Context, arn string) (sfnapi.Execution, error) {
+	rec, err := e.record(arn)
+	if err != nil {
+		return sfnapi.Execution{}, err
+	}
+	return toAPI(rec), nil
+}
+
+// History returns an execution's events (sfnapi.Backend).
+func (e *Env) History(_ context.Context, arn string) ([]sfnapi.HistoryEvent, error) {
+	rec, err := e.record(arn)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]sfnapi.HistoryEvent, 0, len(rec.Events))
+	for _, ev := range rec.Events {
+		he, err := historyEvent(ev)
+		if err != nil {
+			return nil, fmt.Errorf("history of %s: %w", rec.Name, err)
+		}
+		out = append(out, he)
+	}
+	return out, nil
+}
+
+// List returns the executions, newest first (sfnapi.Backend).
+func (e *Env) List(_ context.Context, smArn string) ([]sfnapi.Execution, error) {
+	if smArn != e.smArn {
+		return nil, fmt.Errorf("list %s: %w", smArn, sfnapi.ErrStateMachineDoesNotExist)
+	}
+	recs, err := e.Records()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]sfnapi.Execution, 0, len(recs))
+	for _, r := range recs {
+		out = append(out, toAPI(r))
+	}
+	return out, nil
+}
+
+// Stop aborts a running execution (sfnapi.Backend).
+func (e *Env) Stop(_ context.Context, arn, errorCode, cause string) (sfnapi.Execution, error) {
+	e.mu.Lock()
+	r, ok := e.running[arn]
+	e.mu.Unlock()
+	if ok {
+		r.cancel(&stopCause{errorCode, cause})
+		<-r.done
+		return toAPI(r.snapshot()), nil
+	}
+	rec, err := e.record(arn)
+	if err != nil {
+		return sfnapi.Execution{}, err
+	}
+	return toAPI(rec), nil // already ended: StopExecution does nothing
+}
+
+// StateMachines lists the one local state machine (sfnapi.Backend).
+func (e *Env) StateMachines() []sfnapi.StateMachine {
+	return []sfnapi.StateMachine{{
+		Arn: e.smArn, Name: DefaultStateMachineName, Definition: e.definition,
+		RoleArn: "arn:aws:iam::" + sfnapi.Account + ":role/medic-local", Created: e.created,
+	}}
+}
+
+var _ sfnapi.Backend = (*Env)(nil)
+
+// Records lists the recorded executions, newest first.
+func (e *Env) Records() ([]Record, error) {
+	byArn := map[string]Record{}
+	if e.opts.StateDir != "" {
+		entries, err := os.ReadDir(e.executionsDir())
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("list executions: %w", err)
+		}
+		for _, de := range entries {
+			name, ok := strings.CutSuffix(de.Name(), ".json")
+			if !ok || de.IsDir() {
+				continue
+			}
+			rec, err := e.readRecord(name)
+			if err != nil {
+				return nil, err
+			}
+			byArn[rec.Arn] = rec
+		}
+	}
+	e.mu.Lock()
+	for arn, r := range e.running {
+		byArn[arn] = r.snapshot()
+	}
+	for arn, rec := range e.memory {
+		if _, ok := byArn[arn]; !ok {
+			byArn[arn] = rec
+		}
+	}
+	e.mu.Unlock()
+	out := make([]Record, 0, len(byArn))
+	for _, r := range byArn {
+		out = append(out, r)
+	}
+	slices.SortFunc(out, func(a, b Record) int {
+		if c := b.StartDate.Compare(a.StartDate); c != 0 {
+			return c
+		}
+		return strings.Compare(b.Name, a.Name)
+	})
+	return out, nil
+}
+
+func (e *Env) record(arn string) (Record, error) {
+	a, err := sfnapi.ParseArn(arn)
+	if err != nil || a.Resource != "execution" {
+		return Record{}, fmt.Errorf("%s: %w", arn, sfnapi.ErrExecutionDoesNotExist)
+	}
+	e.mu.Lock()
+	r, ok := e.running[arn]
+	e.mu.Unlock()
+	if ok {
+		return r.snapshot(), nil
+	}
+	if sfnapi.ExecutionArn(e.smArn, a.Execution) != arn {
+		return Record{}, fmt.Errorf("%s: %w", arn, sfnapi.ErrExecutionDoesNotExist)
+	}
+	return e.readRecord(a.Execution)
+}
+
+// readRecord reads a finished (or another process's) execution by name.
+func (e *Env) readRecord(name string) (Record, error) {
+	if e.opts.StateDir == "" {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		if rec, ok := e.memory[sfnapi.ExecutionArn(e.smArn, name)]; ok {
+			return rec, nil
+		}
+		return Record{}, fmt.Errorf("execution %s: %w", name, sfnapi.ErrExecutionDoesNotExist)
+	}
+	path := filepath.Join(e.executionsDir(), name+".json")
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return Record{}, fmt.Errorf("execution %s: %w", name, sfnapi.ErrExecutionDoesNotExist)
+	}
+	if err != nil {
+		return Record{}, fmt.Errorf("read %s: %w", path, err)
+	}
+	var rec Record
+	if err := json.Unmarshal(b, &rec); err != nil {
+		return Record{}, fmt.Errorf("read %s: %w", path, err)
+	}
+	if rec.Status == sfnapi.StatusRunning && rec.PID == os.Getpid() {
+		// Not in e.running: a previous Env of this process ended without finishing it.
+		rec.Status, rec.Error, rec.Cause = sfnapi.StatusAborted, "medic.Interrupted", "the process running it stopped"
+	} else if rec.Status == sfnapi.StatusRunning && !processAlive(rec.PID) {
+		rec.Status, rec.Error, rec.Cause = sfnapi.StatusAborted, "medic.Interrupted", "the process running it stopped"
+	}
+	return rec, nil
+}
+
+func (e *Env) writeRecord(rec Record) error {
+	if e.opts.StateDir == "" {
+		e.mu.Lock()
+		if e.memory == nil {
+			e.memory = map[string]Record{}
+		}
+		e.memory[rec.Arn] = rec
+		e.mu.Unlock()
+		return nil
+	}
+	b, err := json.MarshalIndent(rec, "", "  ")
+	if err != nil {
+		return fmt.Errorf("record execution %s: %w", rec.Name, err)
+	}
+	path := filepath.Join(e.executionsDir(), rec.Name+".json")
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return fmt.Errorf("record execution %s: %w", rec.Name, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("record execution %s: %w", rec.Name, err)
+	}
+	return nil
+}
+
+func toAPI(r Record) sfnapi.Execution {
+	return sfnapi.Execution{
+		Arn: r.Arn, Name: r.Name, StateMachineArn: r.StateMachineArn, Status: r.Status,
+		Input: string(r.Input), Output: string(r.Output), Error: r.Error, Cause: r.Cause,
+		StartDate: r.StartDate, StopDate: r.StopDate,
+	}
+}
+
+// historyEvent converts an engine event to the API's shape: the engine
+// marshals its events as GetExecutionHistory does, so the details object is
+// taken from there.
+func historyEvent(ev engine.Event) (sfnapi.HistoryEvent, error) {
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return sfnapi.HistoryEvent{}, fmt.Errorf("encode event %d: %w", ev.ID, err)
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return sfnapi.HistoryEvent{}, fmt.Errorf("decode event %d: %w", ev.ID, err)
+	}
+	return sfnapi.HistoryEvent{
+		ID: ev.ID, PreviousEventID: ev.PreviousEventID, Timestamp: ev.Timestamp, Type: ev.Type,
+		Details: m[sfnapi.DetailsKey(ev.Type)],
+	}, nil
+}
