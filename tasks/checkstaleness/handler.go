@@ -1,0 +1,139 @@
+// Package checkstaleness is the CheckStaleness task: it reads the echoes,
+// the pulse files and the stored state, decides every target's status with
+// package status, puts an alert for each change in outbox/ and saves the
+// state with conditional writes, so overlapping runs never lose an update
+// and never raise the same alert twice.
+package checkstaleness
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/medic-dev/medic/internal/clock"
+	"github.com/medic-dev/medic/internal/status"
+	"github.com/medic-dev/medic/internal/store"
+	"github.com/medic-dev/medic/internal/target"
+)
+
+// Handler is the CheckStaleness task.
+type Handler struct {
+	Store *store.Store
+	Load  target.LoadOptions
+	// Clock gives "now"; nil means the wall clock.
+	Clock clock.Clock
+	// Logger receives one line per status change and alert; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// In is the task's input, as the state machine passes it.
+type In struct {
+	Run     string `json:"run"`
+	Trigger string `json:"trigger"`
+	// Loaded is LoadTargets' summary, passed through untouched.
+	Loaded json.RawMessage `json:"loaded,omitempty"`
+}
+
+// Out is the task's output. HasAlerts reads Pending.
+type Out struct {
+	Run     string          `json:"run"`
+	Trigger string          `json:"trigger"`
+	Loaded  json.RawMessage `json:"loaded,omitempty"`
+	// Statuses counts the targets in each status after this run.
+	Statuses map[string]int `json:"statuses"`
+	// Changes lists this run's status changes, at most MaxChanges of them.
+	Changes []Change `json:"changes"`
+	// ChangeCount is the number of changes, including any left out of Changes.
+	ChangeCount int `json:"changeCount"`
+	// Pending counts the alerts in outbox/, including older ones.
+	Pending int `json:"pending"`
+}
+
+// Change is one target's status change.
+type Change struct {
+	Target string `json:"target"`
+	From   string `json:"from"`
+	To     string `json:"to"`
+	Since  string `json:"since"`
+}
+
+// MaxChanges bounds Out.Changes, so the output stays small in the
+// console and far below the state machine's payload limit.
+const MaxChanges = 50
+
+// Handle runs one check.
+func (h *Handler) Handle(ctx context.Context, in In) (Out, error) {
+	set, err := target.Load(ctx, h.Store, h.Load)
+	if err != nil {
+		return Out{}, fmt.Errorf("check staleness: %w", err)
+	}
+	return h.check(ctx, in, set)
+}
+
+// check does everything after loading the targets.
+func (h *Handler) check(ctx context.Context, in In, set *target.Set) (Out, error) {
+	now := h.now()
+	echoes, err := listEchoes(ctx, h.Store)
+	if err != nil {
+		return Out{}, fmt.Errorf("check staleness: %w", err)
+	}
+	r := &echoReader{store: h.Store, log: h.logger(), cache: map[string]readEcho{}}
+	res, err := h.decideAndSave(ctx, set, echoes, r, now)
+	if err != nil {
+		return Out{}, fmt.Errorf("check staleness: %w", err)
+	}
+	pending, err := countPending(ctx, h.Store)
+	if err != nil {
+		return Out{}, fmt.Errorf("check staleness: %w", err)
+	}
+	out := Out{
+		Run: in.Run, Trigger: in.Trigger, Loaded: in.Loaded,
+		Statuses:    map[string]int{status.Up: 0, status.Down: 0, status.Stale: 0, status.Unknown: 0},
+		Changes:     []Change{},
+		ChangeCount: len(res.changes),
+		Pending:     pending,
+	}
+	for _, st := range res.file.Targets {
+		out.Statuses[st.Status]++
+	}
+	for i, c := range res.changes {
+		if i == MaxChanges {
+			break
+		}
+		out.Changes = append(out.Changes, c)
+	}
+	return out, nil
+}
+
+// countPending counts the alerts in outbox/: Notify removes an alert once
+// every channel has taken or refused it, so every object there is pending.
+func countPending(ctx context.Context, s *store.Store) (int, error) {
+	infos, err := s.List(ctx, store.PrefixOutbox)
+	if err != nil {
+		return 0, fmt.Errorf("count pending alerts: %w", err)
+	}
+	n := 0
+	for _, info := range infos {
+		if strings.HasSuffix(info.Key, ".json") {
+			n++
+		}
+	}
+	return n, nil
+}
+
+func (h *Handler) now() time.Time {
+	if h.Clock == nil {
+		return time.Now()
+	}
+	return h.Clock.Now()
+}
+
+func (h *Handler) logger() *slog.Logger {
+	if h.Logger == nil {
+		return slog.Default()
+	}
+	return h.Logger
+}

@@ -1,0 +1,222 @@
+package checkstaleness
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/medic-dev/medic/internal/outbox"
+	"github.com/medic-dev/medic/internal/probe"
+	"github.com/medic-dev/medic/internal/status"
+	"github.com/medic-dev/medic/internal/store"
+	"github.com/medic-dev/medic/internal/target"
+)
+
+// maxAttempts bounds the read-decide-write rounds when other runs keep
+// writing the state first.
+const maxAttempts = 5
+
+// decision is one round's outcome.
+type decision struct {
+	file    status.File
+	alerts  []outbox.Alert
+	changes []Change
+}
+
+// decideAndSave reads the state, decides every target, creates the
+// alerts and then writes the state with If-Match (If-None-Match when there
+// is none yet). On a conflict another run saved first: it re-reads and
+// decides again from that run's state, so nothing either run did is lost.
+//
+// Alerts are written before the state: if the state write fails, the next
+// round (or run) decides the same change again with the same alert ID,
+// and the existing alert is kept; an alert is never lost between the two
+// writes.
+func (h *Handler) decideAndSave(ctx context.Context, set *target.Set, echoes map[string]store.Info, r *echoReader, now time.Time) (decision, error) {
+	// written holds, per target, the highest sequence number of the alerts
+	// this run has created. If a later round decides differently (another
+	// run saw newer echoes), the target's Seq is raised past them, so no
+	// later alert can reuse one of their IDs.
+	written := map[string]int{}
+	for attempt := 1; ; attempt++ {
+		prev, etag, err := readState(ctx, h.Store)
+		if err != nil {
+			return decision{}, err
+		}
+		if err := r.read(ctx, echoesToRead(prev, set, echoes)); err != nil {
+			return decision{}, err
+		}
+		d := decide(prev, set, echoes, r, written, now)
+		if err := h.writeAlerts(ctx, d.alerts); err != nil {
+			return decision{}, err
+		}
+		for _, a := range d.alerts {
+			if seq, ok := status.SeqOfAlertID(a.ID); ok && seq > written[a.Target] {
+				written[a.Target] = seq
+			}
+		}
+		err = saveState(ctx, h.Store, prev, d.file, etag)
+		if err == nil {
+			h.logChanges(d)
+			return d, nil
+		}
+		if !errors.Is(err, store.ErrConflict) || attempt == maxAttempts {
+			return decision{}, fmt.Errorf("save state (attempt %d of %d): %w", attempt, maxAttempts, err)
+		}
+		h.logger().Info("state was saved by another run; deciding again", "attempt", attempt)
+		if err := sleep(ctx, backoff(attempt)); err != nil {
+			return decision{}, err
+		}
+	}
+}
+
+// echoesToRead returns the echo objects whose ETag differs from the one
+// the state last read. An unchanged echo is not read again: GETs stay
+// proportional to what changed, and a targeted or overlapping run counts
+// each probe once. (The ETag is compared rather than LastModified, which
+// S3 sets when the write lands, after the echo's CheckedAt, and only to
+// the second.)
+func echoesToRead(prev status.File, set *target.Set, echoes map[string]store.Info) []store.Info {
+	var infos []store.Info
+	for _, t := range set.Targets {
+		info, ok := echoes[t.Name]
+		if ok && isProbed(t) && info.ETag != prev.Targets[t.Name].EchoETag {
+			infos = append(infos, info)
+		}
+	}
+	return infos
+}
+
+// decide decides every configured target. A target that is no longer
+// configured is dropped from the state, unless the load reported a
+// problem with it (a typo in its definition must not reset it).
+func decide(prev status.File, set *target.Set, echoes map[string]store.Info, r *echoReader, written map[string]int, now time.Time) decision {
+	d := decision{file: status.File{Targets: make(map[string]status.TargetState, len(set.Targets)), UpdatedAt: now}}
+	for _, t := range set.Targets {
+		before, known := prev.Targets[t.Name]
+		var echo *probe.Result
+		var echoETag string
+		if info, ok := echoes[t.Name]; ok && isProbed(t) && info.ETag != before.EchoETag {
+			if e, ok := r.get(info.Key); ok {
+				echo, echoETag = e.result, e.etag
+			}
+		}
+		var pulse *time.Time
+		if at, ok := set.PulseModified[t.Name]; ok {
+			pulse = &at
+		}
+		st, alerts := status.Decide(before, t, echo, pulse, now)
+		if echoETag != "" {
+			st.EchoETag = echoETag
+		}
+		st.Seq = max(st.Seq, written[t.Name])
+		d.file.Targets[t.Name] = st
+		d.alerts = append(d.alerts, alerts...)
+
+		from := before.Status
+		if !known {
+			from = status.Unknown
+		}
+		if st.Status != from {
+			d.changes = append(d.changes, Change{Target: t.Name, From: from, To: st.Status, Since: st.Since.UTC().Format(time.RFC3339)})
+		}
+	}
+	for _, p := range set.Problems {
+		if _, configured := d.file.Targets[p.Target]; p.Target == "" || configured {
+			continue
+		}
+		if st, ok := prev.Targets[p.Target]; ok {
+			d.file.Targets[p.Target] = st
+		}
+	}
+	return d
+}
+
+func isProbed(t target.Target) bool { return t.URL != "" || t.Address != "" }
+
+// readState reads state/status.json; an absent object is an empty state
+// and an empty ETag.
+func readState(ctx context.Context, s *store.Store) (status.File, string, error) {
+	obj, err := s.Get(ctx, status.Key)
+	if errors.Is(err, store.ErrNotFound) {
+		return status.File{Targets: map[string]status.TargetState{}}, "", nil
+	}
+	if err != nil {
+		return status.File{}, "", fmt.Errorf("read state: %w", err)
+	}
+	f, err := status.Parse(obj.Body)
+	if err != nil {
+		return status.File{}, "", fmt.Errorf("read state: %w", err)
+	}
+	return f, obj.ETag, nil
+}
+
+// saveState writes next if it differs from prev: If-Match prevETag, or
+// If-None-Match when there was no state. A failed condition wraps
+// store.ErrConflict.
+func saveState(ctx context.Context, s *store.Store, prev, next status.File, prevETag string) error {
+	a, err := json.Marshal(prev.Targets)
+	if err != nil {
+		return fmt.Errorf("encode state: %w", err)
+	}
+	b, err := json.Marshal(next.Targets)
+	if err != nil {
+		return fmt.Errorf("encode state: %w", err)
+	}
+	if prevETag != "" && string(a) == string(b) {
+		return nil // nothing changed: no write
+	}
+	cond := store.Condition{IfMatch: prevETag, IfNoneMatch: prevETag == ""}
+	if _, err := s.PutJSON(ctx, status.Key, next, cond); err != nil {
+		return fmt.Errorf("write state: %w", err)
+	}
+	return nil
+}
+
+// writeAlerts creates each alert with If-None-Match. An alert that exists
+// already was created by an overlapping run (or an earlier attempt) that
+// decided the same change: it is kept as it is, with its deliveries.
+func (h *Handler) writeAlerts(ctx context.Context, alerts []outbox.Alert) error {
+	for _, a := range alerts {
+		_, err := h.Store.PutJSON(ctx, outbox.Key(a.ID), a, store.Condition{IfNoneMatch: true})
+		switch {
+		case errors.Is(err, store.ErrConflict):
+			h.logger().Debug("alert exists already", "alert", a.ID)
+		case err != nil:
+			return fmt.Errorf("create alert %s: %w", a.ID, err)
+		}
+	}
+	return nil
+}
+
+// logChanges logs each saved status change and each alert.
+func (h *Handler) logChanges(d decision) {
+	log := h.logger()
+	for _, c := range d.changes {
+		log.Info("status changed", "target", c.Target, "from", c.From, "to", c.To, "since", c.Since)
+	}
+	for _, a := range d.alerts {
+		log.Info("alert raised", "alert", a.ID, "target", a.Target, "kind", a.Kind, "channels", len(a.Deliveries), "text", a.Text)
+	}
+}
+
+// backoff is a jittered, growing pause before deciding again: 10-30ms,
+// then 20-60ms, 40-120ms, 80-240ms.
+func backoff(attempt int) time.Duration {
+	base := 20 * time.Millisecond << (attempt - 1)
+	return base/2 + rand.N(base)
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
