@@ -2,11 +2,13 @@ package probe
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -149,6 +151,11 @@ func newRequest(ctx context.Context, t target.Target) (*http.Request, error) {
 	}
 	req, err := http.NewRequestWithContext(ctx, method, t.URL, body)
 	if err != nil {
+		// Not the url.Error itself: it repeats the URL, which may hold credentials.
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err
+		}
 		return nil, fmt.Errorf("invalid request: %w", err)
 	}
 	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
