@@ -1,0 +1,165 @@
+// Package loadtargets is the LoadTargets task: it reads the targets file and
+// the pulse files, picks the targets a run is for and splits them into the
+// batches the state machine's Map iterates over.
+package loadtargets
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+
+	"github.com/medic-dev/medic/internal/store"
+	"github.com/medic-dev/medic/internal/target"
+	"github.com/medic-dev/medic/internal/trigger"
+)
+
+// DefaultBatchSize is how many targets one Map iteration probes when
+// MEDIC_BATCH_SIZE is not set.
+const DefaultBatchSize = 25
+
+// MaxSummaryProblems bounds the problems listed in the output; the summary
+// counts all of them.
+const MaxSummaryProblems = 50
+
+// InvalidInputError means the execution input is not a shape LoadTargets
+// understands. The state machine matches it by its type name
+// ("InvalidInputError" in ErrorEquals) and does not retry it: the same
+// input would fail again.
+type InvalidInputError struct {
+	Err error
+}
+
+func (e *InvalidInputError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the parse error.
+func (e *InvalidInputError) Unwrap() error { return e.Err }
+
+// Handler is the LoadTargets Lambda.
+type Handler struct {
+	Store *store.Store
+	Opts  target.LoadOptions
+	// BatchSize is the most targets per batch; 0 means DefaultBatchSize,
+	// 1 gives one Map iteration per target.
+	BatchSize int
+	// Logger receives one line per run and one per problem; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Output is the task's result, the input of the ProbeTargets Map.
+type Output struct {
+	Trigger   string   `json:"trigger"`
+	Requested []string `json:"requested"`
+	Batches   []Batch  `json:"batches"`
+	Summary   Summary  `json:"summary"`
+}
+
+// Batch is one Map iteration's targets.
+type Batch struct {
+	Targets []target.Target `json:"targets"`
+}
+
+// Summary says what was loaded; CheckStaleness carries it forward.
+type Summary struct {
+	Targets  int `json:"targets"`
+	Batches  int `json:"batches"`
+	Problems []target.Problem `json:"problems"`
+	// ProblemCount counts every problem, also those not listed.
+	ProblemCount int `json:"problemCount"`
+}
+
+// Handle reads the execution input, loads the targets and batches the ones
+// this run is for.
+func (h *Handler) Handle(ctx context.Context, in json.RawMessage) (Output, error) {
+	log := h.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	trig, err := trigger.Parse(in)
+	if err != nil {
+		return Output{}, &InvalidInputError{Err: err}
+	}
+	set, err := target.Load(ctx, h.Store, h.Opts)
+	if err != nil {
+		return Output{}, err
+	}
+	selected, problems := selectTargets(set, trig)
+	problems = append(problems, set.Problems...)
+
+	size := h.BatchSize
+	if size <= 0 {
+		size = DefaultBatchSize
+	}
+	out := Output{
+		Trigger:   trig.Kind,
+		Requested: append([]string{}, trig.Names...),
+		Batches:   split(selected, size),
+		Summary:   Summary{Targets: len(selected), ProblemCount: len(problems), Problems: []target.Problem{}},
+	}
+	out.Summary.Batches = len(out.Batches)
+	for i, p := range problems {
+		log.Warn("target skipped", "source", p.Source, "target", p.Target, "field", p.Field, "problem", p.Error)
+		if i < MaxSummaryProblems {
+			out.Summary.Problems = append(out.Summary.Problems, shorten(p))
+		}
+	}
+	if err := checkSize(out); err != nil {
+		return Output{}, err
+	}
+	log.Info("targets loaded", "trigger", out.Trigger, "requested", len(out.Requested),
+		"targets", out.Summary.Targets, "batches", out.Summary.Batches, "problems", out.Summary.ProblemCount)
+	return out, nil
+}
+
+// selectTargets picks the run's targets: all on a schedule, the named ones
+// otherwise (in the order named). A name with no target is a problem.
+func selectTargets(set *target.Set, trig trigger.Trigger) ([]target.Target, []target.Problem) {
+	if trig.Kind == trigger.Schedule {
+		return set.Targets, nil
+	}
+	skipped := map[string]bool{}
+	for _, p := range set.Problems {
+		skipped[p.Target] = true
+	}
+	var selected []target.Target
+	var problems []target.Problem
+	for _, name := range trig.Names {
+		if t, ok := set.Target(name); ok {
+			selected = append(selected, t)
+			continue
+		}
+		p := target.Problem{Source: "execution input", Target: name}
+		if skipped[name] {
+			p.Error = fmt.Sprintf("the %s run names target %q, which was skipped because of the problems listed for it", trig.Kind, name)
+		} else {
+			p.Error = fmt.Sprintf("the %s run names target %q, but no target has that name (in the targets file or pulse/)", trig.Kind, name)
+		}
+		problems = append(problems, p)
+	}
+	return selected, problems
+}
+
+// split cuts targets into batches of at most size, in order.
+func split(targets []target.Target, size int) []Batch {
+	batches := []Batch{}
+	for len(targets) > 0 {
+		n := min(size, len(targets))
+		batches = append(batches, Batch{Targets: targets[:n:n]})
+		targets = targets[n:]
+	}
+	return batches
+}
+
+// shorten caps a problem's texts so 50 of them stay a few kilobytes.
+func shorten(p target.Problem) target.Problem {
+	p.Source, p.Target, p.Field = clip(p.Source, 200), clip(p.Target, 200), clip(p.Field, 200)
+	p.Error = clip(p.Error, 600)
+	return p
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}

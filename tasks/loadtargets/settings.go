@@ -1,0 +1,40 @@
+package loadtargets
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/medic-dev/medic/internal/target"
+)
+
+// MaxBatchSize bounds MEDIC_BATCH_SIZE: a Probe invocation probes its batch
+// concurrently and must finish within the Lambda timeout.
+const MaxBatchSize = 500
+
+// Settings are LoadTargets' environment settings.
+type Settings struct {
+	Opts      target.LoadOptions
+	BatchSize int
+}
+
+// SettingsFromEnv reads MEDIC_CONFIG_KEY, MEDIC_STALE_AFTER and
+// MEDIC_BATCH_SIZE through getenv (os.Getenv in the Lambda).
+func SettingsFromEnv(getenv func(string) string) (Settings, error) {
+	s := Settings{Opts: target.LoadOptions{ConfigKey: getenv("MEDIC_CONFIG_KEY")}, BatchSize: DefaultBatchSize}
+	if v := getenv("MEDIC_STALE_AFTER"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return Settings{}, fmt.Errorf("MEDIC_STALE_AFTER=%q: want a positive duration like \"15m\"", v)
+		}
+		s.Opts.StaleAfter = d
+	}
+	if v := getenv("MEDIC_BATCH_SIZE"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > MaxBatchSize {
+			return Settings{}, fmt.Errorf("MEDIC_BATCH_SIZE=%q: want a whole number from 1 (one Map iteration per target) to %d", v, MaxBatchSize)
+		}
+		s.BatchSize = n
+	}
+	return s, nil
+}
