@@ -61,8 +61,8 @@ type Batch struct {
 
 // Summary says what was loaded; CheckStaleness carries it forward.
 type Summary struct {
-	Targets  int `json:"targets"`
-	Batches  int `json:"batches"`
+	Targets  int              `json:"targets"`
+	Batches  int              `json:"batches"`
 	Problems []target.Problem `json:"problems"`
 	// ProblemCount counts every problem, also those not listed.
 	ProblemCount int `json:"problemCount"`
