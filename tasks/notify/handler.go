@@ -1,0 +1,186 @@
+// Package notify is the Notify task: it delivers the alerts waiting in
+// outbox/ to their channels, records each channel's outcome in the alert with
+// conditional writes, so that nothing is sent twice and nothing is lost, and
+// drops (loudly) alerts that missed their deadline.
+package notify
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/medic-dev/medic/internal/channel"
+	"github.com/medic-dev/medic/internal/channel/registry"
+	"github.com/medic-dev/medic/internal/clock"
+	"github.com/medic-dev/medic/internal/outbox"
+	"github.com/medic-dev/medic/internal/store"
+	"github.com/medic-dev/medic/internal/target"
+)
+
+// Defaults for the Handler's tuning fields.
+const (
+	// DefaultLease is how long a claimed delivery is reserved for the run
+	// that claimed it; after that (the run crashed) another run may send.
+	DefaultLease = 2 * time.Minute
+	// DefaultSendTimeout bounds one send; it is well under the lease.
+	DefaultSendTimeout = 30 * time.Second
+	// DefaultParallel is how many alerts are delivered at once.
+	DefaultParallel = 4
+)
+
+// Handler delivers outbox alerts.
+type Handler struct {
+	Store *store.Store
+	// Channels returns the channels declared in the targets file, by name.
+	Channels func(ctx context.Context) (map[string]target.Channel, error)
+	// Deps are the senders' dependencies (secrets, HTTP client, SNS).
+	Deps  registry.Deps
+	Clock clock.Clock
+	// Logger gets one line per delivery and a loud one per dropped alert;
+	// nil means slog.Default().
+	Logger *slog.Logger
+
+	// Lease, SendTimeout and Parallel default to the constants above.
+	Lease       time.Duration
+	SendTimeout time.Duration
+	Parallel    int
+}
+
+// In is the task's input from the state machine.
+type In struct {
+	Run string `json:"run"`
+}
+
+// Out counts this run's work. Delivered and Rejected count deliveries (one
+// alert on one channel) this run completed; Pending counts deliveries still
+// waiting after it (including ones another run holds); Dropped counts
+// alerts dropped at their deadline.
+type Out struct {
+	Delivered int `json:"delivered"`
+	Rejected  int `json:"rejected"`
+	Pending   int `json:"pending"`
+	Dropped   int `json:"dropped"`
+}
+
+// Handle delivers every pending delivery in the outbox, oldest alert first.
+// If any delivery failed transiently it returns a *RetryableDeliveryError
+// after recording the failure in the outbox; other errors mean the task
+// could not do its job (the bucket or the targets file is unreadable).
+func (h *Handler) Handle(ctx context.Context, in In) (Out, error) {
+	log := h.logger().With("run", in.Run)
+	channels, err := h.Channels(ctx)
+	if err != nil {
+		return Out{}, fmt.Errorf("load channels: %w", err)
+	}
+	entries, err := outbox.List(ctx, h.Store)
+	if errors.Is(err, outbox.ErrCorrupt) {
+		log.Error("outbox holds objects that are not alerts; they are skipped", "error", err.Error())
+	} else if err != nil {
+		return Out{}, err
+	}
+	r := &run{h: h, log: log, claim: claimID(in.Run), channels: channels, senders: map[string]senderOrErr{}}
+
+	sem := make(chan struct{}, h.parallel())
+	var wg sync.WaitGroup
+	for _, e := range entries {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			r.deliverAlert(ctx, e)
+		})
+	}
+	wg.Wait()
+
+	if len(r.fatal) > 0 {
+		return r.out, errors.Join(r.fatal...)
+	}
+	if len(r.transient) > 0 {
+		return r.out, &RetryableDeliveryError{Failures: r.transient, RetryAfter: r.retryAfter}
+	}
+	return r.out, nil
+}
+
+// RetryableDeliveryError says that at least one delivery failed transiently
+// (429, 5xx, a timeout, a connection error) after every other delivery was
+// tried. The failures are recorded in the outbox and the alerts stay
+// pending. The state machine retries it with backoff; its name is the
+// contract (ErrorEquals: ["RetryableDeliveryError"]).
+type RetryableDeliveryError struct {
+	// Failures are "alert <id> on channel <name>: <error>", secrets removed.
+	Failures []string
+	// RetryAfter is the longest retry hint a channel gave, 0 if none.
+	RetryAfter time.Duration
+}
+
+func (e *RetryableDeliveryError) Error() string {
+	s := fmt.Sprintf("%d deliveries failed transiently and stay pending", len(e.Failures))
+	if e.RetryAfter > 0 {
+		s += fmt.Sprintf(" (a channel asked to retry after %s)", e.RetryAfter)
+	}
+	const show = 5
+	for i, f := range e.Failures {
+		if i == show {
+			s += fmt.Sprintf("; and %d more", len(e.Failures)-show)
+			break
+		}
+		s += "; " + f
+	}
+	return s
+}
+
+func (h *Handler) logger() *slog.Logger {
+	if h.Logger != nil {
+		return h.Logger
+	}
+	return slog.Default()
+}
+
+func (h *Handler) parallel() int {
+	if h.Parallel > 0 {
+		return h.Parallel
+	}
+	return DefaultParallel
+}
+
+func (h *Handler) lease() time.Duration {
+	if h.Lease > 0 {
+		return h.Lease
+	}
+	return DefaultLease
+}
+
+func (h *Handler) sendTimeout() time.Duration {
+	if h.SendTimeout > 0 {
+		return h.SendTimeout
+	}
+	return DefaultSendTimeout
+}
+
+func (h *Handler) now() time.Time {
+	if h.Clock == nil {
+		return time.Now()
+	}
+	return h.Clock.Now()
+}
+
+// claimID names one invocation: the run plus random bits, so that a retry
+// of the same run does not mistake an earlier attempt's claims for its own.
+func claimID(run string) string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	if run == "" {
+		run = "notify"
+	}
+	return run + "/" + hex.EncodeToString(b)
+}
+
+// senderOrErr caches what registry.New returned for a channel.
+type senderOrErr struct {
+	s   channel.Sender
+	err error
+}
