@@ -109,7 +109,9 @@ func decide(prev status.File, set *target.Set, echoes map[string]store.Info, r *
 			pulse = &at
 		}
 		st, alerts := status.Decide(before, t, echo, pulse, now)
-		if echoETag != "" {
+		// Remember the echo as read unless it is older than what another
+		// run already processed (a run that lost a race and decides again).
+		if echoETag != "" && (echo == nil || !echo.CheckedAt.Before(before.LastEchoAt)) {
 			st.EchoETag = echoETag
 		}
 		st.Seq = max(st.Seq, written[t.Name])

@@ -1,0 +1,186 @@
+package checkstaleness_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/medic-dev/medic/internal/clock"
+	"github.com/medic-dev/medic/internal/outbox"
+	"github.com/medic-dev/medic/internal/probe"
+	"github.com/medic-dev/medic/internal/status"
+	"github.com/medic-dev/medic/internal/store"
+	"github.com/medic-dev/medic/internal/store/s3local"
+	"github.com/medic-dev/medic/tasks/checkstaleness"
+)
+
+var t0 = time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+
+// env is a bucket on an embedded S3 server whose clock is the test's.
+type env struct {
+	t   *testing.T
+	clk *clock.Manual
+	url string
+	raw *store.Store // straight to the server
+	api *hookedAPI   // the handler's client: counts GETs, can run a hook before a state write
+	h   *checkstaleness.Handler
+}
+
+func newEnv(t *testing.T, config string) *env {
+	t.Helper()
+	clk := clock.NewManual(t0)
+	srv, err := s3local.Start(s3local.Options{Now: clk.Now, Buckets: []string{"medic"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	e := &env{t: t, clk: clk, url: srv.URL, raw: store.New(s3local.Client(srv.URL), "medic")}
+	e.api = &hookedAPI{API: s3local.Client(srv.URL)}
+	e.h = e.handler(e.api)
+	if config != "" {
+		e.put("config/targets.yaml", config)
+	}
+	return e
+}
+
+// handler returns a handler on api (a new client when nil).
+func (e *env) handler(api store.API) *checkstaleness.Handler {
+	if api == nil {
+		api = s3local.Client(e.url)
+	}
+	return &checkstaleness.Handler{
+		Store:  store.New(api, "medic"),
+		Clock:  e.clk,
+		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)),
+	}
+}
+
+func (e *env) put(key, body string) {
+	e.t.Helper()
+	if _, err := e.raw.Put(context.Background(), key, []byte(body), store.Condition{}); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// echo writes echo/<name>.json checked now.
+func (e *env) echo(name string, up bool) {
+	e.t.Helper()
+	r := probe.Result{Target: name, Up: up, CheckedAt: e.clk.Now(), StatusCode: 200}
+	if !up {
+		r.StatusCode, r.Failures = 503, []string{"status 503, want 200-399"}
+	}
+	if _, err := e.raw.PutJSON(context.Background(), "echo/"+name+".json", r, store.Condition{}); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *env) run() checkstaleness.Out {
+	e.t.Helper()
+	out, err := e.h.Handle(context.Background(), checkstaleness.In{Run: "run-1", Trigger: "schedule"})
+	if err != nil {
+		e.t.Fatalf("Handle: %v", err)
+	}
+	return out
+}
+
+func (e *env) state() status.File {
+	e.t.Helper()
+	obj, err := e.raw.Get(context.Background(), status.Key)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	f, err := status.Parse(obj.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return f
+}
+
+// alerts returns the outbox's alerts by ID.
+func (e *env) alerts() map[string]outbox.Alert {
+	e.t.Helper()
+	ctx := context.Background()
+	infos, err := e.raw.List(ctx, store.PrefixOutbox)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	m := map[string]outbox.Alert{}
+	for _, info := range infos {
+		var a outbox.Alert
+		if _, err := e.raw.GetJSON(ctx, info.Key, &a); err != nil {
+			e.t.Fatal(err)
+		}
+		if outbox.Key(a.ID) != info.Key {
+			e.t.Fatalf("alert %s stored at %s", a.ID, info.Key)
+		}
+		m[a.ID] = a
+	}
+	return m
+}
+
+func (e *env) alertIDs() []string {
+	var ids []string
+	for id := range e.alerts() {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// hookedAPI is the real S3 client with a hook that runs before each write
+// of the state object, and a count of echo reads.
+type hookedAPI struct {
+	store.API
+	beforeStatePut func(attempt int)
+	statePuts      atomic.Int32
+	echoGets       atomic.Int32
+	mu             sync.Mutex
+}
+
+func (a *hookedAPI) PutObject(ctx context.Context, in *s3.PutObjectInput, opts ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
+	if aws.ToString(in.Key) == status.Key {
+		n := int(a.statePuts.Add(1))
+		a.mu.Lock()
+		hook := a.beforeStatePut
+		a.mu.Unlock()
+		if hook != nil {
+			hook(n)
+		}
+	}
+	return a.API.PutObject(ctx, in, opts...)
+}
+
+func (a *hookedAPI) GetObject(ctx context.Context, in *s3.GetObjectInput, opts ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
+	if strings.HasPrefix(aws.ToString(in.Key), store.PrefixEcho) {
+		a.echoGets.Add(1)
+	}
+	return a.API.GetObject(ctx, in, opts...)
+}
+
+func (a *hookedAPI) setHook(f func(attempt int)) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.beforeStatePut = f
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+var _ = errors.Is
