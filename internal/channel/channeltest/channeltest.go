@@ -5,6 +5,7 @@ package channeltest
 
 import (
 	"bytes"
+	"crypto/tls"
 	"encoding/json"
 	"flag"
 	"io"
@@ -104,8 +105,9 @@ type Receiver struct {
 	requests []Request
 }
 
-// NewReceiver starts a plain-HTTP receiver; tls starts it with a generated certificate.
-func NewReceiver(t *testing.T, tls bool, respond func(n int, w http.ResponseWriter, r *http.Request)) *Receiver {
+// NewReceiver starts a plain-HTTP receiver, or with useTLS an HTTPS one
+// with a certificate generated in the test (its Client trusts it).
+func NewReceiver(t *testing.T, useTLS bool, respond func(n int, w http.ResponseWriter, r *http.Request)) *Receiver {
 	t.Helper()
 	rc := &Receiver{Respond: respond}
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -120,8 +122,10 @@ func NewReceiver(t *testing.T, tls bool, respond func(n int, w http.ResponseWrit
 		}
 		rc.Respond(n, w, r)
 	})
-	if tls {
-		rc.Server = httptest.NewTLSServer(h)
+	if useTLS {
+		rc.Server = httptest.NewUnstartedServer(h)
+		rc.Server.TLS = &tls.Config{Certificates: []tls.Certificate{serverCert(t)}}
+		rc.Server.StartTLS()
 	} else {
 		rc.Server = httptest.NewServer(h)
 	}
