@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -65,9 +67,10 @@ func check(ctx context.Context, out *io2, f *remoteFlags, names []string, asJSON
 			fmt.Fprintf(out.stdout, "  %s\n", consoleLink(c.region, sfnapi.ExecutionArn(c.smArn, name)))
 		}
 	}
+	sp := &statePrinter{w: out.stdout, names: map[int64]string{}}
 	onEvent := func(ev types.HistoryEvent) {
 		if !asJSON {
-			printStateResult(out.stdout, ev)
+			sp.event(ev)
 		}
 	}
 	x, err := startAndFollow(ctx, c, name, string(input), onEvent)
@@ -94,11 +97,38 @@ func check(ctx context.Context, out *io2, f *remoteFlags, names []string, asJSON
 		r.ConsoleURL = "" // printed above
 		printReport(out.stdout, r)
 	}
+	if missing := missingTargets(r, names); len(missing) > 0 && r.Status == "SUCCEEDED" {
+		return &exitError{code: exitUsage, err: fmt.Errorf("no target named %s: check the names with 'medic validate' (targets come from the targets file and pulse/)", strings.Join(missing, ", "))}
+	}
 	return exitWith(r.exitCode())
 }
 
-// printStateResult prints one line when a state ends or a task fails.
-func printStateResult(w io.Writer, ev types.HistoryEvent) {
+// missingTargets lists the requested names the run did not check.
+func missingTargets(r *report, names []string) []string {
+	var missing []string
+	for _, n := range names {
+		if !slices.ContainsFunc(r.Targets, func(t targetReport) bool { return t.Name == n }) {
+			missing = append(missing, n)
+		}
+	}
+	return missing
+}
+
+// statePrinter prints one line when a state ends or a task attempt fails.
+type statePrinter struct {
+	w io.Writer
+	// names maps an event id to the state it belongs to.
+	names map[int64]string
+}
+
+func (p *statePrinter) event(ev types.HistoryEvent) {
+	w := p.w
+	if ev.StateEnteredEventDetails != nil {
+		p.names[ev.Id] = aws.ToString(ev.StateEnteredEventDetails.Name)
+	} else {
+		p.names[ev.Id] = p.names[ev.PreviousEventId]
+	}
+	state := p.names[ev.Id]
 	at := ""
 	if ev.Timestamp != nil {
 		at = ev.Timestamp.Local().Format("15:04:05.000")
@@ -109,10 +139,10 @@ func printStateResult(w io.Writer, ev types.HistoryEvent) {
 		fmt.Fprintf(w, "  %s  %-15s %s\n", at, aws.ToString(d.Name), summarizeState(aws.ToString(d.Name), aws.ToString(d.Output)))
 	case ev.LambdaFunctionFailedEventDetails != nil:
 		d := ev.LambdaFunctionFailedEventDetails
-		fmt.Fprintf(w, "  %s  %-15s failed: %s: %s\n", at, "", aws.ToString(d.Error), oneLine(aws.ToString(d.Cause), 120))
+		fmt.Fprintf(w, "  %s  %-15s attempt failed: %s: %s\n", at, state, aws.ToString(d.Error), oneLine(aws.ToString(d.Cause), 120))
 	case ev.TaskFailedEventDetails != nil:
 		d := ev.TaskFailedEventDetails
-		fmt.Fprintf(w, "  %s  %-15s failed: %s: %s\n", at, "", aws.ToString(d.Error), oneLine(aws.ToString(d.Cause), 120))
+		fmt.Fprintf(w, "  %s  %-15s attempt failed: %s: %s\n", at, state, aws.ToString(d.Error), oneLine(aws.ToString(d.Cause), 120))
 	case ev.ExecutionFailedEventDetails != nil:
 		d := ev.ExecutionFailedEventDetails
 		fmt.Fprintf(w, "  %s  execution failed: %s: %s\n", at, aws.ToString(d.Error), oneLine(aws.ToString(d.Cause), 200))
@@ -178,4 +208,3 @@ func summarizeState(name, output string) string {
 	}
 	return oneLine(output, 100)
 }
-

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/medic-dev/medic/internal/target"
 )
@@ -89,6 +90,12 @@ func missingSecrets(f *target.File) []string {
 func plural(n int, word string) string {
 	if n == 1 {
 		return "1 " + word
+	}
+	switch {
+	case strings.HasSuffix(word, "y"):
+		word = strings.TrimSuffix(word, "y") + "ie"
+	case strings.HasSuffix(word, "ch"), strings.HasSuffix(word, "s"), strings.HasSuffix(word, "o"):
+		word += "e"
 	}
 	return fmt.Sprintf("%d %ss", n, word)
 }

@@ -96,4 +96,3 @@ func readConfig(path string) ([]byte, error) {
 	}
 	return b, nil
 }
-
