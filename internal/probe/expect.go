@@ -113,7 +113,7 @@ func checkLatency(max, latency time.Duration) string {
 	if max <= 0 || latency <= max {
 		return ""
 	}
-	return fmt.Sprintf("latency %s over %s", humanDuration(latency), max)
+	return fmt.Sprintf("latency %s over %s", humanDuration(latency), humanDuration(max))
 }
 
 // checkCert returns a failure when the certificate expires within validFor

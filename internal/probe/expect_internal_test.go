@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 )
 
 // FuzzCheckJSON feeds response bodies and expectations from the outside
@@ -56,6 +57,30 @@ func TestEqualNumber(t *testing.T) {
 	for _, tc := range tests {
 		if got := equalNumber(tc.a, tc.b); got != tc.want {
 			t.Errorf("equalNumber(%s, %s) = %v, want %v", tc.a, tc.b, got, tc.want)
+		}
+	}
+}
+
+func TestHumanDuration(t *testing.T) {
+	tests := []struct {
+		d    time.Duration
+		want string
+	}{
+		{1500 * time.Microsecond, "2ms"},
+		{120 * time.Millisecond, "120ms"},
+		{2345 * time.Millisecond, "2.3s"},
+		{time.Minute, "1m"},
+		{90 * time.Second, "1m30s"},
+		{time.Hour, "1h"},
+		{90 * time.Minute, "1h30m"},
+		{5*time.Hour + 7*time.Second, "5h0m7s"},
+		{72 * time.Hour, "3d"},
+		{76 * time.Hour, "3d4h"},
+		{-48 * time.Hour, "2d"},
+	}
+	for _, tc := range tests {
+		if got := humanDuration(tc.d); got != tc.want {
+			t.Errorf("humanDuration(%v) = %q, want %q", tc.d, got, tc.want)
 		}
 	}
 }

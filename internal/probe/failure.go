@@ -34,7 +34,7 @@ func describe(err error, stage string, timeout time.Duration) string {
 	case errors.Is(err, errTooManyRedirects):
 		return errTooManyRedirects.Error()
 	case isTimeout(err):
-		return fmt.Sprintf("timeout after %s while %s", timeout, stage)
+		return fmt.Sprintf("timeout after %s while %s", humanDuration(timeout), stage)
 	case errors.As(err, &dnsErr):
 		if dnsErr.IsNotFound {
 			return fmt.Sprintf("host %s not found (DNS)", dnsErr.Name)
@@ -90,14 +90,21 @@ func humanDuration(d time.Duration) string {
 			return fmt.Sprintf("%dd", days)
 		}
 		return fmt.Sprintf("%dd%dh", days, hours)
-	case d >= time.Hour:
-		return strings.TrimSuffix(d.Round(time.Minute).String(), "0s")
 	case d >= time.Minute:
-		return d.Round(time.Second).String()
+		s := d.Round(time.Second).String() // "1h0m0s", "1h30m0s", "2m5s"
+		if rest, ok := strings.CutSuffix(s, "m0s"); ok {
+			s = rest + "m"
+		}
+		if rest, ok := strings.CutSuffix(s, "h0m"); ok {
+			s = rest + "h"
+		}
+		return s
 	case d >= time.Second:
 		return d.Round(100 * time.Millisecond).String()
+	case d >= time.Millisecond:
+		return d.Round(time.Millisecond).String()
 	}
-	return d.Round(time.Millisecond).String()
+	return d.String()
 }
 
 // humanBytes formats n bytes: "1 MiB", "512 KiB", "100 bytes".

@@ -192,6 +192,8 @@ func (p *Prober) httpClient(t target.Target, chk *httpCheck) *http.Client {
 			return p.dialTLS(ctx, dial, network, addr, chk)
 		},
 		DisableKeepAlives: true,
+		// Headers are small; a server sending megabytes of them is broken.
+		MaxResponseHeaderBytes: 256 << 10,
 	}
 	return &http.Client{
 		Transport: tr,
