@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -41,8 +42,23 @@ type File struct {
 // the file cannot be read as a whole. A CLI validates a file by calling it
 // and printing the error or the problems.
 func ParseFile(name string, data []byte, opts Options) (*File, error) {
-	if strings.HasSuffix(strings.ToLower(name), ".json") && !json.Valid(data) {
-		return nil, jsonSyntaxError(name, data)
+	if !utf8.Valid(data) {
+		bad := len(data)
+		for i := 0; i < len(data); {
+			r, n := utf8.DecodeRune(data[i:])
+			if r == utf8.RuneError && n <= 1 {
+				bad = i
+				break
+			}
+			i += n
+		}
+		return nil, fmt.Errorf("%s: line %d: the file is not UTF-8 text", name, 1+bytes.Count(data[:bad], []byte("\n")))
+	}
+	if strings.HasSuffix(strings.ToLower(name), ".json") {
+		if !json.Valid(data) {
+			return nil, jsonSyntaxError(name, data)
+		}
+		data = jsonAsYAML(data)
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {

@@ -248,6 +248,7 @@ func TestParseFileFatal(t *testing.T) {
 		{"unknown top key", "t.yaml", "targets: []\ntarget: []\n", `t.yaml: line 2: unknown key "target"`},
 		{"targets not a list", "t.yaml", "targets: {a: 1}\n", "t.yaml: line 1: targets must be a list"},
 		{"channels not a mapping", "t.yaml", "channels: [a]\n", "t.yaml: line 1: channels must be a mapping"},
+		{"not utf-8", "t.yaml", "targets:\n  - {name: \"\xff\"}\n", "t.yaml: line 2: the file is not UTF-8 text"},
 		{"twice", "t.yaml", "targets: []\ntargets: []\n", "t.yaml: line 2"},
 	}
 	for _, tt := range tests {
