@@ -1,0 +1,73 @@
+package infra
+
+import (
+	"path/filepath"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3deployment"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// Bucket prefixes (see DESIGN.md, "The bucket").
+const (
+	PrefixConfig = "config/"
+	PrefixPulse  = "pulse/"
+	PrefixEcho   = "echo/"
+	PrefixState  = "state/"
+	PrefixOutbox = "outbox/"
+)
+
+// newBucket creates the private, TLS-only, versioned data bucket whose events
+// go to EventBridge, and deploys config/targets.yaml from the repository
+// into it.
+func newBucket(stack awscdk.Stack, root string) awss3.Bucket {
+	b := awss3.NewBucket(stack, jsii.String("Data"), &awss3.BucketProps{
+		BlockPublicAccess:  awss3.BlockPublicAccess_BLOCK_ALL(),
+		EnforceSSL:         jsii.Bool(true),
+		MinimumTLSVersion:  jsii.Number(1.2),
+		Encryption:         awss3.BucketEncryption_S3_MANAGED,
+		ObjectOwnership:    awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+		Versioned:          jsii.Bool(true),
+		EventBridgeEnabled: jsii.Bool(true),
+		RemovalPolicy:      awscdk.RemovalPolicy_RETAIN,
+		LifecycleRules: &[]*awss3.LifecycleRule{
+			{
+				// Every echo overwrite leaves a version: keep a month of
+				// history, then let it go.
+				Id:                                  jsii.String("expire-old-versions"),
+				NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(30)),
+				AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
+				ExpiredObjectDeleteMarker:           jsii.Bool(true),
+			},
+			{
+				// An echo not refreshed for 90 days belongs to a target that
+				// was removed from the configuration.
+				Id:         jsii.String("expire-abandoned-echoes"),
+				Prefix:     jsii.String(PrefixEcho),
+				Expiration: awscdk.Duration_Days(jsii.Number(90)),
+			},
+			{
+				// Alerts are dropped (loudly) long before this; anything older
+				// is debris.
+				Id:         jsii.String("expire-old-outbox"),
+				Prefix:     jsii.String(PrefixOutbox),
+				Expiration: awscdk.Duration_Days(jsii.Number(30)),
+			},
+		},
+	})
+
+	awss3deployment.NewBucketDeployment(stack, jsii.String("Config"), &awss3deployment.BucketDeploymentProps{
+		Sources: &[]awss3deployment.ISource{
+			awss3deployment.Source_Asset(jsii.String(filepath.Join(root, filepath.Dir(ConfigKey))), nil),
+		},
+		DestinationBucket:    b,
+		DestinationKeyPrefix: jsii.String(PrefixConfig),
+		Include:              &[]*string{jsii.String(filepath.Base(ConfigKey))},
+		Exclude:              &[]*string{jsii.String("*")},
+		Prune:                jsii.Bool(false),
+		RetainOnDelete:       jsii.Bool(true),
+		ContentType:          jsii.String("application/yaml"),
+	})
+	return b
+}

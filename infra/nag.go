@@ -1,0 +1,86 @@
+package infra
+
+import (
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+)
+
+// AddChecks runs cdk-nag's AwsSolutions pack over everything in scope when
+// it is synthesized. Findings become error and warning annotations (which
+// fail `cdk synth`) and cdk.out/AwsSolutions-<stack>-NagReport.csv.
+func AddChecks(scope constructs.Construct) {
+	awscdk.Aspects_Of(scope).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+}
+
+// Reasons for the findings medic accepts. Each suppression names the exact
+// resources or actions it covers (appliesTo), so a new wildcard still fails.
+const (
+	reasonXRay = "X-Ray's PutTraceSegments and PutTelemetryRecords (and the sampling reads) do not support " +
+		"resource-level permissions; Resource * is what the service requires for tracing."
+	reasonPrefixes = "Each statement is scoped to the one bucket prefix the task owns (config/, pulse/, echo/, state/, outbox/); " +
+		"the * is the object name under that prefix, which is the target name and not known at deploy time."
+	reasonLogDelivery = "Step Functions log delivery (logs:CreateLogDelivery and friends) does not support resource-level " +
+		"permissions; Resource * is what the service requires to log executions to CloudWatch Logs."
+	reasonAccessLogs = "The bucket is private and written only by medic's own roles every few minutes; server access logs " +
+		"would add a second bucket and more objects than the data itself. Use CloudTrail S3 data events for an audit trail."
+	reasonRotation = "The secret holds webhook URLs and tokens issued by third parties (Slack, Discord, LINE); they cannot be " +
+		"rotated by a Lambda rotation function. Operators replace them by updating the secret."
+	reasonCDKHandler = "A handler of aws-cdk-lib itself, run by CloudFormation only at deploy time; its runtime, " +
+		"managed logging policy and permissions are set by CDK and cannot be changed from the stack."
+)
+
+// bucketPrefixResource matches the prefix-scoped object ARNs of the data
+// bucket, as cdk-nag renders them: Resource::<Data1234ABCD.Arn>/echo/*.
+var bucketPrefixResource = map[string]interface{}{
+	"regex": `/^Resource::<Data[0-9A-F]{8}\.Arn>\/(config|pulse|echo|state|outbox)\/\*$/`,
+}
+
+func suppressFindings(s *Stack) {
+	suppress := func(c constructs.IConstruct, children bool, sups ...*cdknag.NagPackSuppression) {
+		cdknag.NagSuppressions_AddResourceSuppressions(c, &sups, jsii.Bool(children))
+	}
+	rule := func(id, reason string, appliesTo ...interface{}) *cdknag.NagPackSuppression {
+		sup := &cdknag.NagPackSuppression{Id: jsii.String(id), Reason: jsii.String(reason)}
+		if len(appliesTo) > 0 {
+			sup.AppliesTo = &appliesTo
+		}
+		return sup
+	}
+
+	for _, task := range Tasks {
+		suppress(s.Functions[task].Role(), true,
+			rule("AwsSolutions-IAM5", reasonXRay+" "+reasonPrefixes, "Resource::*", bucketPrefixResource))
+	}
+	suppress(s.StateMachine.Role(), true,
+		rule("AwsSolutions-IAM5", reasonLogDelivery+" "+reasonXRay, "Resource::*"))
+	suppress(s.Bucket, false, rule("AwsSolutions-S1", reasonAccessLogs))
+	if sec, created := s.Secret.(awssecretsmanager.Secret); created {
+		suppress(sec, false, rule("AwsSolutions-SMG4", reasonRotation))
+	}
+
+	// The config deployment and the bucket's EventBridge switch are custom
+	// resources CDK adds as singletons at the stack's top level.
+	for _, c := range *s.Stack.Node().Children() {
+		id := *c.Node().Id()
+		switch {
+		case strings.HasPrefix(id, "Custom::CDKBucketDeployment"):
+			suppress(c, true,
+				rule("AwsSolutions-L1", reasonCDKHandler),
+				rule("AwsSolutions-IAM4", reasonCDKHandler,
+					"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"),
+				rule("AwsSolutions-IAM5", reasonCDKHandler+" It copies config/targets.yaml from the CDK assets bucket into the data bucket.",
+					"Action::s3:GetObject*", "Action::s3:GetBucket*", "Action::s3:List*", "Action::s3:DeleteObject*", "Action::s3:Abort*",
+					"Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*",
+					map[string]interface{}{"regex": `/^Resource::<Data[0-9A-F]{8}\.Arn>\/\*$/`}),
+			)
+		case strings.HasPrefix(id, "BucketNotificationsHandler"):
+			suppress(c, true, rule("AwsSolutions-IAM4", reasonCDKHandler+" It turns on EventBridge notifications for the data bucket.",
+				"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"))
+		}
+	}
+}

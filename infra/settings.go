@@ -1,0 +1,223 @@
+package infra
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
+)
+
+// Context keys, with their defaults in cdk.json and in DefaultSettings.
+const (
+	CtxScheduleMinutes      = "scheduleMinutes"
+	CtxStaleAfter           = "staleAfter"
+	CtxBatchSize            = "batchSize"
+	CtxMapConcurrency       = "mapConcurrency"
+	CtxAlarmNamePrefix      = "alarmNamePrefix"
+	CtxSecretArn            = "secretArn"
+	CtxLogRetentionDays     = "logRetentionDays"
+	CtxAllowPrivateNetworks = "allowPrivateNetworks"
+)
+
+// ContextKeys lists every setting read from CDK context.
+var ContextKeys = []string{
+	CtxScheduleMinutes, CtxStaleAfter, CtxBatchSize, CtxMapConcurrency,
+	CtxAlarmNamePrefix, CtxSecretArn, CtxLogRetentionDays, CtxAllowPrivateNetworks,
+}
+
+// Settings are the deploy-time choices an operator makes through CDK context
+// (cdk.json or `cdk deploy -c key=value`).
+type Settings struct {
+	// ScheduleMinutes is how often the scheduled check runs (1..720: the
+	// "no execution started" alarm watches twice this, and CloudWatch alarm
+	// periods stop at one day).
+	ScheduleMinutes int
+	// StaleAfter is the default staleAfter for targets that set none, as
+	// written in the targets file (a Go duration such as "15m").
+	StaleAfter string
+	// BatchSize is how many targets one Map iteration probes (1..500).
+	BatchSize int
+	// MapConcurrency is how many batches are probed at once (1..40).
+	MapConcurrency int
+	// AlarmNamePrefix selects the CloudWatch alarms whose state changes start
+	// a targeted check; empty means no alarm rule.
+	AlarmNamePrefix string
+	// SecretArn references an existing Secrets Manager secret for channel
+	// credentials; empty means the stack creates one.
+	SecretArn string
+	// LogRetentionDays is how long Lambda and state machine logs are kept; it
+	// must be a value CloudWatch Logs accepts.
+	LogRetentionDays int
+	// AllowPrivateNetworks lets the probe reach RFC 1918, CGNAT and ULA
+	// addresses (for targets inside a VPC or behind a private DNS name).
+	AllowPrivateNetworks bool
+}
+
+// DefaultSettings are the settings when the context sets nothing.
+func DefaultSettings() Settings {
+	return Settings{
+		ScheduleMinutes:  10,
+		StaleAfter:       "15m",
+		BatchSize:        25,
+		MapConcurrency:   10,
+		LogRetentionDays: 30,
+	}
+}
+
+// ProbeNetworks is the MEDIC_ALLOW_NETWORKS value for the probe function.
+func (s Settings) ProbeNetworks() string {
+	if s.AllowPrivateNetworks {
+		return "private"
+	}
+	return "public"
+}
+
+// Retention is LogRetentionDays as a CloudWatch Logs retention.
+func (s Settings) Retention() awslogs.RetentionDays {
+	return retentionDays[s.LogRetentionDays]
+}
+
+// retentionDays maps the retention periods CloudWatch Logs accepts to CDK's
+// names for them.
+var retentionDays = map[int]awslogs.RetentionDays{
+	1: awslogs.RetentionDays_ONE_DAY, 3: awslogs.RetentionDays_THREE_DAYS, 5: awslogs.RetentionDays_FIVE_DAYS,
+	7: awslogs.RetentionDays_ONE_WEEK, 14: awslogs.RetentionDays_TWO_WEEKS, 30: awslogs.RetentionDays_ONE_MONTH,
+	60: awslogs.RetentionDays_TWO_MONTHS, 90: awslogs.RetentionDays_THREE_MONTHS, 120: awslogs.RetentionDays_FOUR_MONTHS,
+	150: awslogs.RetentionDays_FIVE_MONTHS, 180: awslogs.RetentionDays_SIX_MONTHS, 365: awslogs.RetentionDays_ONE_YEAR,
+	400: awslogs.RetentionDays_THIRTEEN_MONTHS, 545: awslogs.RetentionDays_EIGHTEEN_MONTHS, 731: awslogs.RetentionDays_TWO_YEARS,
+	1096: awslogs.RetentionDays_THREE_YEARS, 1827: awslogs.RetentionDays_FIVE_YEARS, 2192: awslogs.RetentionDays_SIX_YEARS,
+	2557: awslogs.RetentionDays_SEVEN_YEARS, 2922: awslogs.RetentionDays_EIGHT_YEARS, 3288: awslogs.RetentionDays_NINE_YEARS,
+	3653: awslogs.RetentionDays_TEN_YEARS,
+}
+
+// validRetentionDays lists the keys of retentionDays in order, for messages.
+var validRetentionDays = func() []int {
+	days := make([]int, 0, len(retentionDays))
+	for d := range retentionDays {
+		days = append(days, d)
+	}
+	slices.Sort(days)
+	return days
+}()
+
+var (
+	secretArnRE   = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$`)
+	alarmPrefixRE = regexp.MustCompile(`^[^\x00-\x1f]{0,255}$`)
+)
+
+// SettingsFromContext reads and validates the settings from the CDK context
+// of node (values from cdk.json are JSON; values from `-c` are strings).
+func SettingsFromContext(node constructs.Node) (Settings, error) {
+	values := map[string]any{}
+	for _, k := range ContextKeys {
+		if v := node.TryGetContext(&k); v != nil {
+			values[k] = v
+		}
+	}
+	return ParseSettings(values)
+}
+
+// ParseSettings builds Settings from context values, starting from
+// DefaultSettings. Every bad value is reported, each naming its key.
+func ParseSettings(values map[string]any) (Settings, error) {
+	s := DefaultSettings()
+	var errs []error
+	bad := func(key string, v any, want string) {
+		errs = append(errs, fmt.Errorf("context %s: got %#v, want %s", key, v, want))
+	}
+	intIn := func(key string, dst *int, lo, hi int) {
+		v, ok := values[key]
+		if !ok {
+			return
+		}
+		n, isInt := toInt(v)
+		if !isInt || n < lo || n > hi {
+			bad(key, v, fmt.Sprintf("a whole number from %d to %d", lo, hi))
+			return
+		}
+		*dst = n
+	}
+	str := func(key string, dst *string) bool {
+		v, ok := values[key]
+		if !ok {
+			return false
+		}
+		sv, isStr := v.(string)
+		if !isStr {
+			bad(key, v, "a string")
+			return false
+		}
+		*dst = strings.TrimSpace(sv)
+		return true
+	}
+
+	intIn(CtxScheduleMinutes, &s.ScheduleMinutes, 1, 720)
+	intIn(CtxBatchSize, &s.BatchSize, 1, 500)
+	intIn(CtxMapConcurrency, &s.MapConcurrency, 1, 40)
+
+	if v, ok := values[CtxLogRetentionDays]; ok {
+		n, isInt := toInt(v)
+		if _, known := retentionDays[n]; !isInt || !known {
+			bad(CtxLogRetentionDays, v, fmt.Sprintf("one of the CloudWatch Logs retention periods %v", validRetentionDays))
+		} else {
+			s.LogRetentionDays = n
+		}
+	}
+
+	if str(CtxStaleAfter, &s.StaleAfter) {
+		d, err := time.ParseDuration(s.StaleAfter)
+		if err != nil || d < time.Minute || d > 7*24*time.Hour {
+			bad(CtxStaleAfter, values[CtxStaleAfter], `a duration from 1m to 168h, such as "15m"`)
+		}
+	}
+	if str(CtxAlarmNamePrefix, &s.AlarmNamePrefix) && !alarmPrefixRE.MatchString(s.AlarmNamePrefix) {
+		bad(CtxAlarmNamePrefix, values[CtxAlarmNamePrefix], "at most 255 printable characters (empty for no alarm rule)")
+	}
+	if str(CtxSecretArn, &s.SecretArn) && s.SecretArn != "" && !secretArnRE.MatchString(s.SecretArn) {
+		bad(CtxSecretArn, values[CtxSecretArn], "a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME) or empty")
+	}
+
+	if v, ok := values[CtxAllowPrivateNetworks]; ok {
+		switch b := v.(type) {
+		case bool:
+			s.AllowPrivateNetworks = b
+		case string:
+			parsed, err := strconv.ParseBool(strings.TrimSpace(b))
+			if err != nil {
+				bad(CtxAllowPrivateNetworks, v, "true or false")
+			}
+			s.AllowPrivateNetworks = parsed
+		default:
+			bad(CtxAllowPrivateNetworks, v, "true or false")
+		}
+	}
+
+	if err := errors.Join(errs...); err != nil {
+		return Settings{}, fmt.Errorf("invalid settings: %w", err)
+	}
+	return s, nil
+}
+
+// toInt accepts a JSON number or a decimal string holding a whole number.
+func toInt(v any) (int, bool) {
+	switch n := v.(type) {
+	case float64:
+		if n != math.Trunc(n) || math.Abs(n) > 1e9 {
+			return 0, false
+		}
+		return int(n), true
+	case int:
+		return n, true
+	case string:
+		i, err := strconv.Atoi(strings.TrimSpace(n))
+		return i, err == nil
+	}
+	return 0, false
+}
