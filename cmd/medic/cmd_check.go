@@ -100,7 +100,11 @@ func check(ctx context.Context, out *io2, f *remoteFlags, names []string, asJSON
 	if missing := missingTargets(r, names); len(missing) > 0 && r.Status == "SUCCEEDED" {
 		return &exitError{code: exitUsage, err: fmt.Errorf("no target named %s: check the names with 'medic validate' (targets come from the targets file and pulse/)", strings.Join(missing, ", "))}
 	}
-	return exitWith(r.exitCode())
+	code := r.exitCode()
+	if code == exitOK && r.anyFailing() {
+		code = exitDown
+	}
+	return exitWith(code)
 }
 
 // missingTargets lists the requested names the run did not check.

@@ -198,6 +198,7 @@ func printExecution(w io.Writer, r *report, x *execution, full bool) {
 		fmt.Fprintf(w, "  error     %s: %s\n", r.Error, cut(r.Cause, full))
 	}
 	fmt.Fprintln(w, "\nStates:")
+	lastOutput := ""
 	for _, s := range statesOf(x.events) {
 		line := fmt.Sprintf("  %s%-*s %8s", strings.Repeat("  ", s.depth), 22-2*s.depth, s.name, s.duration())
 		if s.retries > 0 {
@@ -207,9 +208,10 @@ func printExecution(w io.Writer, r *report, x *execution, full bool) {
 		for _, f := range s.failures {
 			fmt.Fprintf(w, "  %s    ! %s\n", strings.Repeat("  ", s.depth), cut(f, full))
 		}
-		if s.output != "" {
+		if s.output != "" && s.output != lastOutput {
 			fmt.Fprintf(w, "  %s    → %s\n", strings.Repeat("  ", s.depth), cut(s.output, full))
 		}
+		lastOutput = s.output
 	}
 	fmt.Fprintln(w)
 	printReport(w, r)

@@ -47,12 +47,18 @@ func printAlerts(w io.Writer, r *report) {
 		return
 	}
 	fmt.Fprintln(w)
+	if len(r.Changes) > 0 {
+		fmt.Fprintln(w, "Changes:")
+	}
 	for _, c := range r.Changes {
-		kind := c.To
-		if c.To == status.Up && (c.From == status.Down || c.From == status.Stale) {
+		kind := ""
+		switch {
+		case c.To == status.Up && (c.From == status.Down || c.From == status.Stale):
 			kind = "RECOVERED"
+		case c.To == status.Down || c.To == status.Stale:
+			kind = c.To
 		}
-		fmt.Fprintf(w, "  %-9s %s (%s → %s)\n", kind, c.Target, c.From, c.To)
+		fmt.Fprintf(w, "  %-22s %s → %s  %s\n", c.Target, c.From, c.To, kind)
 	}
 	if n := r.Notify; n != nil {
 		fmt.Fprintf(w, "  alerts: %d delivered, %d rejected, %d pending, %d dropped\n", n.Delivered, n.Rejected, n.Pending, n.Dropped)

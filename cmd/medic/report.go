@@ -211,3 +211,13 @@ func (r *report) anyDown() bool {
 	}
 	return false
 }
+
+// anyFailing reports whether a target checked in this run failed its check.
+func (r *report) anyFailing() bool {
+	for _, t := range r.Targets {
+		if t.Checked && !t.Up {
+			return true
+		}
+	}
+	return false
+}

@@ -15,8 +15,9 @@ import (
 	"github.com/medic-dev/medic/statemachines"
 	"github.com/medic-dev/medic/tasks/checkstaleness"
 	"github.com/medic-dev/medic/tasks/loadtargets"
-	probetask "github.com/medic-dev/medic/tasks/probe"
 	"github.com/medic-dev/medic/tasks/notify"
+	probetask "github.com/medic-dev/medic/tasks/probe"
+	"github.com/medic-dev/medic/tasks/writeecho"
 )
 
 // buildResources builds the five task handlers over the bucket, as their
@@ -40,7 +41,7 @@ func (e *Env) buildResources(api *s3.Client) (map[string]engine.Func, error) {
 			Now:    e.opts.Clock.Now,
 			Logger: log,
 		}).Handle,
-		"writeecho":      (&writeEchoHandler{store: st}).Handle,
+		"writeecho":      (&writeecho.Handler{Store: st, Logger: log}).Handle,
 		"checkstaleness": (&checkstaleness.Handler{Store: st, Load: load, Clock: e.opts.Clock, Logger: log}).Handle,
 		"notify": (&notify.Handler{
 			Store: st,
