@@ -512,8 +512,8 @@ func fnMathRandom(a []any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if end <= start {
-		return nil, fmt.Errorf("the end (%d) must be greater than the start (%d)", end, start)
+	if end <= start || end-start <= 0 {
+		return nil, fmt.Errorf("the end (%d) must be greater than the start (%d) and the range must fit in 64 bits", end, start)
 	}
 	r := mrand.Int64N
 	if len(a) == 3 {
