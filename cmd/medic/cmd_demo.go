@@ -3,15 +3,207 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/medic-dev/medic/internal/clock"
+	"github.com/medic-dev/medic/internal/local"
+	"github.com/medic-dev/medic/internal/store"
 )
 
 var demoCommand = &command{
 	name:    "demo",
 	summary: "a full local run: demo targets, outages, alerts and recoveries (no AWS, no network)",
-	help:    `Runs the demo.`,
+	help: `Runs medic end to end on this machine, with no AWS account, no Docker and
+no network: the real state machine definition through the embedded engine,
+the real task handlers, an embedded S3 store in a temporary directory, and
+demo targets and a webhook receiver on loopback:
+
+  homepage     answers "ok"                                   stays UP
+  status-page  answers "maintenance" where "ok" is expected   goes DOWN
+  search-api   answers after 3s, its timeout is 300ms         goes DOWN
+  postgres     a TCP port that refuses connections            goes DOWN
+  checkout     fails with 503 for two cycles, then recovers   DOWN, then RECOVERED
+  backup-job   a push target: its heartbeat (pulse/backup-job.json,
+               "heartbeat": "10m") stops after two cycles     goes STALE
+
+Each cycle is one execution; between cycles the clock moves forward --step
+(5 minutes), so thresholds, staleness and recovery show within seconds.
+Alerts are delivered by the webhook channel to the demo receiver and
+printed as they arrive.`,
 	setup: func(fs *flag.FlagSet) func(context.Context, *io2, []string) error {
+		cycles := fs.Int("cycles", 6, "how many cycles to run (at least 5 to see every kind of alert)")
+		step := fs.Duration("step", 5*time.Minute, "how far the clock moves between cycles")
+		keep := fs.Bool("keep", false, "keep the demo's state directory and print its path, to explore it with 'medic executions --state-dir DIR'")
 		return func(ctx context.Context, out *io2, args []string) error {
-			return usagef("demo is not ready yet")
+			if len(args) > 0 {
+				return usagef("demo takes no arguments, got %q", args)
+			}
+			if *cycles < 1 || *cycles > 50 {
+				return usagef("--cycles must be between 1 and 50, got %d", *cycles)
+			}
+			if *step < time.Second {
+				return usagef("--step must be at least 1s, got %s", *step)
+			}
+			return demo(ctx, out, *cycles, *step, *keep)
 		}
 	},
+}
+
+// demoEvent is what happens to the demo's world before a cycle.
+func demoScript(cycle int) []string {
+	switch cycle {
+	case 1:
+		return []string{"backup-job sends its heartbeat"}
+	case 2:
+		return []string{"checkout starts failing with 503", "backup-job sends its heartbeat"}
+	case 3:
+		return []string{"backup-job stops sending heartbeats"}
+	case 4:
+		return []string{"checkout is fixed"}
+	}
+	return nil
+}
+
+func demo(ctx context.Context, out *io2, cycles int, step time.Duration, keep bool) error {
+	dir, err := os.MkdirTemp("", "medic-demo-")
+	if err != nil {
+		return fmt.Errorf("create the demo's state directory: %w", err)
+	}
+	if !keep {
+		defer os.RemoveAll(dir)
+	}
+	peers, err := startDemoPeers()
+	if err != nil {
+		return err
+	}
+	defer peers.close()
+
+	start := time.Now().UTC().Truncate(time.Minute)
+	clk := clock.NewManual(start)
+	env, err := local.Open(local.Options{
+		StateDir:    dir,
+		Clock:       clk,
+		EngineClock: local.InstantClock(clk),
+		BatchSize:   3,
+	})
+	if err != nil {
+		return err
+	}
+	c, err := connectLocal(env)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := env.PutTargets(ctx, []byte(peers.targetsFile())); err != nil {
+		return err
+	}
+	st, err := env.Store(ctx)
+	if err != nil {
+		return err
+	}
+
+	w := out.stdout
+	fmt.Fprintf(w, "medic demo: %d cycles, the clock moving %s per cycle; everything runs on this machine.\n", cycles, shortDuration(step))
+	fmt.Fprintf(w, "Targets on loopback, alerts to a webhook receiver at %s.\n", peers.webhook)
+
+	counts := map[string]int{}
+	failed := 0
+	for n := 1; n <= cycles; n++ {
+		if n > 1 {
+			clk.Advance(step)
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		elapsed := clk.Now().Sub(start)
+		header := fmt.Sprintf("── cycle %d of %d · %s (+%s) ", n, cycles, clk.Now().Local().Format("15:04"), shortDuration(elapsed))
+		fmt.Fprintf(w, "\n%s%s\n", header, strings.Repeat("─", max(0, 72-len([]rune(header)))))
+		for _, what := range demoScript(n) {
+			fmt.Fprintf(w, "  ▸ %s\n", what)
+		}
+		applyDemoScript(n, peers)
+		if n <= 2 {
+			if _, err := st.Put(ctx, "pulse/backup-job.json", []byte(`{"heartbeat": "10m"}`), store.Condition{}); err != nil {
+				return fmt.Errorf("upload the demo heartbeat: %w", err)
+			}
+		}
+		x, err := startAndFollow(ctx, c, execName(fmt.Sprintf("cycle-%d", n), clk.Now()), `{"trigger":"schedule"}`, newProgress(out.stderr).event)
+		newProgress(out.stderr).done()
+		if err != nil {
+			return err
+		}
+		r := buildReport(x)
+		statuses, err := readStatuses(ctx, env)
+		if err != nil {
+			return err
+		}
+		r.applyStatuses(statuses)
+		printDemoTable(w, r)
+		if r.Status != "SUCCEEDED" {
+			failed++
+			fmt.Fprintf(w, "  the execution %s: %s: %s\n", strings.ToLower(r.Status), r.Error, oneLine(r.Cause, 200))
+		}
+		alerts := drain(peers.received)
+		slices.SortFunc(alerts, func(a, b demoAlert) int { return strings.Compare(a.Kind+a.Target, b.Kind+b.Target) })
+		for _, a := range alerts {
+			counts[a.Kind]++
+			fmt.Fprintf(w, "  webhook ← %-9s %s\n", a.Kind, oneLine(a.Text, 120))
+		}
+	}
+	fmt.Fprintf(w, "\n%s\n", strings.Repeat("─", 72))
+	fmt.Fprintf(w, "Demo done: %d executions, alerts received: %d DOWN, %d STALE, %d RECOVERED.\n",
+		cycles, counts["DOWN"], counts["STALE"], counts["RECOVERED"])
+	if keep {
+		fmt.Fprintf(w, "\nThe demo's data is in %s. Look around:\n  medic executions --state-dir %s\n  medic show --state-dir %s <execution>\n", dir, dir, dir)
+	} else {
+		fmt.Fprint(w, "\nNext: write a targets.yaml ('medic help validate'), then 'medic run'. 'medic help' lists every command.\n")
+	}
+	if failed > 0 {
+		return &exitError{code: exitFailure, err: fmt.Errorf("%d of %d executions failed", failed, cycles)}
+	}
+	return nil
+}
+
+func applyDemoScript(cycle int, p *demoPeers) {
+	switch cycle {
+	case 2:
+		p.flakyDown.Store(true)
+	case 4:
+		p.flakyDown.Store(false)
+	}
+}
+
+func drain(ch chan demoAlert) []demoAlert {
+	var out []demoAlert
+	for {
+		select {
+		case a := <-ch:
+			out = append(out, a)
+		default:
+			return out
+		}
+	}
+}
+
+// printDemoTable prints the targets with their status and this cycle's check.
+func printDemoTable(w io.Writer, r *report) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  TARGET\tSTATUS\tCHECK\tLATENCY\tWHAT FAILED")
+	for _, t := range r.Targets {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", t.Name, orDash(t.Status), checkWord(t), latency(t), failed(t))
+	}
+	tw.Flush()
+}
+
+func shortDuration(d time.Duration) string {
+	if d >= time.Hour {
+		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+	}
+	return fmt.Sprintf("%dm", int(d.Minutes()))
 }

@@ -268,7 +268,9 @@ func TestRunEvery(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr syncBuffer
 	done := make(chan int)
-	go func() { done <- runContext(ctx, append([]string{"run", "--every", "1h"}, f.flags()...), &stdout, &stderr) }()
+	go func() {
+		done <- runContext(ctx, append([]string{"run", "--every", "1h"}, f.flags()...), &stdout, &stderr)
+	}()
 	for !strings.Contains(stdout.String(), "next run in 1h0m0s") {
 		time.Sleep(10 * time.Millisecond)
 	}

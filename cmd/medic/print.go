@@ -77,6 +77,8 @@ func runDuration(r *report) string {
 
 func checkWord(t targetReport) string {
 	switch {
+	case t.Skipped != "":
+		return "-"
 	case !t.Checked:
 		return "-"
 	case t.Up:
@@ -98,6 +100,9 @@ func latency(t targetReport) string {
 }
 
 func failed(t targetReport) string {
+	if t.Skipped != "" {
+		return "(" + t.Skipped + ")"
+	}
 	if len(t.Failures) == 0 {
 		return ""
 	}

@@ -85,6 +85,12 @@ func (f *remoteFlags) connect(ctx context.Context, prepare func(*local.Env) erro
 			return nil, err
 		}
 	}
+	return connectLocal(env)
+}
+
+// connectLocal serves env's API in-process and connects to it; closing the
+// conn closes env.
+func connectLocal(env *local.Env) (*conn, error) {
 	url, stop, err := serveInProcess(env)
 	if err != nil {
 		env.Close()

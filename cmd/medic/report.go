@@ -43,7 +43,10 @@ type targetReport struct {
 	// (locally, from state/status.json); empty otherwise.
 	Status string `json:"status,omitempty"`
 	// Checked tells whether this run probed the target.
-	Checked    bool     `json:"checked"`
+	Checked bool `json:"checked"`
+	// Skipped says why the target was not probed (a push target is checked
+	// by its heartbeat's age only).
+	Skipped    string   `json:"skipped,omitempty"`
 	Up         bool     `json:"up"`
 	LatencyMS  float64  `json:"latencyMs,omitempty"`
 	StatusCode int      `json:"statusCode,omitempty"`
@@ -155,6 +158,10 @@ func buildReport(x *execution) *report {
 			if json.Unmarshal(out, &po) == nil {
 				for _, res := range po.Results {
 					t := add(res.Target)
+					if res.Skipped != "" {
+						t.Skipped = res.Skipped
+						continue
+					}
 					t.Checked, t.Up, t.LatencyMS, t.StatusCode, t.Failures = true, res.Up, res.LatencyMS, res.StatusCode, res.Failures
 				}
 			}

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// demoPeers are the demo's loopback servers: the targets and the webhook
+// that receives alerts.
+type demoPeers struct {
+	healthy, wrongBody, slow, flaky, webhook string // base URLs
+	refusing                                 string // host:port nobody listens on
+	flakyDown                                atomic.Bool
+	servers                                  []*http.Server
+	received                                 chan demoAlert
+}
+
+// demoAlert is what the webhook channel posts.
+type demoAlert struct {
+	Target string `json:"target"`
+	Kind   string `json:"kind"`
+	Text   string `json:"text"`
+}
+
+func startDemoPeers() (*demoPeers, error) {
+	p := &demoPeers{received: make(chan demoAlert, 100)}
+	var err error
+	serve := func(h http.HandlerFunc) string {
+		if err != nil {
+			return ""
+		}
+		var ln net.Listener
+		ln, err = net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			err = fmt.Errorf("listen on loopback: %w", err)
+			return ""
+		}
+		srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+		p.servers = append(p.servers, srv)
+		go func() { _ = srv.Serve(ln) }()
+		return "http://" + ln.Addr().String()
+	}
+	p.healthy = serve(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	p.wrongBody = serve(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "maintenance") })
+	p.slow = serve(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-time.After(3 * time.Second):
+			io.WriteString(w, "ok")
+		case <-r.Context().Done():
+		}
+	})
+	p.flaky = serve(func(w http.ResponseWriter, r *http.Request) {
+		if p.flakyDown.Load() {
+			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, "ok")
+	})
+	p.webhook = serve(func(w http.ResponseWriter, r *http.Request) {
+		var a demoAlert
+		if json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&a) != nil {
+			http.Error(w, "want the webhook JSON body", http.StatusBadRequest)
+			return
+		}
+		p.received <- a
+		w.WriteHeader(http.StatusNoContent)
+	})
+	if err != nil {
+		p.close()
+		return nil, err
+	}
+	ln, lerr := net.Listen("tcp", "127.0.0.1:0")
+	if lerr != nil {
+		p.close()
+		return nil, fmt.Errorf("listen on loopback: %w", lerr)
+	}
+	p.refusing = ln.Addr().String()
+	ln.Close()
+	return p, nil
+}
+
+func (p *demoPeers) close() {
+	var wg sync.WaitGroup
+	for _, s := range p.servers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			_ = s.Shutdown(ctx)
+		}()
+	}
+	wg.Wait()
+}
+
+// targetsFile is the demo's targets file.
+func (p *demoPeers) targetsFile() string {
+	return fmt.Sprintf(`# medic demo targets: every one of them runs on loopback.
+defaults:
+  timeout: 500ms
+  channels: [demo-webhook]
+channels:
+  demo-webhook:
+    type: webhook
+    url: %s/alerts
+targets:
+  - name: homepage
+    url: %s/
+    expect: {body: ok}
+  - name: status-page
+    url: %s/status
+    expect: {body: ok}
+  - name: search-api
+    url: %s/search
+    timeout: 300ms
+  - name: postgres
+    tcp: %s
+  - name: checkout
+    url: %s/checkout
+    expect: {status: [200], body: ok}
+`, p.webhook, p.healthy, p.wrongBody, p.slow, p.refusing, p.flaky)
+}
