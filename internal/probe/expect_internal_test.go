@@ -1,8 +1,15 @@
 package probe
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/url"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -81,6 +88,32 @@ func TestHumanDuration(t *testing.T) {
 	for _, tc := range tests {
 		if got := humanDuration(tc.d); got != tc.want {
 			t.Errorf("humanDuration(%v) = %q, want %q", tc.d, got, tc.want)
+		}
+	}
+}
+
+func TestDescribe(t *testing.T) {
+	wrap := func(err error) error { return &url.Error{Op: "Get", URL: "https://user:secret@example.com/", Err: err} }
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{wrap(&net.DNSError{Err: "no such host", Name: "api.example.com", IsNotFound: true}), "host api.example.com not found (DNS)"},
+		{wrap(&net.DNSError{Err: "server misbehaving", Name: "api.example.com"}), "DNS lookup of api.example.com failed: server misbehaving"},
+		{wrap(&net.OpError{Op: "dial", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}), "connection refused"},
+		{wrap(&net.OpError{Op: "read", Err: os.NewSyscallError("read", syscall.ECONNRESET)}), "connection reset by the server while waiting for the response"},
+		{wrap(&net.OpError{Op: "dial", Err: os.NewSyscallError("connect", syscall.EHOSTUNREACH)}), "host unreachable"},
+		{wrap(io.ErrUnexpectedEOF), "connection closed by the server while waiting for the response"},
+		{wrap(context.DeadlineExceeded), "timeout after 1m while waiting for the response"},
+		{wrap(errors.New("net/http: something new")), "something new"},
+	}
+	for _, tc := range tests {
+		got := describe(tc.err, "waiting for the response", time.Minute)
+		if got != tc.want {
+			t.Errorf("describe(%v) = %q, want %q", tc.err, got, tc.want)
+		}
+		if strings.Contains(got, "secret") {
+			t.Errorf("describe leaked the URL's credentials: %q", got)
 		}
 	}
 }

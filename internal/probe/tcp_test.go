@@ -84,3 +84,17 @@ func TestTCPTimeout(t *testing.T) {
 	}
 	checkFailures(t, res.Failures, []string{"timeout after 150ms while resolving db.internal.example:5432"})
 }
+
+func TestHTTPConnectionRefused(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close()
+	res := local().Probe(context.Background(), target.Target{Name: "gone", Kind: target.KindHTTP, URL: "http://" + addr + "/"})
+	checkFailures(t, res.Failures, []string{"connection refused"})
+	if res.StatusCode != 0 || res.Phases == nil || res.Phases.ConnectMS <= 0 {
+		t.Fatalf("result = %+v, want no status and a measured connect phase", res)
+	}
+}
