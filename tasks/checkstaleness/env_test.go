@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net/http"
 	"sort"
 	"strings"
 	"sync"
@@ -46,7 +47,7 @@ func newEnv(t *testing.T, config string) *env {
 	}
 	t.Cleanup(func() { _ = srv.Close() })
 	e := &env{t: t, clk: clk, url: srv.URL, raw: store.New(s3local.Client(srv.URL), "medic")}
-	e.api = &hookedAPI{API: s3local.Client(srv.URL)}
+	e.api = &hookedAPI{API: e.client()}
 	e.h = e.handler(e.api)
 	if config != "" {
 		e.put("config/targets.yaml", config)
@@ -57,13 +58,25 @@ func newEnv(t *testing.T, config string) *env {
 // handler returns a handler on api (a new client when nil).
 func (e *env) handler(api store.API) *checkstaleness.Handler {
 	if api == nil {
-		api = s3local.Client(e.url)
+		api = e.client()
 	}
 	return &checkstaleness.Handler{
 		Store:  store.New(api, "medic"),
 		Clock:  e.clk,
 		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)),
 	}
+}
+
+// client is a new S3 client for the server. Its idle connections are
+// closed when the test ends, before the server stops: a connection dialed
+// for a concurrent request and never used would otherwise hold up the
+// server's graceful shutdown for seconds.
+func (e *env) client() *s3.Client {
+	tr := &http.Transport{MaxIdleConnsPerHost: 16}
+	e.t.Cleanup(tr.CloseIdleConnections)
+	return s3.New(s3local.Client(e.url).Options(), func(o *s3.Options) {
+		o.HTTPClient = &http.Client{Transport: tr}
+	})
 }
 
 func (e *env) put(key, body string) {
@@ -129,10 +142,16 @@ func (e *env) alerts() map[string]outbox.Alert {
 	return m
 }
 
+// alertIDs lists the outbox's alert IDs, sorted.
 func (e *env) alertIDs() []string {
+	e.t.Helper()
+	infos, err := e.raw.List(context.Background(), store.PrefixOutbox)
+	if err != nil {
+		e.t.Fatal(err)
+	}
 	var ids []string
-	for id := range e.alerts() {
-		ids = append(ids, id)
+	for _, info := range infos {
+		ids = append(ids, strings.TrimSuffix(strings.TrimPrefix(info.Key, store.PrefixOutbox), ".json"))
 	}
 	sort.Strings(ids)
 	return ids
