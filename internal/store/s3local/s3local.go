@@ -111,9 +111,14 @@ func Start(opts Options) (*Server, error) {
 
 // Close stops the server and closes its database.
 func (s *Server) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	// Requests in flight get a moment to finish; idle keep-alive connections
+	// the SDK left open are then closed rather than waited for.
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
 	err := s.srv.Shutdown(ctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = s.srv.Close()
+	}
 	<-s.done
 	if s.db != nil {
 		if cerr := s.db.Close(); err == nil {
