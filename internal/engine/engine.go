@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -85,7 +86,7 @@ type execution struct {
 
 	start    time.Time
 	deadline time.Time
-	timedOut bool
+	timedOut atomic.Bool
 	execArn  string
 	smArn    string
 }
@@ -189,8 +190,8 @@ func (x *execution) run(parent context.Context, raw json.RawMessage) *Execution 
 	if parent.Err() != nil {
 		return x.finish(res, th, nil, &Failure{Name: errAborted})
 	}
-	if x.timedOut || errors.Is(ctx.Err(), context.DeadlineExceeded) || x.pastDeadline() {
-		x.timedOut = true
+	if x.timedOut.Load() || errors.Is(ctx.Err(), context.DeadlineExceeded) || x.pastDeadline() {
+		x.timedOut.Store(true)
 		return x.finish(res, th, nil, failf(ErrTimeout, "the execution ran longer than its TimeoutSeconds (%d)", x.m.TimeoutSeconds))
 	}
 	return x.finish(res, th, out, f)
@@ -209,7 +210,7 @@ func (x *execution) finish(res *Execution, th *thread, out any, f *Failure) *Exe
 	case f.Name == errAborted:
 		res.Status = StatusAborted
 		x.emit(th, Event{Type: "ExecutionAborted", ExecutionAbortedEventDetails: &ErrorDetails{}})
-	case x.timedOut:
+	case x.timedOut.Load():
 		res.Status = StatusTimedOut
 		res.Error, res.Cause = f.Name, f.Cause
 		x.emit(th, Event{Type: "ExecutionTimedOut", ExecutionTimedOutEventDetails: &ErrorDetails{Error: f.Name, Cause: f.Cause}})
@@ -231,7 +232,7 @@ func formatTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05
 // stopped reports why the execution must stop now, if it must.
 func (x *execution) stopped(ctx context.Context) *Failure {
 	if x.pastDeadline() {
-		x.timedOut = true
+		x.timedOut.Store(true)
 		return failf(ErrTimeout, "the execution timed out")
 	}
 	if ctx.Err() != nil {

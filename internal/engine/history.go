@@ -35,13 +35,13 @@ type Event struct {
 	LambdaFunctionFailedEventDetails    *ErrorDetails           `json:"lambdaFunctionFailedEventDetails,omitempty"`
 	LambdaFunctionTimedOutEventDetails  *ErrorDetails           `json:"lambdaFunctionTimedOutEventDetails,omitempty"`
 
-	MapStateStartedEventDetails        *MapStateStartedDetails `json:"mapStateStartedEventDetails,omitempty"`
-	MapIterationStartedEventDetails    *MapIterationDetails    `json:"mapIterationStartedEventDetails,omitempty"`
-	MapIterationSucceededEventDetails  *MapIterationDetails    `json:"mapIterationSucceededEventDetails,omitempty"`
-	MapIterationFailedEventDetails     *MapIterationDetails    `json:"mapIterationFailedEventDetails,omitempty"`
-	MapIterationAbortedEventDetails    *MapIterationDetails    `json:"mapIterationAbortedEventDetails,omitempty"`
-	MapRunStartedEventDetails          *MapRunStartedDetails   `json:"mapRunStartedEventDetails,omitempty"`
-	MapRunFailedEventDetails           *ErrorDetails           `json:"mapRunFailedEventDetails,omitempty"`
+	MapStateStartedEventDetails       *MapStateStartedDetails `json:"mapStateStartedEventDetails,omitempty"`
+	MapIterationStartedEventDetails   *MapIterationDetails    `json:"mapIterationStartedEventDetails,omitempty"`
+	MapIterationSucceededEventDetails *MapIterationDetails    `json:"mapIterationSucceededEventDetails,omitempty"`
+	MapIterationFailedEventDetails    *MapIterationDetails    `json:"mapIterationFailedEventDetails,omitempty"`
+	MapIterationAbortedEventDetails   *MapIterationDetails    `json:"mapIterationAbortedEventDetails,omitempty"`
+	MapRunStartedEventDetails         *MapRunStartedDetails   `json:"mapRunStartedEventDetails,omitempty"`
+	MapRunFailedEventDetails          *ErrorDetails           `json:"mapRunFailedEventDetails,omitempty"`
 }
 
 // MarshalJSON writes the timestamp as epoch seconds (with milliseconds), as

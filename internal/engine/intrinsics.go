@@ -244,7 +244,9 @@ func (c *intrinsic) eval(input, ctx any) (any, error) {
 			}
 			args[i] = v
 		default:
-			if s, ok := a.literal.(string); ok && c.name != "States.Format" {
+			// States.Format sees the escapes in its template; every other
+			// string literal is plain text.
+			if s, ok := a.literal.(string); ok && (c.name != "States.Format" || i > 0) {
 				args[i] = unescapeBraces(s)
 				continue
 			}
@@ -559,4 +561,3 @@ func newUUID() string {
 	h := hex.EncodeToString(b[:])
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
-

@@ -89,19 +89,6 @@ func functionName(s string) string {
 	return s
 }
 
-// checkResource validates a Task's Resource.
-func checkResource(res string) error {
-	switch {
-	case res == lambdaInvoke:
-		return nil
-	case strings.HasPrefix(res, "arn:aws:states:::lambda:invoke."):
-		return fmt.Errorf("%q: only the request-response form of lambda:invoke is supported by this engine", res)
-	case strings.HasPrefix(res, "arn:") && strings.Count(res, ":") >= 5:
-		return nil
-	}
-	return fmt.Errorf("%q is not a resource ARN", res)
-}
-
 // isLambdaARN reports whether res is a bare Lambda function ARN.
 func isLambdaARN(res string) bool {
 	parts := strings.Split(res, ":")

@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"fmt"
-	"math"
 	"sync"
 	"time"
 )
@@ -125,7 +124,6 @@ func (x *execution) runMap(ctx context.Context, st *State, input any, entered ti
 		}
 		inputs[i] = in
 	}
-	_ = ctxObj
 	var results []any
 	if st.Distributed {
 		inputs, f = st.batch(inputs, eff, ctxObj)
@@ -317,6 +315,3 @@ func (x *execution) mapOutcome(ctx context.Context, st *State, results []any, fa
 	x.emit(th, Event{Type: prefix + "Succeeded"})
 	return results, nil
 }
-
-// ceilDiv is used for batching arithmetic.
-func ceilDiv(a, b int) int { return int(math.Ceil(float64(a) / float64(b))) }

@@ -26,7 +26,7 @@ func (x *execution) runWithRetry(ctx context.Context, st *State, input any, ente
 		if f == nil {
 			return out, st.Next, nil
 		}
-		if f.Name == errAborted || x.timedOut {
+		if f.Name == errAborted || x.timedOut.Load() {
 			return nil, "", f
 		}
 		if d, ok := st.retryDelay(f.Name, attempts); ok {

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"fmt"
 	"time"
 )
 
@@ -201,7 +200,7 @@ func (x *execution) sleep(ctx context.Context, d time.Duration) *Failure {
 	if !x.deadline.IsZero() {
 		if left := x.deadline.Sub(x.clock.Now()); d > left {
 			_ = x.clock.Sleep(ctx, left+time.Millisecond)
-			x.timedOut = true
+			x.timedOut.Store(true)
 			return failf(ErrTimeout, "the execution timed out")
 		}
 	}
@@ -234,6 +233,3 @@ func (x *execution) runFail(st *State, input any, entered time.Time, th *thread)
 	}
 	return f
 }
-
-// describe is used in error causes.
-func describe(v any) string { return fmt.Sprintf("%s %s", typeName(v), encodeString(v)) }
