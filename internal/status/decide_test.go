@@ -80,6 +80,34 @@ func TestDecide(t *testing.T) {
 			},
 		},
 		{
+			name:   "docs/status.md timeline, defaults",
+			target: web(nil),
+			steps: []step{
+				{at: 0 + 5*time.Second, echo: good(0), want: Up},
+				{at: 5*m + 5*time.Second, echo: bad(5 * m), want: Up},
+				{at: 10*m + 5*time.Second, echo: bad(10 * m), want: Down, alerts: []string{"web-down-2"}},
+				{at: 15*m + 5*time.Second, echo: bad(15 * m), want: Down},
+				{at: 20*m + 5*time.Second, echo: bad(20 * m), want: Down},
+				{at: 25*m + 5*time.Second, echo: good(25 * m), want: Up, alerts: []string{"web-recovered-3"}, text: "web RECOVERED after 25m down"},
+				{at: 30*m + 5*time.Second, echo: good(25 * m), want: Up},
+				{at: 35*m + 5*time.Second, echo: good(25 * m), want: Up},
+				{at: 40*m + 5*time.Second, echo: good(25 * m), want: Stale, alerts: []string{"web-stale-4"},
+					text: "web is STALE: no check result since 2026-11-21 10:25 UTC; is the monitor running?"},
+			},
+		},
+		{
+			name:   "docs/status.md timeline, failureThreshold 100",
+			target: web(func(t *target.Target) { t.FailureThreshold = 100 }),
+			steps: []step{
+				{at: 0 + 5*time.Second, echo: good(0), want: Up},
+				{at: 5*m + 5*time.Second, echo: bad(5 * m), want: Up},
+				{at: 10*m + 5*time.Second, echo: bad(10 * m), want: Up},
+				{at: 15*m + 5*time.Second, echo: bad(15 * m), want: Down, alerts: []string{"web-down-2"}},
+				{at: 25*m + 5*time.Second, echo: good(25 * m), want: Up, alerts: []string{"web-recovered-3"}},
+				{at: 40*m + 5*time.Second, echo: good(25 * m), want: Stale, alerts: []string{"web-stale-4"}},
+			},
+		},
+		{
 			name:   "failureThreshold 1: the first failure is DOWN, the next good echo RECOVERED",
 			target: web(func(t *target.Target) { t.FailureThreshold = 1 }),
 			steps: []step{
