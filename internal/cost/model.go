@@ -1,0 +1,209 @@
+package cost
+
+import (
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Function is one Lambda function's share of a run.
+type Function struct {
+	Name        string
+	MemoryMB    int
+	Invocations int
+	// BilledMs is the sum of each invocation's duration rounded up to 1 ms.
+	BilledMs int64
+}
+
+// Run is what one execution of medic used. Every field is a count for one
+// run; Monthly multiplies by the runs in a month.
+type Run struct {
+	// Targets is how many targets the run checked.
+	Targets int
+	// Transitions are Standard state transitions as billed.
+	Transitions int
+	// HistoryEvents is the Standard execution's history length (the cap is
+	// 25,000 events).
+	HistoryEvents int
+	// Functions are the Lambda invocations, per function.
+	Functions []Function
+	// ExpressRequests are Express child executions; ExpressBilledMs is the
+	// sum of their durations, each rounded up to 100 ms.
+	ExpressRequests int
+	ExpressBilledMs int64
+	// S3Writes are PUT, COPY, POST and LIST requests; S3Reads GET and HEAD.
+	S3Writes, S3Reads int
+	// SchedulerInvocations start the run (1 for a scheduled run).
+	SchedulerInvocations int
+	// LogBytes go to CloudWatch Logs: the execution's history events (a
+	// proxy for Step Functions logging with includeExecutionData) plus the
+	// functions' own log lines.
+	LogBytes int64
+}
+
+// AddInvocation records one Lambda invocation of the named function.
+func (r *Run) AddInvocation(name string, d time.Duration) {
+	ms := int64(math.Ceil(float64(d) / float64(time.Millisecond)))
+	for i := range r.Functions {
+		if r.Functions[i].Name == name {
+			r.Functions[i].Invocations++
+			r.Functions[i].BilledMs += ms
+			return
+		}
+	}
+	r.Functions = append(r.Functions, Function{Name: name, MemoryMB: FunctionMemoryMB[name], Invocations: 1, BilledMs: ms})
+	slices.SortFunc(r.Functions, func(a, b Function) int { return strings.Compare(a.Name, b.Name) })
+}
+
+// AddExpress records one Express child execution that ran for d.
+func (r *Run) AddExpress(d time.Duration) {
+	r.ExpressRequests++
+	r.ExpressBilledMs += ExpressBilledMs(d)
+}
+
+// ExpressBilledMs rounds an Express duration up to the next 100 ms (at
+// least 100 ms).
+func ExpressBilledMs(d time.Duration) int64 {
+	steps := int64(math.Ceil(float64(d) / float64(100*time.Millisecond)))
+	return max(steps, 1) * 100
+}
+
+// Line is one item of a monthly bill.
+type Line struct {
+	Item     string
+	Quantity float64 // a month's quantity, in Unit
+	Unit     string
+	USD      float64
+}
+
+// Bill is a month of runs.
+type Bill struct {
+	Runs  int
+	Lines []Line
+}
+
+// Total is the sum of the lines.
+func (b Bill) Total() float64 {
+	var t float64
+	for _, l := range b.Lines {
+		t += l.USD
+	}
+	return t
+}
+
+// USD returns the cost of the line named item (0 when absent).
+func (b Bill) USD(item string) float64 {
+	for _, l := range b.Lines {
+		if l.Item == item {
+			return l.USD
+		}
+	}
+	return 0
+}
+
+// Bill line names.
+const (
+	ItemTransitions     = "Step Functions Standard transitions"
+	ItemExpressRequests = "Step Functions Express requests"
+	ItemExpressDuration = "Step Functions Express duration"
+	ItemLambdaRequests  = "Lambda requests"
+	ItemLambdaDuration  = "Lambda duration"
+	ItemS3Writes        = "S3 PUT/COPY/POST/LIST"
+	ItemS3Reads         = "S3 GET/HEAD"
+	ItemScheduler       = "EventBridge Scheduler"
+	ItemLogs            = "CloudWatch Logs ingestion"
+)
+
+// Monthly prices runs executions of r. The Step Functions and Scheduler
+// free tiers are applied; Lambda's (1M requests and 400,000 GB-s a month,
+// shared with everything else in the account) is not.
+func Monthly(r Run, runs int) Bill {
+	n := float64(runs)
+	b := Bill{Runs: runs}
+	add := func(item string, q float64, unit string, usd float64) {
+		b.Lines = append(b.Lines, Line{Item: item, Quantity: q, Unit: unit, USD: usd})
+	}
+	tr := float64(r.Transitions) * n
+	add(ItemTransitions, tr, "transitions", max(tr-StandardFreeTransitions, 0)*StandardTransition)
+	if r.ExpressRequests > 0 {
+		q := float64(r.ExpressRequests) * n
+		add(ItemExpressRequests, q, "requests", q*ExpressRequest)
+		gbs := float64(r.ExpressBilledMs) / 1000 * ExpressMemoryMB / 1024 * n
+		add(ItemExpressDuration, gbs, "GB-s", gbs*ExpressGBSecond)
+	}
+	var inv, gbs float64
+	for _, f := range r.Functions {
+		inv += float64(f.Invocations) * n
+		gbs += float64(f.BilledMs) / 1000 * float64(f.MemoryMB) / 1024 * n
+	}
+	add(ItemLambdaRequests, inv, "requests", inv*LambdaRequest)
+	add(ItemLambdaDuration, gbs, "GB-s", gbs*LambdaGBSecond)
+	w := float64(r.S3Writes) * n
+	add(ItemS3Writes, w, "requests", w*S3Write)
+	rd := float64(r.S3Reads) * n
+	add(ItemS3Reads, rd, "requests", rd*S3Read)
+	s := float64(r.SchedulerInvocations) * n
+	add(ItemScheduler, s, "invocations", max(s-SchedulerFreeInvocations, 0)*SchedulerInvocation)
+	gb := float64(r.LogBytes) * n / (1 << 30)
+	add(ItemLogs, gb, "GB", gb*LogsGB)
+	return b
+}
+
+// Route53 is the monthly cost of one Route 53 health check per target
+// (non-AWS endpoints) with the given number of optional features.
+func Route53(targets, features int) float64 {
+	return float64(targets) * (Route53Check + float64(features)*Route53Feature)
+}
+
+// Synthetics is the monthly cost of one canary per target, run runs times.
+func Synthetics(targets, runs int) float64 {
+	return float64(targets) * float64(runs) * SyntheticsRun
+}
+
+// Extrapolate estimates the run at targets from two measured runs a and b
+// (a.Targets != b.Targets) by fitting every count as fixed + per-target.
+// Use it only for target counts not run for real, and say so.
+func Extrapolate(a, b Run, targets int) (Run, error) {
+	if a.Targets == b.Targets {
+		return Run{}, fmt.Errorf("extrapolate to %d targets: the two runs have the same target count (%d)", targets, a.Targets)
+	}
+	t := float64(targets-a.Targets) / float64(b.Targets-a.Targets)
+	li := func(x, y int) int { return int(math.Round(float64(x) + t*float64(y-x))) }
+	li64 := func(x, y int64) int64 { return int64(math.Round(float64(x) + t*float64(y-x))) }
+	out := Run{
+		Targets:              targets,
+		Transitions:          li(a.Transitions, b.Transitions),
+		HistoryEvents:        li(a.HistoryEvents, b.HistoryEvents),
+		ExpressRequests:      li(a.ExpressRequests, b.ExpressRequests),
+		ExpressBilledMs:      li64(a.ExpressBilledMs, b.ExpressBilledMs),
+		S3Writes:             li(a.S3Writes, b.S3Writes),
+		S3Reads:              li(a.S3Reads, b.S3Reads),
+		SchedulerInvocations: li(a.SchedulerInvocations, b.SchedulerInvocations),
+		LogBytes:             li64(a.LogBytes, b.LogBytes),
+	}
+	names := map[string]bool{}
+	for _, f := range append(slices.Clone(a.Functions), b.Functions...) {
+		names[f.Name] = true
+	}
+	for _, name := range slices.Sorted(maps.Keys(names)) {
+		fa, fb := find(a.Functions, name), find(b.Functions, name)
+		f := Function{Name: name, MemoryMB: FunctionMemoryMB[name],
+			Invocations: max(li(fa.Invocations, fb.Invocations), 0), BilledMs: max(li64(fa.BilledMs, fb.BilledMs), 0)}
+		if f.Invocations > 0 {
+			out.Functions = append(out.Functions, f)
+		}
+	}
+	return out, nil
+}
+
+func find(fs []Function, name string) Function {
+	for _, f := range fs {
+		if f.Name == name {
+			return f
+		}
+	}
+	return Function{Name: name}
+}

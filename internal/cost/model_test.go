@@ -1,0 +1,94 @@
+package cost
+
+import (
+	"math"
+	"testing"
+	"time"
+)
+
+func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
+
+// TestMonthlyHandComputed checks the arithmetic on a case worked by hand.
+func TestMonthlyHandComputed(t *testing.T) {
+	var r Run
+	r.Transitions = 10
+	r.AddInvocation("probe", 700*time.Millisecond)
+	r.AddInvocation("probe", 799400*time.Microsecond) // 799.4 ms bills as 800 ms
+	r.AddInvocation("loadtargets", 100*time.Millisecond)
+	r.S3Writes, r.S3Reads = 20, 30
+	r.SchedulerInvocations = 1
+	r.LogBytes = 1 << 20
+	r.AddExpress(150 * time.Millisecond) // bills 200 ms
+	r.AddExpress(40 * time.Millisecond)  // bills 100 ms
+	b := Monthly(r, 1000)
+
+	want := map[string]float64{
+		// 10,000 transitions, 4,000 free: 6,000 × $0.025/1,000.
+		ItemTransitions: 0.15,
+		// 2,000 requests × $1/M.
+		ItemExpressRequests: 0.002,
+		// 0.3 s × 64/1024 GB × 1,000 = 18.75 GB-s × $0.00001667.
+		ItemExpressDuration: 0.0003125625,
+		// 3,000 × $0.20/M.
+		ItemLambdaRequests: 0.0006,
+		// (1.5 s × 0.25 GB + 0.1 s × 0.125 GB) × 1,000 = 387.5 GB-s × $0.0000133334.
+		ItemLambdaDuration: 0.0051666925,
+		// 20,000 × $0.005/1,000.
+		ItemS3Writes: 0.10,
+		// 30,000 × $0.0004/1,000.
+		ItemS3Reads: 0.012,
+		// 1,000 invocations, under 14M free.
+		ItemScheduler: 0,
+		// 1,000 MiB = 0.9765625 GB × $0.50.
+		ItemLogs: 0.48828125,
+	}
+	if len(b.Lines) != len(want) {
+		t.Errorf("bill has %d lines, want %d: %+v", len(b.Lines), len(want), b.Lines)
+	}
+	var total float64
+	for item, usd := range want {
+		total += usd
+		if got := b.USD(item); !near(got, usd) {
+			t.Errorf("%s = $%.10f, want $%.10f", item, got, usd)
+		}
+	}
+	if !near(b.Total(), total) || !near(total, 0.7583605050) {
+		t.Errorf("total = $%.10f (sum of wanted lines $%.10f), want $0.7583605050", b.Total(), total)
+	}
+}
+
+func TestFreeTierAndAlternatives(t *testing.T) {
+	cases := []struct {
+		name      string
+		got, want float64
+	}{
+		{"transitions under the free tier", Monthly(Run{Transitions: 1}, 4000).USD(ItemTransitions), 0},
+		{"transitions just over the free tier", Monthly(Run{Transitions: 1}, 4001).USD(ItemTransitions), 0.000025},
+		{"runs per month at a 10-minute cadence", float64(RunsPerMonth), 4320},
+		{"Route 53 base, 1,000 targets", Route53(1000, 0), 750},
+		{"Route 53 with HTTPS and string matching, 10 targets", Route53(10, 2), 27.5},
+		{"Synthetics, 10 targets every 10 minutes", Synthetics(10, RunsPerMonth), 51.84},
+		{"Express minimum bill", float64(ExpressBilledMs(time.Millisecond)), 100},
+		{"Express rounding", float64(ExpressBilledMs(100*time.Millisecond + time.Nanosecond)), 200},
+	}
+	for _, c := range cases {
+		if !near(c.got, c.want) {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+}
+
+func TestExtrapolate(t *testing.T) {
+	a := Run{Targets: 100, Transitions: 25, S3Writes: 102, Functions: []Function{{Name: "probe", MemoryMB: 256, Invocations: 10, BilledMs: 600}}}
+	b := Run{Targets: 1000, Transitions: 205, S3Writes: 1002, Functions: []Function{{Name: "probe", MemoryMB: 256, Invocations: 100, BilledMs: 6000}}}
+	got, err := Extrapolate(a, b, 10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Transitions != 2005 || got.S3Writes != 10002 || got.Functions[0].Invocations != 1000 || got.Functions[0].BilledMs != 60000 {
+		t.Errorf("extrapolated %+v", got)
+	}
+	if _, err := Extrapolate(a, a, 10); err == nil {
+		t.Error("extrapolating from two runs of the same size: no error")
+	}
+}

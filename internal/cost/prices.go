@@ -1,0 +1,79 @@
+// Package cost turns the counts of one medic run (billed state
+// transitions, Lambda invocations and their durations, S3 requests,
+// scheduler invocations, log bytes) into a monthly AWS bill, and compares
+// it with Route 53 health checks and CloudWatch Synthetics canaries.
+//
+// Prices are us-east-1 list prices from /work/shared/AWS-FACTS.md (the
+// repository's AWS facts); lines marked (secondary) there are from a
+// reliable copy rather than AWS's own page.
+package cost
+
+import "time"
+
+// Prices in US dollars.
+const (
+	// StandardTransition is one Step Functions Standard state transition
+	// ($0.025 per 1,000); retries count.
+	StandardTransition = 0.025 / 1000
+	// StandardFreeTransitions a month (the always-free tier, applied).
+	StandardFreeTransitions = 4000
+
+	// ExpressRequest is one Express execution ($1.00 per 1M).
+	ExpressRequest = 1.00 / 1e6
+	// ExpressGBSecond is Express duration: rounded up to 100 ms, memory in
+	// 64 MB steps.
+	ExpressGBSecond = 0.00001667
+	// ExpressMemoryMB is the memory an Express child is billed at: the
+	// smallest 64 MB step (medic's children carry at most a 256 KB batch).
+	ExpressMemoryMB = 64
+
+	// LambdaRequest is one arm64 Lambda invocation ($0.20 per 1M).
+	LambdaRequest = 0.20 / 1e6
+	// LambdaGBSecond is arm64 Lambda duration, billed per 1 ms (secondary).
+	LambdaGBSecond = 0.0000133334
+
+	// S3Write is one S3 Standard PUT, COPY, POST or LIST request (secondary).
+	S3Write = 0.005 / 1000
+	// S3Read is one S3 Standard GET or HEAD request (secondary).
+	S3Read = 0.0004 / 1000
+
+	// SchedulerInvocation is one EventBridge Scheduler invocation beyond
+	// the free SchedulerFreeInvocations a month (secondary).
+	SchedulerInvocation = 1.00 / 1e6
+	// SchedulerFreeInvocations a month.
+	SchedulerFreeInvocations = 14_000_000
+
+	// LogsGB is CloudWatch Logs ingestion per GB (2^30 bytes) (secondary).
+	LogsGB = 0.50
+
+	// Route53Check is a Route 53 health check of a non-AWS endpoint, per
+	// month (secondary); Route53Feature is each optional feature (HTTPS,
+	// string matching, fast interval, latency measurement) on it.
+	Route53Check   = 0.75
+	Route53Feature = 1.00
+
+	// SyntheticsRun is one CloudWatch Synthetics canary run (secondary).
+	SyntheticsRun = 0.0012
+)
+
+// Cadence and month.
+const (
+	// Cadence is how often the schedule starts a run.
+	Cadence = 10 * time.Minute
+	// RunsPerMonth at Cadence over a 30-day month: 6 × 24 × 30 = 4,320.
+	RunsPerMonth = 30 * 24 * int(time.Hour/Cadence)
+)
+
+// Memory sizes (MB) of the task functions. They mirror functionSpecs in
+// infra/functions.go; change both together.
+var FunctionMemoryMB = map[string]int{
+	"loadtargets":    128,
+	"probe":          256,
+	"writeecho":      128,
+	"checkstaleness": 128,
+	"notify":         128,
+}
+
+// LambdaPlatformLogBytes approximates the START, END and REPORT lines Lambda
+// writes to CloudWatch Logs for every invocation (JSON log format).
+const LambdaPlatformLogBytes = 600
