@@ -1,0 +1,397 @@
+package infra
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/medic-dev/medic/statemachines"
+)
+
+func TestNagFindsNothingUnsuppressed(t *testing.T) {
+	for _, f := range defaultSynth.findings {
+		t.Errorf("cdk-nag: %s", f)
+	}
+}
+
+func TestResourceCounts(t *testing.T) {
+	tpl := defaultSynth.tpl
+	for typ, n := range map[string]float64{
+		"AWS::StepFunctions::StateMachine": 1,
+		"AWS::S3::Bucket":                  1,
+		"AWS::Scheduler::Schedule":         1,
+		"AWS::Events::Rule":                1, // pulse uploads; no alarm rule without a prefix
+		"AWS::CloudWatch::Alarm":           4,
+		"AWS::SNS::Topic":                  1,
+		"AWS::SecretsManager::Secret":      1,
+		"Custom::CDKBucketDeployment":      1,
+		"AWS::Logs::LogGroup":              6, // five functions and the state machine
+	} {
+		tpl.ResourceCountIs(jsii.String(typ), jsii.Number(n))
+	}
+	provided := defaultSynth.tpl.FindResources(jsii.String("AWS::Lambda::Function"), map[string]any{
+		"Properties": map[string]any{"Runtime": "provided.al2023"},
+	})
+	if got := len(*provided); got != len(Tasks) {
+		t.Errorf("%d provided.al2023 functions, want %d", got, len(Tasks))
+	}
+}
+
+func TestFunctions(t *testing.T) {
+	s := defaultSynth
+	bucket := map[string]any{"Ref": s.logicalID(s.stack.Bucket)}
+	wantEnv := map[string]map[string]any{
+		"loadtargets":    {"MEDIC_CONFIG_KEY": "config/targets.yaml", "MEDIC_BATCH_SIZE": "25", "MEDIC_STALE_AFTER": "15m"},
+		"probe":          {"MEDIC_ALLOW_NETWORKS": "public"},
+		"writeecho":      {},
+		"checkstaleness": {"MEDIC_CONFIG_KEY": "config/targets.yaml", "MEDIC_STALE_AFTER": "15m"},
+		"notify": {
+			"MEDIC_CONFIG_KEY":    "config/targets.yaml",
+			"MEDIC_SECRET_ARN":    map[string]any{"Ref": s.logicalID(s.stack.Secret)},
+			"MEDIC_SNS_TOPIC_ARN": map[string]any{"Ref": s.logicalID(s.stack.Topic)},
+		},
+	}
+	memory := map[string]float64{"loadtargets": 128, "probe": 256, "writeecho": 128, "checkstaleness": 128, "notify": 128}
+	timeout := map[string]float64{"loadtargets": 30, "probe": 90, "writeecho": 30, "checkstaleness": 60, "notify": 60}
+	for _, task := range Tasks {
+		t.Run(task, func(t *testing.T) {
+			p := s.props(s.logicalID(s.stack.Functions[task]))
+			want := map[string]any{
+				"Runtime":       "provided.al2023",
+				"Architectures": []any{"arm64"},
+				"Handler":       "bootstrap",
+				"MemorySize":    memory[task],
+				"Timeout":       timeout[task],
+				"TracingConfig": map[string]any{"Mode": "Active"},
+			}
+			for k, v := range want {
+				if !reflect.DeepEqual(p[k], v) {
+					t.Errorf("%s = %#v, want %#v", k, p[k], v)
+				}
+			}
+			logging := p["LoggingConfig"].(map[string]any)
+			if logging["LogFormat"] != "JSON" || logging["LogGroup"] == nil {
+				t.Errorf("LoggingConfig = %v, want JSON to its own log group", logging)
+			}
+			env := map[string]any{"MEDIC_BUCKET": bucket}
+			for k, v := range wantEnv[task] {
+				env[k] = v
+			}
+			got := p["Environment"].(map[string]any)["Variables"]
+			if !reflect.DeepEqual(got, env) {
+				t.Errorf("environment = %v\nwant %v", got, env)
+			}
+			key := p["Code"].(map[string]any)["S3Key"].(string)
+			if !regexp.MustCompile(`^[0-9a-f]{64}\.zip$`).MatchString(key) {
+				t.Errorf("code S3Key %q is not an asset hash", key)
+			}
+		})
+	}
+}
+
+func TestLogRetention(t *testing.T) {
+	defaultSynth.tpl.AllResourcesProperties(jsii.String("AWS::Logs::LogGroup"), map[string]any{"RetentionInDays": 30})
+}
+
+// TestDefinition checks the definition in the template: the embedded one,
+// with MapConcurrency rendered and every other placeholder substituted by
+// CloudFormation with the matching function's ARN, and no substitution
+// left unused.
+func TestDefinition(t *testing.T) {
+	s := defaultSynth
+	p := s.props(s.logicalID(s.stack.StateMachine))
+	def, ok := p["DefinitionString"].(string)
+	if !ok {
+		t.Fatalf("DefinitionString is %T, want the definition as a string", p["DefinitionString"])
+	}
+	want, err := statemachines.RenderSettings(statemachines.HealthCheck(), map[string]string{statemachines.MapConcurrency: "10"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if def != want {
+		t.Errorf("definition differs from the embedded one rendered with MapConcurrency 10")
+	}
+	subs := p["DefinitionSubstitutions"].(map[string]any)
+	placeholders := statemachines.Placeholders(def)
+	for _, ph := range placeholders {
+		if _, ok := subs[ph]; !ok {
+			t.Errorf("placeholder ${%s} has no substitution", ph)
+		}
+	}
+	for name := range subs {
+		if !slices.Contains(placeholders, name) {
+			t.Errorf("substitution %s is not used by the definition", name)
+		}
+	}
+	for task, ph := range statemachines.FunctionPlaceholders {
+		wantArn := map[string]any{"Fn::GetAtt": []any{s.logicalID(s.stack.Functions[task]), "Arn"}}
+		if !reflect.DeepEqual(subs[ph], wantArn) {
+			t.Errorf("%s = %v, want %v", ph, subs[ph], wantArn)
+		}
+	}
+	var parsed struct {
+		States map[string]struct{ MaxConcurrency any }
+	}
+	if err := json.Unmarshal([]byte(def), &parsed); err != nil {
+		t.Fatalf("definition is not JSON: %v", err)
+	}
+	if mc := parsed.States["ProbeTargets"].MaxConcurrency; mc != 10.0 {
+		t.Errorf("ProbeTargets.MaxConcurrency = %#v, want the number 10", mc)
+	}
+}
+
+func TestStateMachine(t *testing.T) {
+	s := defaultSynth
+	s.tpl.HasResourceProperties(jsii.String("AWS::StepFunctions::StateMachine"), map[string]any{
+		"StateMachineType":     "STANDARD",
+		"TracingConfiguration": map[string]any{"Enabled": true},
+		"LoggingConfiguration": map[string]any{
+			"Level":                "ALL",
+			"IncludeExecutionData": true,
+			"Destinations": []any{map[string]any{"CloudWatchLogsLogGroup": map[string]any{
+				"LogGroupArn": assertions.Match_AnyValue(),
+			}}},
+		},
+	})
+	// Invoke on exactly the five functions, nothing else of Lambda.
+	var want []any
+	for _, task := range Tasks {
+		want = append(want, map[string]any{"Fn::GetAtt": []any{s.logicalID(s.stack.Functions[task]), "Arn"}})
+	}
+	var invoke []statement
+	for _, st := range s.statementsOf(s.logicalID(s.stack.StateMachine.Role())) {
+		if slices.ContainsFunc(st.actions(), func(a string) bool { return strings.HasPrefix(a, "lambda:") }) {
+			invoke = append(invoke, st)
+		}
+	}
+	if len(invoke) != 1 || !reflect.DeepEqual(invoke[0].actions(), []string{"lambda:InvokeFunction"}) ||
+		!reflect.DeepEqual(invoke[0].resources(), want) {
+		t.Errorf("state machine Lambda statements = %v, want InvokeFunction on %v", invoke, want)
+	}
+}
+
+func TestSchedule(t *testing.T) {
+	s := defaultSynth
+	sm := map[string]any{"Ref": s.logicalID(s.stack.StateMachine)}
+	s.tpl.HasResourceProperties(jsii.String("AWS::Scheduler::Schedule"), map[string]any{
+		"ScheduleExpression": "rate(10 minutes)",
+		"State":              "ENABLED",
+		"Target": map[string]any{
+			"Arn":   sm,
+			"Input": `{"trigger":"schedule"}`,
+		},
+	})
+	for id, sched := range s.resources("AWS::Scheduler::Schedule") {
+		role := sched["Properties"].(map[string]any)["Target"].(map[string]any)["RoleArn"].(map[string]any)["Fn::GetAtt"].([]any)[0].(string)
+		assertOnlyStartsStateMachine(t, s, id, role, sm)
+	}
+}
+
+func TestPulseRule(t *testing.T) {
+	s := defaultSynth
+	sm := map[string]any{"Ref": s.logicalID(s.stack.StateMachine)}
+	s.tpl.HasResourceProperties(jsii.String("AWS::Events::Rule"), map[string]any{
+		"EventPattern": map[string]any{
+			"source":      []any{"aws.s3"},
+			"detail-type": []any{"Object Created"},
+			"detail": map[string]any{
+				"bucket": map[string]any{"name": []any{map[string]any{"Ref": s.logicalID(s.stack.Bucket)}}},
+				"object": map[string]any{"key": []any{map[string]any{"wildcard": "pulse/*.json"}}},
+			},
+		},
+		"State": "ENABLED",
+	})
+	for id, rule := range s.resources("AWS::Events::Rule") {
+		targets := rule["Properties"].(map[string]any)["Targets"].([]any)
+		if len(targets) != 1 {
+			t.Fatalf("rule %s has %d targets, want 1", id, len(targets))
+		}
+		target := targets[0].(map[string]any)
+		if !reflect.DeepEqual(target["Arn"], sm) {
+			t.Errorf("rule %s targets %v, want the state machine", id, target["Arn"])
+		}
+		if target["Input"] != nil || target["InputPath"] != nil || target["InputTransformer"] != nil {
+			t.Errorf("rule %s changes the input; the event itself must be the execution input", id)
+		}
+		role := target["RoleArn"].(map[string]any)["Fn::GetAtt"].([]any)[0].(string)
+		assertOnlyStartsStateMachine(t, s, id, role, sm)
+	}
+}
+
+// assertOnlyStartsStateMachine checks that role may do nothing but start
+// the state machine.
+func assertOnlyStartsStateMachine(t *testing.T, s *synthesized, what, role string, sm any) {
+	t.Helper()
+	sts := s.statementsOf(role)
+	if len(sts) == 0 {
+		t.Errorf("%s: role %s has no statements", what, role)
+	}
+	for _, st := range sts {
+		if !reflect.DeepEqual(st.actions(), []string{"states:StartExecution"}) || !reflect.DeepEqual(st.resources(), []any{sm}) {
+			t.Errorf("%s: role %s may %v on %v, want only states:StartExecution on the state machine", what, role, st.actions(), st.resources())
+		}
+	}
+	if p := s.props(role); p["ManagedPolicyArns"] != nil {
+		t.Errorf("%s: role %s has managed policies %v", what, role, p["ManagedPolicyArns"])
+	}
+}
+
+func TestBucketSecurity(t *testing.T) {
+	s := defaultSynth
+	s.tpl.HasResourceProperties(jsii.String("AWS::S3::Bucket"), map[string]any{
+		"PublicAccessBlockConfiguration": map[string]any{
+			"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true,
+		},
+		"BucketEncryption": map[string]any{"ServerSideEncryptionConfiguration": []any{
+			map[string]any{"ServerSideEncryptionByDefault": map[string]any{"SSEAlgorithm": "AES256"}},
+		}},
+		"VersioningConfiguration": map[string]any{"Status": "Enabled"},
+		"LifecycleConfiguration": map[string]any{"Rules": assertions.Match_ArrayWith(&[]any{
+			assertions.Match_ObjectLike(&map[string]any{"NoncurrentVersionExpiration": map[string]any{"NoncurrentDays": 30}, "Status": "Enabled"}),
+			assertions.Match_ObjectLike(&map[string]any{"Prefix": "echo/", "ExpirationInDays": 90}),
+			assertions.Match_ObjectLike(&map[string]any{"Prefix": "outbox/", "ExpirationInDays": 30}),
+		})},
+	})
+	// TLS only: deny any request without aws:SecureTransport.
+	s.tpl.HasResourceProperties(jsii.String("AWS::S3::BucketPolicy"), map[string]any{
+		"Bucket": map[string]any{"Ref": s.logicalID(s.stack.Bucket)},
+		"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{
+			assertions.Match_ObjectLike(&map[string]any{
+				"Effect":    "Deny",
+				"Action":    "s3:*",
+				"Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
+			}),
+		})},
+	})
+	// Object events go to EventBridge (the pulse rule depends on it).
+	s.tpl.HasResourceProperties(jsii.String("Custom::S3BucketNotifications"), map[string]any{
+		"BucketName":                map[string]any{"Ref": s.logicalID(s.stack.Bucket)},
+		"NotificationConfiguration": map[string]any{"EventBridgeConfiguration": map[string]any{}},
+	})
+	// The example targets file is deployed into config/.
+	s.tpl.HasResourceProperties(jsii.String("Custom::CDKBucketDeployment"), map[string]any{
+		"DestinationBucketName":      map[string]any{"Ref": s.logicalID(s.stack.Bucket)},
+		"DestinationBucketKeyPrefix": "config/",
+	})
+}
+
+func TestTopicRequiresTLS(t *testing.T) {
+	s := defaultSynth
+	s.tpl.HasResourceProperties(jsii.String("AWS::SNS::TopicPolicy"), map[string]any{
+		"Topics": []any{map[string]any{"Ref": s.logicalID(s.stack.Topic)}},
+		"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{
+			assertions.Match_ObjectLike(&map[string]any{
+				"Effect":    "Deny",
+				"Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
+			}),
+		})},
+	})
+}
+
+func TestAlarms(t *testing.T) {
+	s := defaultSynth
+	topic := []any{map[string]any{"Ref": s.logicalID(s.stack.Topic)}}
+	sm := []any{map[string]any{"Name": "StateMachineArn", "Value": map[string]any{"Ref": s.logicalID(s.stack.StateMachine)}}}
+	for _, a := range []struct {
+		metric, comparison, missing string
+		period                      float64
+	}{
+		{"ExecutionsFailed", "GreaterThanOrEqualToThreshold", "notBreaching", 300},
+		{"ExecutionsTimedOut", "GreaterThanOrEqualToThreshold", "notBreaching", 300},
+		{"ExecutionThrottled", "GreaterThanOrEqualToThreshold", "notBreaching", 300},
+		{"ExecutionsStarted", "LessThanThreshold", "breaching", 2 * 10 * 60},
+	} {
+		s.tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
+			"Namespace":          "AWS/States",
+			"MetricName":         a.metric,
+			"Dimensions":         sm,
+			"Statistic":          "Sum",
+			"Period":             a.period,
+			"Threshold":          1,
+			"EvaluationPeriods":  1,
+			"ComparisonOperator": a.comparison,
+			"TreatMissingData":   a.missing,
+			"AlarmActions":       topic,
+			"OKActions":          topic,
+		})
+	}
+}
+
+func TestOutputs(t *testing.T) {
+	s := defaultSynth
+	outputs := s.json["Outputs"].(map[string]any)
+	for _, name := range []string{"StateMachineArn", "BucketName", "ConsoleUrl", "CheckCommand", "MedicCheckCommand"} {
+		if outputs[name] == nil {
+			t.Errorf("no output %s", name)
+		}
+	}
+	flat := func(name string) string {
+		b, _ := json.Marshal(outputs[name])
+		return string(b)
+	}
+	for name, want := range map[string][]string{
+		"ConsoleUrl":        {"console.aws.amazon.com/states/home?region=", "#/statemachines/view/"},
+		"CheckCommand":      {"aws stepfunctions start-execution", "--state-machine-arn ", `--input '{\"targets\":[\"NAME\"]}'`},
+		"MedicCheckCommand": {"medic check NAME --aws"},
+	} {
+		for _, w := range want {
+			if !strings.Contains(flat(name), w) {
+				t.Errorf("output %s = %s, want it to contain %s", name, flat(name), w)
+			}
+		}
+	}
+}
+
+// TestCDKJSONMatchesDefaults keeps cdk.json's context and the app command in
+// step with DefaultSettings and cmd/synth.
+func TestCDKJSONMatchesDefaults(t *testing.T) {
+	root, err := FindRepoRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(root, "cdk.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		App     string         `json:"app"`
+		Context map[string]any `json:"context"`
+	}
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.App != "go run ./cmd/synth" {
+		t.Errorf("cdk.json app = %q", cfg.App)
+	}
+	for _, k := range ContextKeys {
+		if _, ok := cfg.Context[k]; !ok {
+			t.Errorf("cdk.json has no default for %s", k)
+		}
+	}
+	got, err := ParseSettings(cfg.Context)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != DefaultSettings() {
+		t.Errorf("cdk.json context = %+v, want DefaultSettings %+v", got, DefaultSettings())
+	}
+}
+
+func TestMissingEntryPointIsAClearError(t *testing.T) {
+	root := t.TempDir()
+	if err := os.WriteFile(filepath.Join(root, "go.mod"), []byte("module x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := NewStack(nil, "Medic", &StackProps{Settings: DefaultSettings(), RepoRoot: root})
+	if err == nil || !strings.Contains(err.Error(), "task loadtargets has no Lambda entry point") {
+		t.Errorf("NewStack without tasks: err = %v", err)
+	}
+}
