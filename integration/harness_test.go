@@ -62,7 +62,7 @@ type setup struct {
 	s3Front func(backend string) string
 	// wrap replaces a task's bound function (to inject Lambda-level failures).
 	wrap map[string]func(engine.Func) engine.Func
-	// sendTimeout bounds one channel delivery (300 ms when 0).
+	// sendTimeout bounds one channel delivery (5 s when 0).
 	sendTimeout time.Duration
 }
 
@@ -143,7 +143,7 @@ func (h *harness) bind(api *s3.Client, cfg setup) map[string]engine.Func {
 	log := slog.New(slog.DiscardHandler)
 	sendTimeout := cfg.sendTimeout
 	if sendTimeout == 0 {
-		sendTimeout = 300 * time.Millisecond
+		sendTimeout = 5 * time.Second
 	}
 	prober := &probe.Prober{
 		Allow:     probe.All,

@@ -79,7 +79,7 @@ func kindCases(p peers) []kindCase {
 		{name: "tcp-refused", define: func(n string) string { return fmt.Sprintf("{name: %s, tcp: %q}", n, p.refused) }, failure: "connection refused"},
 		{name: "https-up", define: url(p.tlsGood+"/ok", ", expect: {certValidFor: 720h}"), up: true, echo: true},
 		{name: "https-expired", define: url(p.tlsExpired+"/ok", ""), failure: "certificate expired"},
-		{name: "slow", define: url(p.http+"/slow", ""), failure: "timeout after 300ms"},
+		{name: "slow", define: url(p.http+"/slow", ", timeout: 300ms"), failure: "timeout after 300ms"},
 		{name: "pulse", define: func(string) string { return fmt.Sprintf(`pulse:{"url": %q, "body": "ok"}`, p.http+"/ok") }, up: true, echo: true},
 		{name: "heartbeat", define: func(string) string { return `pulse:{"heartbeat": "10m"}` }, up: true},
 	}
@@ -93,7 +93,7 @@ func TestScheduledRunOver200TargetsOfEveryKind(t *testing.T) {
 	h := newHarness(t, setup{})
 	cases := kindCases(startPeers(t, h))
 	var yaml strings.Builder
-	yaml.WriteString("defaults: {timeout: 300ms, failureThreshold: 1}\ntargets:\n")
+	yaml.WriteString("defaults: {timeout: 5s, failureThreshold: 1}\ntargets:\n")
 	want := map[string]kindCase{}
 	for i := range 200 {
 		c := cases[i%len(cases)]
@@ -185,7 +185,7 @@ channels:
 targets:
   - name: web
     url: %q
-    timeout: 300ms
+    timeout: 5s
     failureThreshold: 3
     successThreshold: 2
     remindEvery: 30m
@@ -243,7 +243,7 @@ func TestOverlappingRunsSendEachAlertOnce(t *testing.T) {
 	h.putTargets(fmt.Sprintf(`
 channels:
   api: {type: webhook, url: %q}
-defaults: {failureThreshold: 1, timeout: 300ms, channels: [api]}
+defaults: {failureThreshold: 1, timeout: 5s, channels: [api]}
 targets:
   - {name: up-1, url: %q}
   - {name: up-2, url: %q}

@@ -26,7 +26,7 @@ func TestPulseFileMismatchForOver15MinutesAlertsSlackOnce(t *testing.T) {
 	h.putTargets(`
 defaults:
   failureThreshold: 100   # only the 15-minute rule may call it DOWN here
-  timeout: 300ms
+  timeout: 5s
   channels: [slack]
 channels:
   slack: {type: slack, urlSecret: SLACK_WEBHOOK_URL}
@@ -90,7 +90,7 @@ func alarmTargets(myhost, other, api string) string {
 	return fmt.Sprintf(`
 channels:
   api: {type: webhook, url: %q}
-defaults: {failureThreshold: 1, timeout: 300ms, channels: [api]}
+defaults: {failureThreshold: 1, timeout: 5s, channels: [api]}
 targets:
   - {name: myhost, url: %q}
   - {name: other, url: %q}
