@@ -3,7 +3,6 @@ package checkstaleness_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -201,5 +200,3 @@ func mustJSON(t *testing.T, v any) string {
 	}
 	return string(b)
 }
-
-var _ = errors.Is
