@@ -1,0 +1,185 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/medic-dev/medic/internal/channel/registry"
+	"github.com/medic-dev/medic/internal/cost"
+	"github.com/medic-dev/medic/internal/engine"
+	"github.com/medic-dev/medic/internal/probe"
+	"github.com/medic-dev/medic/internal/secret"
+	"github.com/medic-dev/medic/internal/store"
+	"github.com/medic-dev/medic/internal/store/s3local"
+	"github.com/medic-dev/medic/internal/target"
+	"github.com/medic-dev/medic/statemachines"
+	"github.com/medic-dev/medic/tasks/checkstaleness"
+	"github.com/medic-dev/medic/tasks/loadtargets"
+	"github.com/medic-dev/medic/tasks/notify"
+	probetask "github.com/medic-dev/medic/tasks/probe"
+	"github.com/medic-dev/medic/tasks/writeecho"
+)
+
+// Bucket is the bucket the benchmark cycles use.
+const Bucket = "medic"
+
+// Cycle describes one local medic cycle over loopback targets.
+type Cycle struct {
+	Targets        int
+	BatchSize      int
+	MapConcurrency int           // statemachines.DefaultMapConcurrency when 0
+	Delay          time.Duration // how long each loopback target takes to answer
+	// Scale runs statemachines/healthcheck-scale.asl.json (a distributed
+	// Map) with the real Probe handler and stand-ins for the other tasks
+	// (see scale.go) instead of the inline definition with the real tasks.
+	Scale bool
+}
+
+// Result is what a measured cycle used.
+type Result struct {
+	Run    cost.Run // the counts the cost model prices
+	Status string
+	Error  string
+	Wall   time.Duration
+	// S3Deletes are free but counted.
+	S3Deletes int
+}
+
+// env is the surroundings of a cycle: loopback targets, the embedded S3
+// store behind a counting client, metered task functions.
+type env struct {
+	targets *Loopback
+	s3      *s3local.Server
+	counter *S3Counter
+	store   *store.Store
+	logs    *ByteCounter
+	log     *slog.Logger
+	meter   *Meter
+}
+
+func startEnv(ctx context.Context, c Cycle) (*env, error) {
+	lb, err := StartLoopback(c.Delay)
+	if err != nil {
+		return nil, err
+	}
+	srv, err := s3local.Start(s3local.Options{Buckets: []string{Bucket}})
+	if err != nil {
+		_ = lb.Close()
+		return nil, fmt.Errorf("start the embedded S3 store: %w", err)
+	}
+	counter := &S3Counter{Base: &http.Transport{MaxIdleConnsPerHost: 64}}
+	e := &env{targets: lb, s3: srv, counter: counter, store: store.New(CountedS3Client(srv.URL, counter), Bucket),
+		logs: &ByteCounter{}, meter: &Meter{}}
+	e.log = slog.New(slog.NewJSONHandler(e.logs, nil))
+	if _, err := e.store.Put(ctx, target.DefaultConfigKey, TargetsYAML(lb.URL, c.Targets), store.Condition{}); err != nil {
+		e.close()
+		return nil, fmt.Errorf("upload the targets file: %w", err)
+	}
+	return e, nil
+}
+
+func (e *env) close() {
+	_ = e.s3.Close()
+	_ = e.targets.Close()
+}
+
+// realTasks binds the five real task handlers as internal/local does, each
+// metered as a Lambda function.
+func (e *env) realTasks(batchSize int) map[string]engine.Func {
+	load := target.LoadOptions{ConfigKey: target.DefaultConfigKey}
+	handlers := map[string]any{
+		"loadtargets":    (&loadtargets.Handler{Store: e.store, Opts: load, BatchSize: batchSize, Logger: e.log}).Handle,
+		"probe":          (&probetask.Handler{Prober: &probe.Prober{Allow: probe.All}, Logger: e.log}).Handle,
+		"writeecho":      (&writeecho.Handler{Store: e.store, Logger: e.log}).Handle,
+		"checkstaleness": (&checkstaleness.Handler{Store: e.store, Load: load, Logger: e.log}).Handle,
+		"notify": (&notify.Handler{
+			Store: e.store,
+			Channels: func(ctx context.Context) (map[string]target.Channel, error) {
+				set, err := target.Load(ctx, e.store, load)
+				if err != nil {
+					return nil, err
+				}
+				return set.Channels, nil
+			},
+			Deps:   registry.Deps{Secrets: secret.Env{Lookup: func(string) (string, bool) { return "", false }}, HTTP: http.DefaultClient},
+			Logger: e.log,
+		}).Handle,
+	}
+	res := map[string]engine.Func{}
+	for task, h := range handlers {
+		res[statemachines.LocalFunctionArn(task)] = e.meter.Wrap(task, engine.LambdaHandler(h), nil)
+	}
+	return res
+}
+
+// RunCycle runs c twice over the same bucket (the first run creates the
+// state and the echoes, as the first scheduled run after a deploy does)
+// and returns the counts of the second, steady-state run.
+func RunCycle(ctx context.Context, c Cycle) (Result, error) {
+	if c.MapConcurrency == 0 {
+		c.MapConcurrency = statemachines.DefaultMapConcurrency
+	}
+	e, err := startEnv(ctx, c)
+	if err != nil {
+		return Result{}, err
+	}
+	defer e.close()
+	var def string
+	var opts engine.Options
+	if c.Scale {
+		def, err = ScaleDefinition(c.MapConcurrency, c.BatchSize, 5)
+		opts.Resources = e.scaleTasks()
+		opts.ItemReaderFunc = func(ctx context.Context, bucket, key string) ([]byte, error) {
+			// Step Functions reads the object itself: one GET billed to the account.
+			obj, err := e.store.Get(ctx, key)
+			if err != nil {
+				return nil, err
+			}
+			return obj.Body, nil
+		}
+	} else {
+		def, err = statemachines.Local(c.MapConcurrency)
+		opts.Resources = e.realTasks(c.BatchSize)
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	m, err := engine.Parse([]byte(def))
+	if err != nil {
+		return Result{}, fmt.Errorf("parse the definition: %w", err)
+	}
+	opts.StateMachineName = "medic"
+	var res Result
+	for i := range 2 {
+		e.counter.Reset()
+		e.logs.Reset()
+		_ = e.meter.Take()
+		opts.ExecutionName = fmt.Sprintf("bench-%d", i)
+		start := time.Now()
+		x := m.Run(ctx, json.RawMessage(`{"trigger":"schedule"}`), opts)
+		res.Wall = time.Since(start)
+		res.Status, res.Error = x.Status, x.Error
+		if x.Status != engine.StatusSucceeded {
+			res.Error = x.Error + ": " + x.Cause
+			return res, fmt.Errorf("run %d over %d targets: %s", i, c.Targets, res.Error)
+		}
+		r := e.meter.Take()
+		r.Targets = c.Targets
+		r.Transitions = x.Transitions
+		r.HistoryEvents = len(x.Events)
+		r.SchedulerInvocations = 1
+		var inv int
+		for _, f := range r.Functions {
+			inv += f.Invocations
+		}
+		r.LogBytes = historyBytes(x.Events) + e.logs.N() + int64(inv)*cost.LambdaPlatformLogBytes
+		w, rd, del := e.counter.Counts()
+		r.S3Writes, r.S3Reads, res.S3Deletes = w, rd, del
+		res.Run = r
+	}
+	return res, nil
+}

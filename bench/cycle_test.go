@@ -1,0 +1,47 @@
+package bench
+
+import (
+	"context"
+	"testing"
+)
+
+// TestCycleCounts is the quick sanity pass of the harness: a real cycle of
+// each mode over 10 loopback targets, with the counts that follow from the
+// definition and the tasks.
+func TestCycleCounts(t *testing.T) {
+	cases := []struct {
+		name                 string
+		cycle                Cycle
+		probes, writeechoes  int
+		minWrites, minReads  int
+		transitions, express int
+	}{
+		// LoadTargets, Map, 2 × (Probe, WriteEcho), CheckStaleness, HasAlerts, Done.
+		{name: "inline", cycle: Cycle{Targets: 10, BatchSize: 5}, probes: 2, writeechoes: 2, minWrites: 10, minReads: 10, transitions: 9},
+		// LoadTargets, Map, CheckStaleness, HasAlerts, Done; the children are Express.
+		{name: "scale", cycle: Cycle{Targets: 10, BatchSize: 5, Scale: true}, probes: 2, writeechoes: 2, minWrites: 2, minReads: 2, transitions: 5, express: 2},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res, err := RunCycle(context.Background(), c.cycle)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := res.Run
+			inv := map[string]int{}
+			for _, f := range r.Functions {
+				inv[f.Name] = f.Invocations
+			}
+			if inv["probe"] != c.probes || inv["writeecho"] != c.writeechoes || inv["loadtargets"] != 1 || inv["checkstaleness"] != 1 {
+				t.Errorf("invocations %v", inv)
+			}
+			if r.Transitions != c.transitions || r.ExpressRequests != c.express {
+				t.Errorf("transitions %d, express %d; want %d, %d", r.Transitions, r.ExpressRequests, c.transitions, c.express)
+			}
+			if r.S3Writes < c.minWrites || r.S3Reads < c.minReads || r.LogBytes == 0 || r.SchedulerInvocations != 1 {
+				t.Errorf("counts %+v", r)
+			}
+			t.Logf("%+v", r)
+		})
+	}
+}
