@@ -176,7 +176,8 @@ func RunCycle(ctx context.Context, c Cycle) (Result, error) {
 		for _, f := range r.Functions {
 			inv += f.Invocations
 		}
-		r.LogBytes = historyBytes(x.Events) + e.logs.N() + int64(inv)*cost.LambdaPlatformLogBytes
+		r.StateMachineLogBytes = historyBytes(x.Events)
+		r.FunctionLogBytes = e.logs.N() + int64(inv)*cost.LambdaPlatformLogBytes
 		w, rd, del := e.counter.Counts()
 		r.S3Writes, r.S3Reads, res.S3Deletes = w, rd, del
 		res.Run = r

@@ -38,7 +38,7 @@ func TestCycleCounts(t *testing.T) {
 			if r.Transitions != c.transitions || r.ExpressRequests != c.express {
 				t.Errorf("transitions %d, express %d; want %d, %d", r.Transitions, r.ExpressRequests, c.transitions, c.express)
 			}
-			if r.S3Writes < c.minWrites || r.S3Reads < c.minReads || r.LogBytes == 0 || r.SchedulerInvocations != 1 {
+			if r.S3Writes < c.minWrites || r.S3Reads < c.minReads || r.StateMachineLogBytes == 0 || r.FunctionLogBytes == 0 || r.SchedulerInvocations != 1 {
 				t.Errorf("counts %+v", r)
 			}
 			t.Logf("%+v", r)

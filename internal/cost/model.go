@@ -38,10 +38,13 @@ type Run struct {
 	S3Writes, S3Reads int
 	// SchedulerInvocations start the run (1 for a scheduled run).
 	SchedulerInvocations int
-	// LogBytes go to CloudWatch Logs: the execution's history events (a
-	// proxy for Step Functions logging with includeExecutionData) plus the
-	// functions' own log lines.
-	LogBytes int64
+	// StateMachineLogBytes go to CloudWatch Logs from Step Functions: the
+	// JSON of the execution's history events, a proxy for logging at level
+	// ALL with includeExecutionData (the stack's setting).
+	StateMachineLogBytes int64
+	// FunctionLogBytes go to CloudWatch Logs from the functions: their JSON
+	// log lines plus LambdaPlatformLogBytes per invocation.
+	FunctionLogBytes int64
 }
 
 // AddInvocation records one Lambda invocation of the named function.
@@ -106,15 +109,16 @@ func (b Bill) USD(item string) float64 {
 
 // Bill line names.
 const (
-	ItemTransitions     = "Step Functions Standard transitions"
-	ItemExpressRequests = "Step Functions Express requests"
-	ItemExpressDuration = "Step Functions Express duration"
-	ItemLambdaRequests  = "Lambda requests"
-	ItemLambdaDuration  = "Lambda duration"
-	ItemS3Writes        = "S3 PUT/COPY/POST/LIST"
-	ItemS3Reads         = "S3 GET/HEAD"
-	ItemScheduler       = "EventBridge Scheduler"
-	ItemLogs            = "CloudWatch Logs ingestion"
+	ItemTransitions      = "Step Functions Standard transitions"
+	ItemExpressRequests  = "Step Functions Express requests"
+	ItemExpressDuration  = "Step Functions Express duration"
+	ItemLambdaRequests   = "Lambda requests"
+	ItemLambdaDuration   = "Lambda duration"
+	ItemS3Writes         = "S3 PUT/COPY/POST/LIST"
+	ItemS3Reads          = "S3 GET/HEAD"
+	ItemScheduler        = "EventBridge Scheduler"
+	ItemStateMachineLogs = "CloudWatch Logs, Step Functions"
+	ItemFunctionLogs     = "CloudWatch Logs, Lambda"
 )
 
 // Monthly prices runs executions of r. The Step Functions and Scheduler
@@ -147,8 +151,10 @@ func Monthly(r Run, runs int) Bill {
 	add(ItemS3Reads, rd, "requests", rd*S3Read)
 	s := float64(r.SchedulerInvocations) * n
 	add(ItemScheduler, s, "invocations", max(s-SchedulerFreeInvocations, 0)*SchedulerInvocation)
-	gb := float64(r.LogBytes) * n / (1 << 30)
-	add(ItemLogs, gb, "GB", gb*LogsGB)
+	gb := float64(r.StateMachineLogBytes) * n / (1 << 30)
+	add(ItemStateMachineLogs, gb, "GB", gb*LogsGB)
+	gb = float64(r.FunctionLogBytes) * n / (1 << 30)
+	add(ItemFunctionLogs, gb, "GB", gb*LogsGB)
 	return b
 }
 
@@ -182,7 +188,8 @@ func Extrapolate(a, b Run, targets int) (Run, error) {
 		S3Writes:             li(a.S3Writes, b.S3Writes),
 		S3Reads:              li(a.S3Reads, b.S3Reads),
 		SchedulerInvocations: li(a.SchedulerInvocations, b.SchedulerInvocations),
-		LogBytes:             li64(a.LogBytes, b.LogBytes),
+		StateMachineLogBytes: li64(a.StateMachineLogBytes, b.StateMachineLogBytes),
+		FunctionLogBytes:     li64(a.FunctionLogBytes, b.FunctionLogBytes),
 	}
 	names := map[string]bool{}
 	for _, f := range append(slices.Clone(a.Functions), b.Functions...) {

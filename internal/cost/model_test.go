@@ -17,7 +17,8 @@ func TestMonthlyHandComputed(t *testing.T) {
 	r.AddInvocation("loadtargets", 100*time.Millisecond)
 	r.S3Writes, r.S3Reads = 20, 30
 	r.SchedulerInvocations = 1
-	r.LogBytes = 1 << 20
+	r.StateMachineLogBytes = 1 << 20
+	r.FunctionLogBytes = 1 << 19
 	r.AddExpress(150 * time.Millisecond) // bills 200 ms
 	r.AddExpress(40 * time.Millisecond)  // bills 100 ms
 	b := Monthly(r, 1000)
@@ -40,7 +41,9 @@ func TestMonthlyHandComputed(t *testing.T) {
 		// 1,000 invocations, under 14M free.
 		ItemScheduler: 0,
 		// 1,000 MiB = 0.9765625 GB × $0.50.
-		ItemLogs: 0.48828125,
+		ItemStateMachineLogs: 0.48828125,
+		// 512 KiB × 1,000 = 500 MiB = 0.48828125 GB × $0.50.
+		ItemFunctionLogs: 0.244140625,
 	}
 	if len(b.Lines) != len(want) {
 		t.Errorf("bill has %d lines, want %d: %+v", len(b.Lines), len(want), b.Lines)
@@ -52,8 +55,8 @@ func TestMonthlyHandComputed(t *testing.T) {
 			t.Errorf("%s = $%.10f, want $%.10f", item, got, usd)
 		}
 	}
-	if !near(b.Total(), total) || !near(total, 0.7583605050) {
-		t.Errorf("total = $%.10f (sum of wanted lines $%.10f), want $0.7583605050", b.Total(), total)
+	if !near(b.Total(), total) || !near(total, 1.0025011300) {
+		t.Errorf("total = $%.10f (sum of wanted lines $%.10f), want $1.0025011300", b.Total(), total)
 	}
 }
 
