@@ -270,3 +270,49 @@ func TestDrop(t *testing.T) {
 		})
 	}
 }
+
+// TestCreateAfterSettleOrDropIsNotRaisedAgain covers a retried CheckStaleness
+// re-deciding a change whose alert an overlapping run already delivered
+// (settled) or gave up on (dropped): the alert must not return to the outbox.
+func TestCreateAfterSettleOrDropIsNotRaisedAgain(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name   string
+		retire func(s *store.Store, a outbox.Alert) error
+		record string
+	}{
+		{"settled", func(s *store.Store, a outbox.Alert) error {
+			a.Deliveries["ops"].Status = outbox.Delivered
+			return outbox.Settle(ctx, s, a, t0.Add(time.Minute))
+		}, outbox.SettledKey("web-down-1")},
+		{"dropped", func(s *store.Store, a outbox.Alert) error {
+			_, dropped, err := outbox.Drop(ctx, s, a.ID, a.Deadline.Add(time.Second))
+			if err == nil && !dropped {
+				err = errors.New("not dropped")
+			}
+			return err
+		}, outbox.DroppedKey("web-down-1")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newStore(t)
+			a := alert("web-down-1", t0, "ops")
+			if created, err := outbox.Create(ctx, s, a); err != nil || !created {
+				t.Fatalf("first Create = %v, %v", created, err)
+			}
+			if err := tt.retire(s, a); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Get(ctx, tt.record); err != nil {
+				t.Fatalf("record %s: %v", tt.record, err)
+			}
+			created, err := outbox.Create(ctx, s, alert("web-down-1", t0, "ops"))
+			if err != nil || created {
+				t.Fatalf("Create after %s = %v, %v; want false, nil", tt.name, created, err)
+			}
+			if _, err := outbox.Get(ctx, s, a.ID); !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("alert is back in the outbox after %s (err = %v)", tt.name, err)
+			}
+		})
+	}
+}

@@ -27,6 +27,9 @@ const maxUpdateAttempts = 10
 
 // Create writes a new alert. If an alert with the same ID already exists it
 // returns created=false and no error: someone else raised the same alert.
+// If the alert was already settled or dropped (a retried run deciding a
+// change that an overlapping run raised and Notify delivered in between),
+// the new copy is removed again and created is false, so it is not sent twice.
 func Create(ctx context.Context, s *store.Store, a Alert) (created bool, err error) {
 	if a.ID == "" {
 		return false, fmt.Errorf("create alert: empty id")
@@ -36,6 +39,19 @@ func Create(ctx context.Context, s *store.Store, a Alert) (created bool, err err
 			return false, nil
 		}
 		return false, fmt.Errorf("create alert %s: %w", a.ID, err)
+	}
+	// Checked after the write: Settle and Drop write their record before
+	// deleting the alert, so if our write found the key free, any record
+	// of an earlier copy is already visible here.
+	done, err := retired(ctx, s, a.ID)
+	if err != nil {
+		return true, err
+	}
+	if done {
+		if err := Delete(ctx, s, a.ID); err != nil {
+			return false, fmt.Errorf("create alert %s: remove copy of an alert already handled: %w", a.ID, err)
+		}
+		return false, nil
 	}
 	return true, nil
 }

@@ -178,17 +178,17 @@ func saveState(ctx context.Context, s *store.Store, prev, next status.File, prev
 	return nil
 }
 
-// writeAlerts creates each alert with If-None-Match. An alert that exists
+// writeAlerts creates each alert with outbox.Create. An alert that exists
 // already was created by an overlapping run (or an earlier attempt) that
 // decided the same change: it is kept as it is, with its deliveries.
 func (h *Handler) writeAlerts(ctx context.Context, alerts []outbox.Alert) error {
 	for _, a := range alerts {
-		_, err := h.Store.PutJSON(ctx, outbox.Key(a.ID), a, store.Condition{IfNoneMatch: true})
-		switch {
-		case errors.Is(err, store.ErrConflict):
-			h.logger().Debug("alert exists already", "alert", a.ID)
-		case err != nil:
-			return fmt.Errorf("create alert %s: %w", a.ID, err)
+		created, err := outbox.Create(ctx, h.Store, a)
+		if err != nil {
+			return err
+		}
+		if !created {
+			h.logger().Debug("alert exists already or was already handled", "alert", a.ID)
 		}
 	}
 	return nil

@@ -57,7 +57,7 @@ func (r *run) deliverAlert(ctx context.Context, e outbox.Entry) {
 		latest = next
 	}
 	if outbox.Done(latest.Alert) {
-		if err := outbox.Delete(ctx, r.h.Store, a.ID); err != nil {
+		if err := outbox.Settle(ctx, r.h.Store, latest.Alert, r.h.now()); err != nil {
 			r.fail(err)
 		}
 		return
