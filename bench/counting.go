@@ -92,6 +92,7 @@ type Meter struct {
 	// express sums, per Express child (keyed by its batch's first target),
 	// the durations of the task calls it made.
 	express map[string]time.Duration
+	maxOut  map[string]int
 }
 
 // Wrap times f as invocations of the named function. With child set, the
@@ -103,6 +104,10 @@ func (m *Meter) Wrap(name string, f engine.Func, child func(payload json.RawMess
 		d := time.Since(start)
 		m.mu.Lock()
 		m.run.AddInvocation(name, d)
+		if m.maxOut == nil {
+			m.maxOut = map[string]int{}
+		}
+		m.maxOut[name] = max(m.maxOut[name], len(out))
 		if child != nil {
 			if m.express == nil {
 				m.express = map[string]time.Duration{}
@@ -114,16 +119,18 @@ func (m *Meter) Wrap(name string, f engine.Func, child func(payload json.RawMess
 	}
 }
 
-// Take returns the run so far and starts a new one.
-func (m *Meter) Take() cost.Run {
+// Take returns the run so far and the largest output of each function,
+// and starts a new run.
+func (m *Meter) Take() (cost.Run, map[string]int) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r := m.run
 	for _, d := range m.express {
 		r.AddExpress(d)
 	}
-	m.run, m.express = cost.Run{}, nil
-	return r
+	out := m.maxOut
+	m.run, m.express, m.maxOut = cost.Run{}, nil, nil
+	return r, out
 }
 
 // historyBytes is the JSON size of the events, as Step Functions would log

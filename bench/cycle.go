@@ -47,6 +47,8 @@ type Result struct {
 	Wall   time.Duration
 	// S3Deletes are free but counted.
 	S3Deletes int
+	// MaxOutputBytes is each function's largest result.
+	MaxOutputBytes map[string]int
 }
 
 // env is the surroundings of a cycle: loopback targets, the embedded S3
@@ -157,7 +159,7 @@ func RunCycle(ctx context.Context, c Cycle) (Result, error) {
 	for i := range 2 {
 		e.counter.Reset()
 		e.logs.Reset()
-		_ = e.meter.Take()
+		_, _ = e.meter.Take()
 		opts.ExecutionName = fmt.Sprintf("bench-%d", i)
 		start := time.Now()
 		x := m.Run(ctx, json.RawMessage(`{"trigger":"schedule"}`), opts)
@@ -167,7 +169,8 @@ func RunCycle(ctx context.Context, c Cycle) (Result, error) {
 			res.Error = x.Error + ": " + x.Cause
 			return res, fmt.Errorf("run %d over %d targets: %s", i, c.Targets, res.Error)
 		}
-		r := e.meter.Take()
+		r, outs := e.meter.Take()
+		res.MaxOutputBytes = outs
 		r.Targets = c.Targets
 		r.Transitions = x.Transitions
 		r.HistoryEvents = len(x.Events)

@@ -97,7 +97,7 @@ type targetList struct {
 }
 
 // loadTargetList is LoadTargets in scale mode: it writes the selected
-// targets to S3 under a content-addressed key (HEAD first, PUT when absent).
+// targets to S3 under a content-addressed key (read first, PUT when absent).
 func (e *env) loadTargetList(ctx context.Context, in json.RawMessage) (map[string]any, error) {
 	trig, err := trigger.Parse(in)
 	if err != nil {
@@ -113,8 +113,13 @@ func (e *env) loadTargetList(ctx context.Context, in json.RawMessage) (map[strin
 	}
 	sum := sha256.Sum256(body)
 	key := targetListPrefix + hex.EncodeToString(sum[:]) + ".json"
-	if _, err := e.store.Put(ctx, key, body, store.Condition{IfNoneMatch: true}); err != nil && !errors.Is(err, store.ErrConflict) {
-		return nil, fmt.Errorf("write %s: %w", key, err)
+	// A GET (read price) first: the list changes only when the targets do.
+	if _, err := e.store.Get(ctx, key); errors.Is(err, store.ErrNotFound) {
+		if _, err := e.store.Put(ctx, key, body, store.Condition{}); err != nil {
+			return nil, fmt.Errorf("write %s: %w", key, err)
+		}
+	} else if err != nil {
+		return nil, fmt.Errorf("read %s: %w", key, err)
 	}
 	e.log.Info("targets loaded", "targets", len(set.Targets), "list", key)
 	return map[string]any{"trigger": trig.Kind, "requested": []string{},

@@ -1,0 +1,41 @@
+// Command cost runs real local medic cycles over loopback targets at
+// several target counts and batch sizes, in the inline and the scale mode,
+// counts what each run uses and prints the monthly AWS cost as Markdown,
+// next to Route 53 health checks and CloudWatch Synthetics canaries.
+//
+//	go run ./bench/cmd/cost [-delay 50ms] [-max-inline 1000] [-max-scale 10000]
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+
+	"github.com/medic-dev/medic/bench"
+)
+
+func main() {
+	o := bench.DefaultStudy()
+	flag.DurationVar(&o.Delay, "delay", o.Delay, "how long each loopback target takes to answer")
+	flag.IntVar(&o.MaxRealInline, "max-inline", o.MaxRealInline, "largest target count run for real in the inline mode (larger ones are extrapolated)")
+	flag.IntVar(&o.MaxRealScale, "max-scale", o.MaxRealScale, "largest target count run for real in the scale mode")
+	quiet := flag.Bool("q", false, "no progress on stderr")
+	flag.Parse()
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if !*quiet {
+		o.Progress = func(s string) { log.Info(s) }
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	s, err := bench.RunStudy(ctx, o)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "cost:", err)
+		os.Exit(1)
+	}
+	if _, err := os.Stdout.WriteString(s.Markdown()); err != nil {
+		os.Exit(1)
+	}
+}

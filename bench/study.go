@@ -1,0 +1,318 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/medic-dev/medic/internal/cost"
+	"github.com/medic-dev/medic/tasks/loadtargets"
+)
+
+// StudyOptions say which cycles the cost study runs.
+type StudyOptions struct {
+	// Targets are the target counts priced; BatchSizes the batch sizes compared.
+	Targets, BatchSizes []int
+	// MaxRealInline and MaxRealScale are the largest target counts run for
+	// real in each mode; larger ones are extrapolated from the two largest
+	// real runs and marked.
+	MaxRealInline, MaxRealScale int
+	// Delay is how long each loopback target takes to answer.
+	Delay time.Duration
+	// ScaleConcurrency is the distributed Map's MaxConcurrency locally.
+	ScaleConcurrency int
+	// Progress, when set, hears about each cycle.
+	Progress func(string)
+}
+
+// DefaultStudy is what `go run ./bench/cmd/cost` runs.
+func DefaultStudy() StudyOptions {
+	return StudyOptions{
+		Targets: []int{10, 100, 1000, 10000}, BatchSizes: []int{1, 5, 10, 25, 50, 100},
+		MaxRealInline: 1000, MaxRealScale: 10000, Delay: 50 * time.Millisecond, ScaleConcurrency: 100,
+	}
+}
+
+// Mode names.
+const (
+	ModeInline = "inline"
+	ModeScale  = "scale"
+)
+
+// Point is one priced configuration.
+type Point struct {
+	Mode         string
+	Targets      int
+	BatchSize    int
+	Run          cost.Run
+	Bill         cost.Bill
+	Extrapolated bool
+	// Infeasible says why the configuration cannot run (empty when it can).
+	Infeasible string
+	Wall       time.Duration
+	loadOutput int
+}
+
+// Study is the cost study's outcome.
+type Study struct {
+	Opts   StudyOptions
+	Points []Point
+}
+
+// RunStudy runs the cycles and prices them.
+func RunStudy(ctx context.Context, o StudyOptions) (*Study, error) {
+	s := &Study{Opts: o}
+	for _, mode := range []string{ModeInline, ModeScale} {
+		maxReal := o.MaxRealInline
+		if mode == ModeScale {
+			maxReal = o.MaxRealScale
+		}
+		for _, b := range o.BatchSizes {
+			var real []Point
+			for _, n := range o.Targets {
+				if n > maxReal {
+					s.Points = append(s.Points, extrapolate(mode, b, n, real))
+					continue
+				}
+				c := Cycle{Targets: n, BatchSize: b, Delay: o.Delay, Scale: mode == ModeScale}
+				if mode == ModeScale {
+					c.MapConcurrency = o.ScaleConcurrency
+				}
+				res, err := RunCycle(ctx, c)
+				p := Point{Mode: mode, Targets: n, BatchSize: b, Run: res.Run, Wall: res.Wall, loadOutput: res.MaxOutputBytes["loadtargets"]}
+				if err != nil {
+					if ctx.Err() != nil {
+						return nil, ctx.Err()
+					}
+					p.Infeasible = shortReason(err.Error())
+				} else {
+					p.Bill = cost.Monthly(res.Run, cost.RunsPerMonth)
+					real = append(real, p)
+				}
+				if o.Progress != nil {
+					o.Progress(fmt.Sprintf("%s batch %d, %d targets: %s", mode, b, n, describe(p)))
+				}
+				s.Points = append(s.Points, p)
+			}
+		}
+	}
+	return s, nil
+}
+
+func describe(p Point) string {
+	if p.Infeasible != "" {
+		return "cannot run: " + p.Infeasible
+	}
+	return fmt.Sprintf("$%.2f/month (run took %s)", p.Bill.Total(), p.Wall.Round(time.Millisecond))
+}
+
+func shortReason(s string) string {
+	switch {
+	case strings.Contains(s, "history reached the limit"):
+		return "execution history over 25,000 events"
+	case strings.Contains(s, "KB limit"), strings.Contains(s, "DataLimitExceeded"):
+		return "LoadTargets output over the payload limit"
+	}
+	if len(s) > 120 {
+		s = s[:120] + "…"
+	}
+	return s
+}
+
+// extrapolate estimates a configuration from the two largest real runs.
+func extrapolate(mode string, batch, n int, real []Point) Point {
+	p := Point{Mode: mode, Targets: n, BatchSize: batch, Extrapolated: true}
+	if len(real) < 2 {
+		p.Infeasible = "cannot run at a smaller target count"
+		return p
+	}
+	a, b := real[len(real)-2], real[len(real)-1]
+	if a.Targets < batch {
+		// Below one full batch the counts are not yet per-target.
+		p.Infeasible = fmt.Sprintf("not extrapolated: the real runs (%d and %d targets) are too small for batches of %d", a.Targets, b.Targets, batch)
+		return p
+	}
+	r, err := cost.Extrapolate(a.Run, b.Run, n)
+	if err != nil {
+		p.Infeasible = err.Error()
+		return p
+	}
+	p.Run = r
+	load := a.loadOutput + int(float64(n-a.Targets)/float64(b.Targets-a.Targets)*float64(b.loadOutput-a.loadOutput))
+	switch {
+	case mode == ModeInline && r.HistoryEvents >= 25000:
+		p.Infeasible = fmt.Sprintf("execution history over 25,000 events (about %d)", r.HistoryEvents)
+	case mode == ModeInline && load > loadtargets.MaxOutputBytes:
+		p.Infeasible = fmt.Sprintf("LoadTargets output over the payload limit (about %d KB)", load>>10)
+	default:
+		p.Bill = cost.Monthly(r, cost.RunsPerMonth)
+	}
+	return p
+}
+
+// Point returns the configuration, if priced.
+func (s *Study) Point(mode string, batch, targets int) (Point, bool) {
+	for _, p := range s.Points {
+		if p.Mode == mode && p.BatchSize == batch && p.Targets == targets {
+			return p, true
+		}
+	}
+	return Point{}, false
+}
+
+// BestBatch picks a mode's batch size: among the sizes that can run at
+// every target count where any size can, the one whose worst ratio to the
+// cheapest size at each target count is lowest (ties: the smaller batch,
+// whose failures touch fewer targets).
+func (s *Study) BestBatch(mode string) (int, float64) {
+	best, bestRegret := 0, math.Inf(1)
+	for _, b := range s.Opts.BatchSizes {
+		regret := 1.0
+		ok := true
+		for _, n := range s.Opts.Targets {
+			cheapest := math.Inf(1)
+			any := false
+			for _, b2 := range s.Opts.BatchSizes {
+				if p, found := s.Point(mode, b2, n); found && p.Infeasible == "" {
+					cheapest = min(cheapest, p.Bill.Total())
+					any = true
+				}
+			}
+			if !any {
+				continue
+			}
+			p, _ := s.Point(mode, b, n)
+			if p.Infeasible != "" {
+				ok = false
+				break
+			}
+			regret = max(regret, p.Bill.Total()/cheapest)
+		}
+		if ok && regret < bestRegret-1e-9 {
+			best, bestRegret = b, regret
+		}
+	}
+	return best, bestRegret
+}
+
+// money formats dollars with cents, or more digits below a cent.
+func money(v float64) string {
+	if v != 0 && v < 0.01 {
+		return fmt.Sprintf("$%.4f", v)
+	}
+	return fmt.Sprintf("$%.2f", v)
+}
+
+func cell(p Point, ok bool) string {
+	switch {
+	case !ok:
+		return "–"
+	case strings.HasPrefix(p.Infeasible, "not extrapolated"):
+		return "not run²"
+	case p.Infeasible != "":
+		return "cannot run¹"
+	case p.Extrapolated:
+		return money(p.Bill.Total()) + "*"
+	}
+	return money(p.Bill.Total())
+}
+
+// Markdown renders the study.
+func (s *Study) Markdown() string {
+	var w strings.Builder
+	inB, _ := s.BestBatch(ModeInline)
+	scB, _ := s.BestBatch(ModeScale)
+	fmt.Fprintf(&w, "Monthly cost at a %s cadence (%d runs a month), us-east-1 list prices, Step Functions free tier applied, Lambda free tier not applied. "+
+		"Loopback targets answering in %s. `*` = extrapolated from the two largest real runs (fixed + per-target fit); everything else is a real local run.\n\n",
+		cost.Cadence, cost.RunsPerMonth, s.Opts.Delay)
+	fmt.Fprintf(&w, "| targets | medic inline (batch %d) | medic scale mode (batch %d) | Route 53, base | Route 53, HTTPS + string match | Synthetics canaries |\n|---:|---:|---:|---:|---:|---:|\n", inB, scB)
+	for _, n := range s.Opts.Targets {
+		pi, oki := s.Point(ModeInline, inB, n)
+		ps, oks := s.Point(ModeScale, scB, n)
+		fmt.Fprintf(&w, "| %d | %s | %s | %s | %s | %s |\n", n, cell(pi, oki), cell(ps, oks),
+			money(cost.Route53(n, 0)), money(cost.Route53(n, 2)), money(cost.Synthetics(n, cost.RunsPerMonth)))
+	}
+	w.WriteString("\n¹ see the reasons below. ² not run for real, and too few batches in the real runs to extrapolate.\n\n")
+
+	for _, mode := range []string{ModeInline, ModeScale} {
+		b, regret := s.BestBatch(mode)
+		fmt.Fprintf(&w, "#### Batch size, %s mode (chosen: %d, at most %.0f%% above the cheapest size at any target count)\n\n", mode, b, (regret-1)*100)
+		w.WriteString("| batch |")
+		for _, n := range s.Opts.Targets {
+			fmt.Fprintf(&w, " %d targets |", n)
+		}
+		w.WriteString("\n|---:|" + strings.Repeat("---:|", len(s.Opts.Targets)) + "\n")
+		for _, bs := range s.Opts.BatchSizes {
+			fmt.Fprintf(&w, "| %d |", bs)
+			for _, n := range s.Opts.Targets {
+				p, ok := s.Point(mode, bs, n)
+				fmt.Fprintf(&w, " %s |", cell(p, ok))
+			}
+			w.WriteString("\n")
+		}
+		w.WriteString("\n")
+	}
+
+	w.WriteString("#### Why some configurations cannot run\n\n")
+	seen := map[string]bool{}
+	for _, p := range s.Points {
+		if p.Infeasible != "" {
+			k := fmt.Sprintf("- %s mode, batch %d, %d targets: %s", p.Mode, p.BatchSize, p.Targets, p.Infeasible)
+			if !seen[k] {
+				seen[k] = true
+				w.WriteString(k + "\n")
+			}
+		}
+	}
+	w.WriteString("\n")
+
+	for _, mode := range []string{ModeInline, ModeScale} {
+		b, _ := s.BestBatch(mode)
+		fmt.Fprintf(&w, "#### Bill by item, %s mode, batch %d (USD a month)\n\n| item |", mode, b)
+		var pts []Point
+		for _, n := range s.Opts.Targets {
+			if p, ok := s.Point(mode, b, n); ok && p.Infeasible == "" {
+				pts = append(pts, p)
+				mark := ""
+				if p.Extrapolated {
+					mark = "*"
+				}
+				fmt.Fprintf(&w, " %d targets%s |", n, mark)
+			}
+		}
+		w.WriteString("\n|---|" + strings.Repeat("---:|", len(pts)) + "\n")
+		var items []string
+		for _, p := range pts {
+			for _, l := range p.Bill.Lines {
+				if !slices.Contains(items, l.Item) {
+					items = append(items, l.Item)
+				}
+			}
+		}
+		for _, it := range items {
+			fmt.Fprintf(&w, "| %s |", it)
+			for _, p := range pts {
+				fmt.Fprintf(&w, " %s |", money(p.Bill.USD(it)))
+			}
+			w.WriteString("\n")
+		}
+		w.WriteString("| **total** |")
+		for _, p := range pts {
+			fmt.Fprintf(&w, " **%s** |", money(p.Bill.Total()))
+		}
+		w.WriteString("\n| per run: transitions / Lambda invocations / Express children / S3 writes / S3 reads / log KB |")
+		for _, p := range pts {
+			inv := 0
+			for _, f := range p.Run.Functions {
+				inv += f.Invocations
+			}
+			fmt.Fprintf(&w, " %d / %d / %d / %d / %d / %d |", p.Run.Transitions, inv, p.Run.ExpressRequests, p.Run.S3Writes, p.Run.S3Reads,
+				(p.Run.StateMachineLogBytes+p.Run.FunctionLogBytes)>>10)
+		}
+		w.WriteString("\n\n")
+	}
+	return w.String()
+}
