@@ -40,6 +40,13 @@ var bucketPrefixResource = map[string]interface{}{
 	"regex": `/^Resource::<Data[0-9A-F]{8}\.Arn>\/(config|pulse|echo|state|outbox)\/\*$/`,
 }
 
+// cdkAssetsBucketObjects matches the objects of the bootstrap assets
+// bucket, with the account and region as tokens (an environment-agnostic
+// stack) or literal (when the CLI sets CDK_DEFAULT_ACCOUNT/REGION).
+var cdkAssetsBucketObjects = map[string]interface{}{
+	"regex": `/^Resource::arn:<AWS::Partition>:s3:::cdk-[a-z0-9]+-assets-(<AWS::AccountId>|[0-9]{12})-(<AWS::Region>|[a-z0-9-]+)\/\*$/`,
+}
+
 func suppressFindings(s *Stack) {
 	suppress := func(c constructs.IConstruct, children bool, sups ...*cdknag.NagPackSuppression) {
 		cdknag.NagSuppressions_AddResourceSuppressions(c, &sups, jsii.Bool(children))
@@ -75,7 +82,7 @@ func suppressFindings(s *Stack) {
 					"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"),
 				rule("AwsSolutions-IAM5", reasonCDKHandler+" It copies config/targets.yaml from the CDK assets bucket into the data bucket.",
 					"Action::s3:GetObject*", "Action::s3:GetBucket*", "Action::s3:List*", "Action::s3:DeleteObject*", "Action::s3:Abort*",
-					"Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*",
+					cdkAssetsBucketObjects,
 					map[string]interface{}{"regex": `/^Resource::<Data[0-9A-F]{8}\.Arn>\/\*$/`}),
 			)
 		case strings.HasPrefix(id, "BucketNotificationsHandler"):

@@ -29,7 +29,7 @@ func TestMain(m *testing.M) {
 	code := func() int {
 		defer jsii.Close()
 		var err error
-		if defaultSynth, err = synth(nil); err != nil {
+		if defaultSynth, err = synth(nil, nil); err != nil {
 			fmt.Fprintln(os.Stderr, "synthesize the default stack:", err)
 			return 1
 		}
@@ -39,8 +39,9 @@ func TestMain(m *testing.M) {
 }
 
 // synth builds an app with context (as cdk.json or -c would give it), the
-// Medic stack and the AwsSolutions checks, and synthesizes it.
-func synth(context map[string]any) (*synthesized, error) {
+// Medic stack in env (nil: environment-agnostic) and the AwsSolutions
+// checks, and synthesizes it.
+func synth(context map[string]any, env *awscdk.Environment) (*synthesized, error) {
 	root, err := FindRepoRoot(".")
 	if err != nil {
 		return nil, err
@@ -59,7 +60,7 @@ func synth(context map[string]any) (*synthesized, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := NewStack(app, "Medic", &StackProps{Settings: settings, RepoRoot: root})
+	st, err := NewStack(app, "Medic", &StackProps{StackProps: awscdk.StackProps{Env: env}, Settings: settings, RepoRoot: root})
 	if err != nil {
 		return nil, err
 	}

@@ -11,8 +11,9 @@ import (
 )
 
 // TestSettingsReachTheStack synthesizes with every setting changed, given
-// as `cdk synth -c key=value` gives them (strings). The function assets
-// come from CDK's cache, so nothing is rebuilt.
+// as `cdk synth -c key=value` gives them (strings), in a concrete account
+// and region as the CDK CLI sets them. The function assets come from CDK's
+// cache, so nothing is rebuilt.
 func TestSettingsReachTheStack(t *testing.T) {
 	const secretArn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:medic/channels"
 	s, err := synth(map[string]any{
@@ -24,7 +25,7 @@ func TestSettingsReachTheStack(t *testing.T) {
 		CtxSecretArn:            secretArn,
 		CtxLogRetentionDays:     "7",
 		CtxAllowPrivateNetworks: "true",
-	})
+	}, &awscdk.Environment{Account: jsii.String("123456789012"), Region: jsii.String("eu-west-1")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +54,9 @@ func TestSettingsReachTheStack(t *testing.T) {
 	}
 
 	def := s.props(s.logicalID(s.stack.StateMachine))["DefinitionString"].(string)
-	var parsed struct{ States map[string]struct{ MaxConcurrency any } }
+	var parsed struct {
+		States map[string]struct{ MaxConcurrency any }
+	}
 	if err := json.Unmarshal([]byte(def), &parsed); err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +124,7 @@ func TestAssetHashIsReproducible(t *testing.T) {
 		return out
 	}
 	awscdk.AssetStaging_ClearAssetHashCache()
-	again, err := synth(nil)
+	again, err := synth(nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
