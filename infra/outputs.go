@@ -24,6 +24,6 @@ func newOutputs(stack awscdk.Stack, bucket awss3.Bucket, sm awsstepfunctions.Sta
 	out("CheckCommand", "Start a targeted check with the AWS CLI (replace NAME with a target's name)",
 		join(jsii.String("aws stepfunctions start-execution --region "), region,
 			jsii.String(" --state-machine-arn "), arn, jsii.String(` --input '{"targets":["NAME"]}'`)))
-	out("MedicCheckCommand", "Start a targeted check with the medic CLI (replace NAME with a target's name)",
-		jsii.String("medic check NAME --aws"))
+	out("MedicCheckCommand", "Start a targeted check with the medic CLI and follow it (replace NAME with a target's name)",
+		join(jsii.String("AWS_REGION="), region, jsii.String(" medic check NAME --aws --state-machine-arn "), arn))
 }

@@ -340,9 +340,10 @@ func TestOutputs(t *testing.T) {
 	for name, want := range map[string][]string{
 		"ConsoleUrl":        {"console.aws.amazon.com/states/home?region=", "#/statemachines/view/"},
 		"CheckCommand":      {"aws stepfunctions start-execution", "--state-machine-arn ", `--input '{\"targets\":[\"NAME\"]}'`},
-		"MedicCheckCommand": {"medic check NAME --aws"},
+		"MedicCheckCommand": {"AWS_REGION=", " medic check NAME --aws --state-machine-arn "},
 	} {
-		for _, w := range want {
+		smRef := `{"Ref":"` + s.logicalID(s.stack.StateMachine) + `"}`
+		for _, w := range append(want, smRef) {
 			if !strings.Contains(flat(name), w) {
 				t.Errorf("output %s = %s, want it to contain %s", name, flat(name), w)
 			}
