@@ -84,7 +84,7 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) (*Stack,
 	s.StateMachine = newStateMachine(s.Stack, def, set, s.Functions)
 	newTriggers(s.Stack, set, s.Bucket, s.StateMachine)
 	newAlarms(s.Stack, set, s.StateMachine, s.Topic)
-	newOutputs(s.Stack, s.Bucket, s.StateMachine)
+	newOutputs(s.Stack, s.Bucket, s.StateMachine, s.Topic, s.Secret)
 	suppressFindings(s)
 	return s, nil
 }

@@ -328,7 +328,7 @@ func TestAlarms(t *testing.T) {
 func TestOutputs(t *testing.T) {
 	s := defaultSynth
 	outputs := s.json["Outputs"].(map[string]any)
-	for _, name := range []string{"StateMachineArn", "BucketName", "ConsoleUrl", "CheckCommand", "MedicCheckCommand"} {
+	for _, name := range []string{"StateMachineArn", "BucketName", "AlertsTopicArn", "ChannelSecretArn", "ConsoleUrl", "CheckCommand", "MedicCheckCommand"} {
 		if outputs[name] == nil {
 			t.Errorf("no output %s", name)
 		}
