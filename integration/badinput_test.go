@@ -36,6 +36,11 @@ func TestMalformedTargetsFileFailsTheRunNamingFileAndLine(t *testing.T) {
 	if countEntered(x, "ProbeTargets") != 0 {
 		t.Error("targets were probed from a file that cannot be parsed")
 	}
+	// The error is a plain task failure, so States.TaskFailed retries it
+	// (MaxAttempts 3) although the same file fails the same way each time.
+	if n := scheduled(x, taskLoadTargets); n != 4 {
+		t.Errorf("LoadTargets attempted %d times, want 4 (States.TaskFailed, MaxAttempts 3)", n)
+	}
 }
 
 func TestBadTargetDefinitionIsReportedAndTheRestIsChecked(t *testing.T) {
