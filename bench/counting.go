@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -143,3 +144,5 @@ func historyBytes(events []engine.Event) int64 {
 	}
 	return n
 }
+
+func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }

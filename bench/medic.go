@@ -1,0 +1,136 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+
+	"github.com/medic-dev/medic/internal/engine"
+	"github.com/medic-dev/medic/statemachines"
+)
+
+// InstantBatchSize is the batch size of the engine benchmark's LoadTargets
+// output (internal/local's default).
+const InstantBatchSize = 10
+
+// InstantTasks is the medic definition's tasks as instant functions:
+// LoadTargets returns n targets (each only a name, so that 10,000 fit in
+// the 256 KB payload limit) in batches of InstantBatchSize, Probe echoes
+// its input, WriteEcho and CheckStaleness return fixed results (no alerts,
+// so Notify is not reached). The same results drive the peer.
+func InstantTasks(n int) map[string]json.RawMessage {
+	type batch struct {
+		Targets []map[string]string `json:"targets"`
+	}
+	var batches []batch
+	for i := 0; i < n; i += InstantBatchSize {
+		var b batch
+		for j := i; j < min(i+InstantBatchSize, n); j++ {
+			b.Targets = append(b.Targets, map[string]string{"name": TargetName(j)})
+		}
+		batches = append(batches, b)
+	}
+	load, _ := json.Marshal(map[string]any{"trigger": "schedule", "requested": []string{}, "batches": batches,
+		"summary": map[string]any{"targets": n, "batches": len(batches), "problems": []any{}, "problemCount": 0}})
+	return map[string]json.RawMessage{
+		"loadtargets":    load,
+		"writeecho":      json.RawMessage(`{"written":10}`),
+		"checkstaleness": json.RawMessage(`{"statuses":{"UP":0,"DOWN":0,"STALE":0,"UNKNOWN":0},"changes":[],"pending":0}`),
+	}
+}
+
+// InstantMachine parses the medic definition and binds InstantTasks.
+func InstantMachine(n int) (*engine.Machine, engine.Options, error) {
+	def, err := statemachines.Local(statemachines.DefaultMapConcurrency)
+	if err != nil {
+		return nil, engine.Options{}, err
+	}
+	m, err := engine.Parse([]byte(def))
+	if err != nil {
+		return nil, engine.Options{}, err
+	}
+	res := map[string]engine.Func{}
+	for task := range statemachines.FunctionPlaceholders {
+		out, ok := InstantTasks(n)[task]
+		res[statemachines.LocalFunctionArn(task)] = func(_ context.Context, p json.RawMessage) (json.RawMessage, error) {
+			if !ok {
+				return p, nil
+			}
+			return out, nil
+		}
+	}
+	return m, engine.Options{Resources: res, Clock: engine.NewInstantClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)),
+		ExecutionName: "bench", StateMachineName: "medic"}, nil
+}
+
+// PeerDir holds the peer runner and its pinned npm install.
+func PeerDir() string { return filepath.Join(RepoRoot(), "bench", "peer") }
+
+// EnsurePeer installs aws-local-stepfunctions (pinned by
+// bench/peer/package-lock.json) when it is missing.
+func EnsurePeer(ctx context.Context) error {
+	if _, err := os.Stat(filepath.Join(PeerDir(), "node_modules", "aws-local-stepfunctions", "package.json")); err == nil {
+		return nil
+	}
+	cmd := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund", "--loglevel=error")
+	cmd.Dir = PeerDir()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("npm ci in %s (the engine benchmark's peer needs npm and the registry): %w\n%s", PeerDir(), err, out)
+	}
+	return nil
+}
+
+// RunPeer runs the medic definition with InstantTasks(n) through
+// aws-local-stepfunctions iterations times (after a warm-up run) in one
+// Node process and returns each run's duration as the runner measured it.
+func RunPeer(ctx context.Context, n, iterations int) ([]time.Duration, error) {
+	def, err := statemachines.Local(statemachines.DefaultMapConcurrency)
+	if err != nil {
+		return nil, err
+	}
+	tasks := map[string]any{}
+	for task, out := range InstantTasks(n) {
+		tasks[functionName(task)] = map[string]any{"kind": "result", "value": out}
+	}
+	in, err := json.Marshal(map[string]any{
+		"definition": json.RawMessage(def), "input": map[string]string{"trigger": "schedule"}, "iterations": iterations, "tasks": tasks,
+		"context": map[string]any{
+			"Execution":    map[string]any{"Id": "arn:aws:states:us-east-1:000000000000:execution:medic:bench", "Name": "bench", "StartTime": "2026-01-02T03:04:05.000Z", "RoleArn": "arn:aws:iam::000000000000:role/medic"},
+			"StateMachine": map[string]any{"Id": "arn:aws:states:us-east-1:000000000000:stateMachine:medic", "Name": "medic"},
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, "node", "runner.mjs")
+	cmd.Dir = PeerDir()
+	cmd.Stdin = bytesReader(in)
+	out, err := cmd.Output()
+	if err != nil {
+		if ee, ok := err.(*exec.ExitError); ok {
+			return nil, fmt.Errorf("node runner.mjs: %w\n%s", err, ee.Stderr)
+		}
+		return nil, fmt.Errorf("node runner.mjs: %w", err)
+	}
+	var res struct {
+		Status, Error string
+		MS            []float64
+	}
+	if err := json.Unmarshal(out, &res); err != nil {
+		return nil, fmt.Errorf("runner output %q: %w", out, err)
+	}
+	if res.Status != "SUCCEEDED" {
+		return nil, fmt.Errorf("aws-local-stepfunctions: %s %s", res.Status, res.Error)
+	}
+	ds := make([]time.Duration, len(res.MS))
+	for i, ms := range res.MS {
+		ds[i] = time.Duration(ms * float64(time.Millisecond))
+	}
+	return ds, nil
+}
+
+func functionName(task string) string { return "medic-" + task }
