@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/medic-dev/medic/internal/store"
 )
@@ -34,8 +35,8 @@ func Create(ctx context.Context, s *store.Store, a Alert) (created bool, err err
 	if a.ID == "" {
 		return false, fmt.Errorf("create alert: empty id")
 	}
-	if _, err := s.PutJSON(ctx, Key(a.ID), a, store.Condition{IfNoneMatch: true}); err != nil {
-		if errors.Is(err, store.ErrConflict) {
+	if err := createOnce(ctx, s, a); err != nil {
+		if errors.Is(err, store.ErrPreconditionFailed) {
 			return false, nil
 		}
 		return false, fmt.Errorf("create alert %s: %w", a.ID, err)
@@ -145,4 +146,23 @@ func Delete(ctx context.Context, s *store.Store, id string) error {
 		return fmt.Errorf("delete alert %s: %w", id, err)
 	}
 	return nil
+}
+
+// createOnce writes a with If-None-Match. A 409 (another write to the key in
+// progress) says nothing about whether the alert exists, so it is retried
+// until S3 answers 200 (created) or 412 (exists).
+func createOnce(ctx context.Context, s *store.Store, a Alert) error {
+	var err error
+	for attempt := range maxUpdateAttempts {
+		_, err = s.PutJSON(ctx, Key(a.ID), a, store.Condition{IfNoneMatch: true})
+		if !errors.Is(err, store.ErrConcurrentWrite) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(attempt+1) * 20 * time.Millisecond):
+		}
+	}
+	return err
 }

@@ -31,8 +31,18 @@ var ErrNotFound = errors.New("not found")
 
 // ErrConflict is returned by a conditional Put whose condition failed
 // (412 PreconditionFailed) or that raced another write (409
-// ConditionalRequestConflict): re-read and try again.
+// ConditionalRequestConflict): re-read and try again. The two causes are
+// told apart by ErrPreconditionFailed and ErrConcurrentWrite, which both
+// match ErrConflict with errors.Is.
 var ErrConflict = errors.New("conditional write conflict")
+
+// ErrPreconditionFailed is a 412: the condition did not hold (with
+// If-None-Match, the object exists; with If-Match, its ETag changed).
+var ErrPreconditionFailed = fmt.Errorf("precondition failed: %w", ErrConflict)
+
+// ErrConcurrentWrite is a 409 ConditionalRequestConflict: another write to
+// the key was in progress, so nothing is known about the condition yet.
+var ErrConcurrentWrite = fmt.Errorf("a concurrent write to the same key was in progress: %w", ErrConflict)
 
 // API is the part of the S3 client the store uses.
 type API interface {
@@ -126,8 +136,11 @@ func (s *Store) Put(ctx context.Context, key string, body []byte, cond Condition
 	}
 	out, err := s.api.PutObject(ctx, in)
 	if err != nil {
-		if isCode(err, "PreconditionFailed", "ConditionalRequestConflict") {
-			return "", fmt.Errorf("put s3://%s/%s: %w", s.bucket, key, ErrConflict)
+		if isCode(err, "PreconditionFailed") {
+			return "", fmt.Errorf("put s3://%s/%s: %w", s.bucket, key, ErrPreconditionFailed)
+		}
+		if isCode(err, "ConditionalRequestConflict") {
+			return "", fmt.Errorf("put s3://%s/%s: %w", s.bucket, key, ErrConcurrentWrite)
 		}
 		return "", fmt.Errorf("put s3://%s/%s: %w", s.bucket, key, err)
 	}

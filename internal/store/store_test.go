@@ -31,8 +31,9 @@ func TestConditionalPut(t *testing.T) {
 	if err != nil {
 		t.Fatalf("create: %v", err)
 	}
-	if _, err := s.Put(ctx, "state/a.json", []byte(`{"v":2}`), store.Condition{IfNoneMatch: true}); !errors.Is(err, store.ErrConflict) {
-		t.Fatalf("second create: got %v, want ErrConflict", err)
+	_, err = s.Put(ctx, "state/a.json", []byte(`{"v":2}`), store.Condition{IfNoneMatch: true})
+	if !errors.Is(err, store.ErrConflict) || !errors.Is(err, store.ErrPreconditionFailed) || errors.Is(err, store.ErrConcurrentWrite) {
+		t.Fatalf("second create: got %v, want ErrPreconditionFailed (an ErrConflict)", err)
 	}
 	if _, err := s.Put(ctx, "state/a.json", []byte(`{"v":3}`), store.Condition{IfMatch: `"0000"`}); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("stale If-Match: got %v, want ErrConflict", err)
