@@ -36,10 +36,13 @@ func TestMalformedTargetsFileFailsTheRunNamingFileAndLine(t *testing.T) {
 	if countEntered(x, "ProbeTargets") != 0 {
 		t.Error("targets were probed from a file that cannot be parsed")
 	}
-	// The error is a plain task failure, so States.TaskFailed retries it
-	// (MaxAttempts 3) although the same file fails the same way each time.
-	if n := scheduled(x, taskLoadTargets); n != 4 {
-		t.Errorf("LoadTargets attempted %d times, want 4 (States.TaskFailed, MaxAttempts 3)", n)
+	// The same file would fail the same way again: InvalidConfigError is
+	// not retried (MaxAttempts 0 in the definition).
+	if x.Error != "InvalidConfigError" {
+		t.Errorf("error %q, want InvalidConfigError", x.Error)
+	}
+	if n := scheduled(x, taskLoadTargets); n != 1 {
+		t.Errorf("LoadTargets attempted %d times, want 1: an unparsable targets file is not retried", n)
 	}
 }
 

@@ -52,6 +52,20 @@ func (s *Set) Target(name string) (Target, bool) {
 // pulseReaders bounds the concurrent reads of pulse files.
 const pulseReaders = 8
 
+// InvalidConfigError means the targets file cannot be parsed at all (bad
+// syntax, wrong shape, not UTF-8). Tasks return it as it is, so that the
+// state machine matches it by its type name ("InvalidConfigError" in
+// ErrorEquals) and does not retry: the same file would fail again. A file
+// that parses but has bad targets is not an error: those are Problems.
+type InvalidConfigError struct {
+	Err error
+}
+
+func (e *InvalidConfigError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the parse error.
+func (e *InvalidConfigError) Unwrap() error { return e.Err }
+
 // Load reads the targets file at opts.ConfigKey (an absent file means no
 // config targets) and every pulse/*.json object, listing all pages.
 // A bad target, channel or pulse file becomes a Problem and is skipped.
@@ -74,7 +88,7 @@ func Load(ctx context.Context, s *store.Store, opts LoadOptions) (*Set, error) {
 	default:
 		file, err = ParseFile(key, obj.Body, Options{StaleAfter: opts.StaleAfter})
 		if err != nil {
-			return nil, fmt.Errorf("load targets: %w", err)
+			return nil, &InvalidConfigError{Err: fmt.Errorf("load targets: %w", err)}
 		}
 	}
 	set.Channels = file.Channels
