@@ -22,7 +22,9 @@ type StudyOptions struct {
 	MaxRealInline, MaxRealScale int
 	// Delay is how long each loopback target takes to answer.
 	Delay time.Duration
-	// ScaleConcurrency is the distributed Map's MaxConcurrency locally.
+	// ScaleConcurrency is the distributed Map's MaxConcurrency locally. On
+	// AWS every function has its own CPU; locally all share the machine, so
+	// a high concurrency inflates the measured (billed) durations.
 	ScaleConcurrency int
 	// Progress, when set, hears about each cycle.
 	Progress func(string)
@@ -32,7 +34,7 @@ type StudyOptions struct {
 func DefaultStudy() StudyOptions {
 	return StudyOptions{
 		Targets: []int{10, 100, 1000, 10000}, BatchSizes: []int{1, 5, 10, 25, 50, 100},
-		MaxRealInline: 1000, MaxRealScale: 10000, Delay: 50 * time.Millisecond, ScaleConcurrency: 100,
+		MaxRealInline: 1000, MaxRealScale: 10000, Delay: 50 * time.Millisecond, ScaleConcurrency: 10,
 	}
 }
 
@@ -72,7 +74,12 @@ func RunStudy(ctx context.Context, o StudyOptions) (*Study, error) {
 		}
 		for _, b := range o.BatchSizes {
 			var real []Point
+			failed := ""
 			for _, n := range o.Targets {
+				if failed != "" {
+					s.Points = append(s.Points, Point{Mode: mode, Targets: n, BatchSize: b, Infeasible: failed, Extrapolated: n > maxReal})
+					continue
+				}
 				if n > maxReal {
 					s.Points = append(s.Points, extrapolate(mode, b, n, real))
 					continue
@@ -88,6 +95,7 @@ func RunStudy(ctx context.Context, o StudyOptions) (*Study, error) {
 						return nil, ctx.Err()
 					}
 					p.Infeasible = shortReason(err.Error())
+					failed = fmt.Sprintf("%s (already at %d targets)", p.Infeasible, n)
 				} else {
 					p.Bill = cost.Monthly(res.Run, cost.RunsPerMonth)
 					real = append(real, p)

@@ -1,0 +1,275 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/medic-dev/medic/bench"
+	"github.com/medic-dev/medic/internal/cost"
+)
+
+type report struct {
+	Machine                                     machine
+	Started, Finished                           time.Time
+	Engine, Probe, Cycle1k, Cycle10k, Bootstrap section
+	Study                                       *bench.Study
+	CostLoadBefore, CostLoadEnd                 string
+}
+
+func f0(v float64) string { return fmt.Sprintf("%.0f", v) }
+
+func thousands(v float64) string {
+	s := fmt.Sprintf("%.0f", v)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+func money(v float64) string { return fmt.Sprintf("$%.2f", v) }
+
+func (s section) where(w *strings.Builder) {
+	fmt.Fprintf(w, "Command: `%s`. Load average (1, 5, 15 min) before: %s; after: %s.\n\n", s.Command, s.LoadBefore, s.LoadEnd)
+}
+
+func (r *report) markdown() string {
+	var w strings.Builder
+	m := r.Machine
+	w.WriteString("# medic benchmarks and cost\n\n")
+	fmt.Fprintf(&w, "Written by `go run ./bench/cmd/report` (%s to %s UTC). Every figure below names the command that produced it; "+
+		"the benchmarks live in `bench/` and run only with `-bench`.\n\n", r.Started.Format("2006-01-02 15:04"), r.Finished.Format("15:04"))
+	fmt.Fprintf(&w, "| machine | |\n|---|---|\n| `nproc` | %d |\n| CPU | %s |\n| Go | %s |\n| Node | %s |\n| kernel | %s |\n\n", m.CPUs, m.CPU, m.Go, m.Node, m.Linux)
+	w.WriteString("The machine is shared with other builds: the load average is recorded next to every timing figure. " +
+		"A load above the core count means the timings are pessimistic.\n\n")
+
+	r.goals(&w)
+	r.engine(&w)
+	r.probe(&w)
+	r.cycle(&w)
+	r.bootstrap(&w)
+	r.cost(&w)
+	r.scaleMode(&w)
+	return w.String()
+}
+
+func (r *report) goals(w *strings.Builder) {
+	s := r.Study
+	inB, _ := s.BestBatch(bench.ModeInline)
+	scB, _ := s.BestBatch(bench.ModeScale)
+	i10, _ := s.Point(bench.ModeInline, inB, 10)
+	s10, _ := s.Point(bench.ModeScale, scB, 10)
+	i1k, _ := s.Point(bench.ModeInline, inB, 1000)
+	s1k, _ := s.Point(bench.ModeScale, scB, 1000)
+	verdict := func(p bench.Point, goal float64) string {
+		if p.Infeasible != "" {
+			return "cannot run: " + p.Infeasible
+		}
+		if t := p.Bill.Total(); t < goal {
+			return fmt.Sprintf("%s: met (%s under)", money(t), money(goal-t))
+		} else {
+			return fmt.Sprintf("%s: **not met, by %s**", money(t), money(t-goal))
+		}
+	}
+	w.WriteString("## Goals\n\n| goal (10-minute cadence, all in) | inline definition | scale mode |\n|---|---|---|\n")
+	fmt.Fprintf(w, "| under $1/month at 10 targets | %s | %s |\n", verdict(i10, 1), verdict(s10, 1))
+	fmt.Fprintf(w, "| under $5/month at 1,000 targets | %s | %s |\n\n", verdict(i1k, 5), verdict(s1k, 5))
+	fmt.Fprintf(w, "Batch sizes: inline %d, scale mode %d (chosen below from the cost model). ", inB, scB)
+	if i10.Infeasible == "" && i10.Bill.Total() >= 1 {
+		fmt.Fprintf(w, "The inline definition misses the 10-target goal because of its fixed costs per run, which do not shrink with fewer targets: "+
+			"%d billed transitions a run (%s a month after the free tier) and %d S3 PUT/LIST requests (%s), "+
+			"of which one PUT per target for the echoes. ", i10.Run.Transitions, money(i10.Bill.USD(cost.ItemTransitions)),
+			i10.Run.S3Writes, money(i10.Bill.USD(cost.ItemS3Writes)))
+	}
+	w.WriteString("At 1,000 targets the inline definition cannot run at all: LoadTargets puts every target in its output, " +
+		"and 1,000 targets of the benchmark's shape (URL, status and body expectation) are about 256 KB, over LoadTargets' 200 KB guard " +
+		"and Step Functions' 256 KB payload limit; one echo PUT per target would also cost $21.60 a month on its own. " +
+		"The scale mode meets both goals.\n\n")
+}
+
+func ratio(a, b float64) string {
+	if b == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.1f×", a/b)
+}
+
+func (r *report) engine(w *strings.Builder) {
+	w.WriteString("## 1. Engine speed\n\nState transitions per second of the local engine (`internal/engine`) running `statemachines/healthcheck.asl.json` " +
+		"(rendered by `statemachines.Local(10)`) with instant task functions, and in the same run the npm package " +
+		"aws-local-stepfunctions 3.0.0 (Node, `bench/peer/runner.mjs`, pinned by its package-lock.json) executing the same definition with the same instant tasks. " +
+		"LoadTargets returns the targets (names only, so that 10,000 fit in the 256 KB payload limit) in batches of 10; Probe echoes its input; " +
+		"WriteEcho and CheckStaleness return fixed results (no alerts). The peer's rate is this engine's billed transitions for the same run over the time " +
+		"the Node runner measured per run (Node's start-up excluded).\n\n")
+	w.WriteString("| targets | transitions per run | medic engine, transitions/s | aws-local-stepfunctions, transitions/s | ratio (medic ÷ peer) |\n|---:|---:|---:|---:|---:|\n")
+	for _, n := range []int{10, 1000, 10000} {
+		name := fmt.Sprintf("/targets=%d", n)
+		e, _ := r.Engine.get("BenchmarkEngine"+name, "transitions/s")
+		p, _ := r.Engine.get("BenchmarkPeer"+name, "transitions/s")
+		tr, _ := r.Engine.get("BenchmarkEngine"+name, "transitions/run")
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", thousands(float64(n)), f0(tr), thousands(e), thousands(p), ratio(e, p))
+	}
+	w.WriteString("\n")
+	r.Engine.where(w)
+	w.WriteString("What moves it: the engine's rate is bound by JSON handling — every task's input and output is encoded and decoded (the " +
+		"`arn:aws:states:::lambda:invoke` wrapper, Payload.$ and OutputPath), each history event is built, and each inline Map iteration " +
+		"copies its item; at 1,000 and 10,000 targets the LoadTargets output (batches of every target) is carried through the Map, so the rate " +
+		"per transition falls. More cores help (Map iterations run concurrently, MapConcurrency 10). None of this matters for cost: a real run " +
+		"spends its time in probes and S3 requests.\n\n")
+}
+
+func (r *report) probe(w *strings.Builder) {
+	w.WriteString("## 2. Probe overhead\n\nOne HTTP probe of a loopback server (`probe.Prober.Probe`: status 200 and body contains \"ok\", which dials " +
+		"a new connection per check with the address policy and timing trace) next to a bare `net/http` GET of the same server in the same run, " +
+		"with a new connection each time (the fair comparison) and with keep-alive. Latency is wall time per sequential request; CPU is the process's user + " +
+		"system time per request (getrusage), which includes the loopback server's share (the same in every row).\n\n")
+	w.WriteString("| client | latency per request | CPU per request | latency ratio to bare (new connection) | CPU ratio |\n|---|---:|---:|---:|---:|\n")
+	bl, _ := r.Probe.get("BenchmarkProbeHTTP/bare-new-conn", "ns/op")
+	bc, _ := r.Probe.get("BenchmarkProbeHTTP/bare-new-conn", "cpu-ns/op")
+	for _, v := range []struct{ name, label string }{{"medic", "medic probe"}, {"bare-new-conn", "bare GET, new connection"}, {"bare-keepalive", "bare GET, keep-alive"}} {
+		l, _ := r.Probe.get("BenchmarkProbeHTTP/"+v.name, "ns/op")
+		c, _ := r.Probe.get("BenchmarkProbeHTTP/"+v.name, "cpu-ns/op")
+		fmt.Fprintf(w, "| %s | %.0f µs | %.0f µs | %s | %s |\n", v.label, l/1000, c/1000, ratio(l, bl), ratio(c, bc))
+	}
+	w.WriteString("\n")
+	r.Probe.where(w)
+	w.WriteString("What moves it: the probe builds a transport per check (so that its address policy and per-target TLS settings apply) and " +
+		"therefore never reuses a connection; it also records a timing trace, reads the body (up to 1 MiB) and evaluates expectations. " +
+		"Against a real endpoint the network round trips (tens of milliseconds) dwarf both; the CPU per probe bounds how many targets " +
+		"one 256 MB Probe Lambda (a fraction of a vCPU) can check per second.\n\n")
+}
+
+func (r *report) cycle(w *strings.Builder) {
+	w.WriteString("## 3. Full local cycle\n\nA whole run over loopback targets that answer in 50 ms, in the scale mode " +
+		"(`statemachines/healthcheck-scale.asl.json`: distributed Map, batches of 100, MaxConcurrency 100): the real Probe handler, the embedded S3 " +
+		"server (gofakes3) for every object, and stand-ins for LoadTargets, WriteEcho and CheckStaleness that make the S3 requests of the batch layout " +
+		"(`bench/scale.go`). The inline definition cannot carry 1,000 targets (LoadTargets' output limit). Each size runs in its own process, so the " +
+		"peak RSS is that size's; \"peak Go memory\" samples the Go runtime's total mapped memory every 5 ms. The wall time is one steady-state run " +
+		"(a first run creates the state).\n\n")
+	w.WriteString("| targets | wall time per run | peak Go memory | peak RSS |\n|---:|---:|---:|---:|\n")
+	for _, c := range []struct {
+		n int
+		s section
+	}{{1000, r.Cycle1k}, {10000, r.Cycle10k}} {
+		name := fmt.Sprintf("BenchmarkCycle/targets=%d", c.n)
+		ms, _ := c.s.get(name, "run-ms")
+		pk, _ := c.s.get(name, "peak-go-MiB")
+		rss, _ := c.s.get(name, "maxrss-MiB")
+		fmt.Fprintf(w, "| %s | %.2f s | %.0f MiB | %.0f MiB |\n", thousands(float64(c.n)), ms/1000, pk, rss)
+	}
+	w.WriteString("\n")
+	r.Cycle1k.where(w)
+	r.Cycle10k.where(w)
+	w.WriteString("What moves it: the floor is targets ÷ (MaxConcurrency × the probe's 32 checks in flight) × 50 ms, 0.3 s at 10,000 targets; " +
+		"above it the time goes to one new TCP connection per probe and to the S3 server, all on this machine's cores and shared with the " +
+		"other builds. On AWS each batch runs in its own Lambda, so only the slowest batch counts. Memory is the probe results and the " +
+		"S3 objects held by the in-memory S3 server.\n\n")
+}
+
+func (r *report) bootstrap(w *strings.Builder) {
+	w.WriteString("## 4. Lambda footprint\n\nSize of each `bootstrap` as deployed (`GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build -tags lambda.norpc " +
+		"-trimpath -ldflags=\"-s -w\"`), and the time from process start to ready: a host build, started with `AWS_LAMBDA_RUNTIME_API` pointing at a " +
+		"tiny runtime API in the benchmark, until its first `GET /2018-06-01/runtime/invocation/next` (configuration read, AWS SDK clients built, " +
+		"waiting for an event).\n\n| function | arm64 binary | start to ready |\n|---|---:|---:|\n")
+	for _, t := range bench.Tasks {
+		size, _ := r.Bootstrap.get("BenchmarkBootstrap/"+t, "arm64-MiB")
+		ready, _ := r.Bootstrap.get("BenchmarkBootstrap/"+t, "ready-ms")
+		fmt.Fprintf(w, "| %s | %.1f MiB | %.1f ms |\n", t, size, ready)
+	}
+	w.WriteString("\n")
+	r.Bootstrap.where(w)
+	w.WriteString("What moves it: the AWS SDK for Go v2 packages (S3, SNS, Secrets Manager, config) are most of each binary; probe needs no SDK and " +
+		"is the smallest. Start-up is dominated by the process loading the binary and `config.LoadDefaultConfig`; on Lambda the cold start " +
+		"adds the sandbox and the download of the zipped binary, and is billed as init duration — at this size a few tens of milliseconds, " +
+		"a fraction of a cent a month.\n\n")
+}
+
+func (r *report) cost(w *strings.Builder) {
+	s := r.Study
+	w.WriteString("## 5. Cost model\n\n")
+	fmt.Fprintf(w, "Command: `go run ./bench/cmd/cost` (also run by the report). Load average before: %s; after: %s. ", r.CostLoadBefore, r.CostLoadEnd)
+	w.WriteString("The model (`internal/cost`, its arithmetic checked against a hand-computed case by `go test ./internal/cost/`) takes the counts of a " +
+		"**real local run** — the second of two runs over the same bucket, so the state exists, as in steady operation — and multiplies them by " +
+		"the runs in a month:\n\n" +
+		"- billed Standard state transitions, counted by the engine (one per state entered, one per retry); the 4,000 free a month are applied;\n" +
+		"- Lambda invocations and their durations, each bound handler call timed and rounded up to 1 ms, times the memory of `infra/functions.go` " +
+		"(mirrored in `cost.FunctionMemoryMB`); Lambda's free tier (1M requests, 400,000 GB-s, shared with the whole account) is **not** applied;\n" +
+		"- Express child executions (scale mode): $1.00/M plus duration, each child's duration the sum of its task calls rounded up to 100 ms, at 64 MB;\n" +
+		"- S3 requests, counted by an `http.RoundTripper` on the tasks' S3 client: PUT/COPY/POST and LIST (a GET with `list-type=2`) at the write " +
+		"price, GET/HEAD at the read price, DELETE free; the ItemReader's GetObject is counted;\n" +
+		"- one EventBridge Scheduler invocation per run (free under 14M a month);\n" +
+		"- CloudWatch Logs: the JSON of the execution's history events, as a proxy for Step Functions logging at level ALL with " +
+		"`includeExecutionData` (the stack's setting), plus the functions' own JSON log lines and ~600 bytes of START/END/REPORT lines per invocation.\n\n" +
+		"Targets are loopback servers answering in 50 ms. Lambda durations are therefore those of a fast network; on AWS, S3 requests take " +
+		"10–30 ms rather than well under 1 ms and real endpoints are slower. ")
+	inB, _ := s.BestBatch(bench.ModeInline)
+	scB, _ := s.BestBatch(bench.ModeScale)
+	if p, ok := s.Point(bench.ModeScale, scB, 1000); ok && p.Infeasible == "" {
+		slow := p.Run
+		for i := range slow.Functions {
+			slow.Functions[i].BilledMs *= 10
+		}
+		slow.ExpressBilledMs *= 10
+		fmt.Fprintf(w, "Sensitivity: with every Lambda and Express duration 10× the measured one, the scale mode at 1,000 targets costs %s instead of %s.",
+			money(cost.Monthly(slow, cost.RunsPerMonth).Total()), money(p.Bill.Total()))
+	}
+	w.WriteString("\n\n")
+	w.WriteString(s.Markdown())
+	w.WriteString("### Default batch size\n\n")
+	fmt.Fprintf(w, "The numbers call for **%d** in the inline definition (today `tasks/loadtargets` defaults to 25, `internal/local` to 10 and the stack to 25) "+
+		"and **%d** in the scale mode. ", inB, scB)
+	if p25, ok := s.Point(bench.ModeInline, 25, 100); ok && p25.Infeasible == "" {
+		if pb, ok := s.Point(bench.ModeInline, inB, 100); ok && pb.Infeasible == "" {
+			fmt.Fprintf(w, "At 100 targets inline, batch 25 costs %s a month and batch %d %s; ", money(p25.Bill.Total()), inB, money(pb.Bill.Total()))
+		}
+	}
+	w.WriteString("every batch costs two billed transitions (Probe, WriteEcho) plus its Map iteration's share, and two Lambda invocations, so fewer, larger " +
+		"batches are cheaper at every target count; below one batch's worth of targets the size makes no difference. " +
+		"What bounds the batch is time, not money: a batch's checks run 32 at a time (`probe.DefaultConcurrency`) inside the Probe function's 90 s " +
+		"timeout, so a batch of B targets whose timeout is T needs ⌈B/32⌉ × T to stay under ~85 s: 100 targets allow T ≤ 21 s (the default " +
+		"timeout is 10 s; the maximum of 60 s allows B ≤ 32). A batch that fails loses the echoes of all its targets for that run (they age toward STALE), " +
+		"so a larger batch also widens the blast radius of one failure. Values above 100 were not compared.\n\n")
+	r.echoLayout(w, scB)
+}
+
+func (r *report) echoLayout(w *strings.Builder, batch int) {
+	w.WriteString("### One echo object per target or per batch (scale mode)\n\n")
+	w.WriteString("| targets | extra a month for one echo object per target (PUT + GET of each) |\n|---:|---:|\n")
+	for _, n := range r.Study.Opts.Targets {
+		batches := int(math.Ceil(float64(n) / float64(batch)))
+		extra := float64(n-batches) * float64(cost.RunsPerMonth) * (cost.S3Write + cost.S3Read)
+		fmt.Fprintf(w, "| %s | %s |\n", thousands(float64(n)), money(extra))
+	}
+	w.WriteString("\nDecision: **one echo object per batch** in the scale mode (`echo/batch/<first target>--<last target>.json`, a JSON array of " +
+		"`probe.Result`). Per-target echoes alone would break the 1,000-target goal. The inline definition keeps one object per target " +
+		"(its target counts are small and `medic show` and pulse tooling read `echo/<target>.json`).\n\n")
+}
+
+func (r *report) scaleMode(w *strings.Builder) {
+	w.WriteString("## Scale mode: what the tasks and the stack need\n\n" +
+		"`statemachines/healthcheck-scale.asl.json` is the definition (placeholders as in the inline one; `${MapConcurrency}`, `${BatchSize}` and " +
+		"`${ToleratedFailurePercentage}` are numeric). The local engine runs it (`RunCycle` with `Scale: true`); the stand-ins in `bench/scale.go` " +
+		"show the S3 layout. To ship it:\n\n" +
+		"- **statemachines**: embed the file (`HealthCheckScale()`), add `BatchSize` and `ToleratedFailurePercentage` to `Numeric`, and a `LocalScale(...)`.\n" +
+		"- **tasks/loadtargets**: a setting (e.g. `MEDIC_TARGET_LIST=1`) under which it writes the selected targets as one JSON array to " +
+		"`runs/targets-<sha256 of the array>.json` (GET first, PUT only when absent: the list changes only when the targets do) and returns " +
+		"`{trigger, requested, targetList: {bucket, key}, summary}` with no `batches`; the output-size guard then no longer applies.\n" +
+		"- **tasks/probe**: nothing; the child passes `{targets: $.Items, run: $.BatchInput.run}` (the batch index is 0).\n" +
+		"- **tasks/writeecho**: `\"layout\": \"batch\"` in its input writes one object `echo/batch/<first>--<last>.json` holding the batch's results.\n" +
+		"- **tasks/checkstaleness**: read `echo/batch/` (one LIST page per 1,000 objects, one GET per batch object; the newest `checkedAt` per target " +
+		"wins, so objects left over from an old batching are harmless) besides `echo/`; delete batch objects none of whose targets are current (DELETE is free).\n" +
+		"- **infra**: a setting choosing the definition; `s3:GetObject` on `runs/*` for the state machine role (the ItemReader), `s3:PutObject`/`GetObject` " +
+		"on `runs/*` for LoadTargets, `echo/batch/*` for WriteEcho and CheckStaleness; `states:StartExecution` on the state machine itself plus " +
+		"`states:DescribeExecution`/`StopExecution` for the Map Run's children; a lifecycle rule expiring `runs/` after a day; Express children log to " +
+		"CloudWatch only when the state machine's logging says so — keep `includeExecutionData` off for them (their results would be logged per batch).\n" +
+		"- **console history**: the parent Standard execution keeps its 90-day history in the console; the children's probe results are in the " +
+		"echo objects and, when logged, in CloudWatch Logs, not in the console.\n\n" +
+		"Further savings the model shows: the scale mode's largest item at small target counts is its 5 billed transitions a run (LoadTargets, " +
+		"ProbeTargets, CheckStaleness, HasAlerts, Done: $0.44 a month); dropping HasAlerts/Done by always calling Notify would save $0.11 and cost " +
+		"a LIST and a Lambda invocation per run (~$0.03).\n")
+}
