@@ -77,7 +77,7 @@ func (s *synthesized) allStatements() []statement {
 }
 
 func TestNoWildcardActions(t *testing.T) {
-	s := defaultSynth
+	s := defaultStack(t)
 	for _, st := range s.allStatements() {
 		for _, a := range st.actions() {
 			if a == "*" || a == "s3:*" || strings.HasSuffix(a, ":*") {
@@ -125,7 +125,7 @@ func TestNoWildcardActions(t *testing.T) {
 // and compares it with what the task needs: object actions on prefixes,
 // listing only with an s3:prefix condition, and nothing else of S3.
 func TestTaskS3Access(t *testing.T) {
-	s := defaultSynth
+	s := defaultStack(t)
 	bucketArn := map[string]any{"Fn::GetAtt": []any{s.logicalID(s.stack.Bucket), "Arn"}}
 	want := map[string]map[string][]string{
 		"loadtargets":    {"s3:GetObject": {"config/", "pulse/"}, "s3:ListBucket": {"config/", "pulse/"}},
@@ -195,7 +195,7 @@ func objectPrefix(r any, bucketArn any) (string, bool) {
 // TestNotifyChannelsAccess: only notify reads the secret and publishes to
 // the topic, each on exactly that resource.
 func TestNotifyChannelsAccess(t *testing.T) {
-	s := defaultSynth
+	s := defaultStack(t)
 	secret := map[string]any{"Ref": s.logicalID(s.stack.Secret)}
 	topic := map[string]any{"Ref": s.logicalID(s.stack.Topic)}
 	for _, task := range Tasks {

@@ -17,13 +17,13 @@ import (
 )
 
 func TestNagFindsNothingUnsuppressed(t *testing.T) {
-	for _, f := range defaultSynth.findings {
+	for _, f := range defaultStack(t).findings {
 		t.Errorf("cdk-nag: %s", f)
 	}
 }
 
 func TestResourceCounts(t *testing.T) {
-	tpl := defaultSynth.tpl
+	tpl := defaultStack(t).tpl
 	for typ, n := range map[string]float64{
 		"AWS::StepFunctions::StateMachine": 1,
 		"AWS::S3::Bucket":                  1,
@@ -37,7 +37,7 @@ func TestResourceCounts(t *testing.T) {
 	} {
 		tpl.ResourceCountIs(jsii.String(typ), jsii.Number(n))
 	}
-	provided := defaultSynth.tpl.FindResources(jsii.String("AWS::Lambda::Function"), map[string]any{
+	provided := defaultStack(t).tpl.FindResources(jsii.String("AWS::Lambda::Function"), map[string]any{
 		"Properties": map[string]any{"Runtime": "provided.al2023"},
 	})
 	if got := len(*provided); got != len(Tasks) {
@@ -46,7 +46,7 @@ func TestResourceCounts(t *testing.T) {
 }
 
 func TestFunctions(t *testing.T) {
-	s := defaultSynth
+	s := defaultStack(t)
 	bucket := map[string]any{"Ref": s.logicalID(s.stack.Bucket)}
 	wantEnv := map[string]map[string]any{
 		"loadtargets":    {"MEDIC_CONFIG_KEY": "config/targets.yaml", "MEDIC_BATCH_SIZE": "25", "MEDIC_STALE_AFTER": "15m"},
@@ -98,7 +98,7 @@ func TestFunctions(t *testing.T) {
 }
 
 func TestLogRetention(t *testing.T) {
-	defaultSynth.tpl.AllResourcesProperties(jsii.String("AWS::Logs::LogGroup"), map[string]any{"RetentionInDays": 30})
+	defaultStack(t).tpl.AllResourcesProperties(jsii.String("AWS::Logs::LogGroup"), map[string]any{"RetentionInDays": 30})
 }
 
 // TestDefinition checks the definition in the template: the embedded one,
@@ -106,7 +106,7 @@ func TestLogRetention(t *testing.T) {
 // CloudFormation with the matching function's ARN, and no substitution
 // left unused.
 func TestDefinition(t *testing.T) {
-	s := defaultSynth
+	s := defaultStack(t)
 	p := s.props(s.logicalID(s.stack.StateMachine))
 	def, ok := p["DefinitionString"].(string)
 	if !ok {
@@ -149,7 +149,7 @@ func TestDefinition(t *testing.T) {
 }
 
 func TestStateMachine(t *testing.T) {
-	s := defaultSynth
+	s := defaultStack(t)
 	s.tpl.HasResourceProperties(jsii.String("AWS::StepFunctions::StateMachine"), map[string]any{
 		"StateMachineType":     "STANDARD",
 		"TracingConfiguration": map[string]any{"Enabled": true},
@@ -179,7 +179,7 @@ func TestStateMachine(t *testing.T) {
 }
 
 func TestSchedule(t *testing.T) {
-	s := defaultSynth
+	s := defaultStack(t)
 	sm := map[string]any{"Ref": s.logicalID(s.stack.StateMachine)}
 	s.tpl.HasResourceProperties(jsii.String("AWS::Scheduler::Schedule"), map[string]any{
 		"ScheduleExpression": "rate(10 minutes)",
@@ -196,7 +196,7 @@ func TestSchedule(t *testing.T) {
 }
 
 func TestPulseRule(t *testing.T) {
-	s := defaultSynth
+	s := defaultStack(t)
 	sm := map[string]any{"Ref": s.logicalID(s.stack.StateMachine)}
 	s.tpl.HasResourceProperties(jsii.String("AWS::Events::Rule"), map[string]any{
 		"EventPattern": map[string]any{
@@ -245,7 +245,7 @@ func assertOnlyStartsStateMachine(t *testing.T, s *synthesized, what, role strin
 }
 
 func TestBucketSecurity(t *testing.T) {
-	s := defaultSynth
+	s := defaultStack(t)
 	s.tpl.HasResourceProperties(jsii.String("AWS::S3::Bucket"), map[string]any{
 		"PublicAccessBlockConfiguration": map[string]any{
 			"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true,
@@ -284,7 +284,7 @@ func TestBucketSecurity(t *testing.T) {
 }
 
 func TestTopicRequiresTLS(t *testing.T) {
-	s := defaultSynth
+	s := defaultStack(t)
 	s.tpl.HasResourceProperties(jsii.String("AWS::SNS::TopicPolicy"), map[string]any{
 		"Topics": []any{map[string]any{"Ref": s.logicalID(s.stack.Topic)}},
 		"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{
@@ -297,7 +297,7 @@ func TestTopicRequiresTLS(t *testing.T) {
 }
 
 func TestAlarms(t *testing.T) {
-	s := defaultSynth
+	s := defaultStack(t)
 	topic := []any{map[string]any{"Ref": s.logicalID(s.stack.Topic)}}
 	sm := []any{map[string]any{"Name": "StateMachineArn", "Value": map[string]any{"Ref": s.logicalID(s.stack.StateMachine)}}}
 	for _, a := range []struct {
@@ -326,7 +326,7 @@ func TestAlarms(t *testing.T) {
 }
 
 func TestOutputs(t *testing.T) {
-	s := defaultSynth
+	s := defaultStack(t)
 	outputs := s.json["Outputs"].(map[string]any)
 	for _, name := range []string{"StateMachineArn", "BucketName", "AlertsTopicArn", "ChannelSecretArn", "ConsoleUrl", "CheckCommand", "MedicCheckCommand"} {
 		if outputs[name] == nil {

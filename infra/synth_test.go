@@ -3,6 +3,7 @@ package infra
 import (
 	"fmt"
 	"os"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -21,18 +22,28 @@ type synthesized struct {
 }
 
 // defaultSynth is the stack with the settings from DefaultSettings,
-// synthesized once for the whole test process (the Lambda binaries are
-// built once per process; CDK caches the bundled assets).
-var defaultSynth *synthesized
+// synthesized once for the whole test process, on first use (the Lambda
+// binaries are built once per process; CDK caches the bundled assets).
+// Fuzz workers never synthesize.
+var defaultSynth = struct {
+	once sync.Once
+	s    *synthesized
+	err  error
+}{}
+
+// defaultStack returns the shared default synthesis.
+func defaultStack(t testing.TB) *synthesized {
+	t.Helper()
+	defaultSynth.once.Do(func() { defaultSynth.s, defaultSynth.err = synth(nil, nil) })
+	if defaultSynth.err != nil {
+		t.Fatalf("synthesize the default stack: %v", defaultSynth.err)
+	}
+	return defaultSynth.s
+}
 
 func TestMain(m *testing.M) {
 	code := func() int {
 		defer jsii.Close()
-		var err error
-		if defaultSynth, err = synth(nil, nil); err != nil {
-			fmt.Fprintln(os.Stderr, "synthesize the default stack:", err)
-			return 1
-		}
 		return m.Run()
 	}()
 	os.Exit(code)
