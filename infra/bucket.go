@@ -48,6 +48,20 @@ func newBucket(stack awscdk.Stack, root string) awss3.Bucket {
 				Expiration: awscdk.Duration_Days(jsii.Number(90)),
 			},
 			{
+				// Records of delivered and dropped alerts (state/settled/,
+				// state/dropped/) are an audit trail and the alerts'
+				// tombstones; a tombstone only matters for the alert's
+				// 24-hour deadline, so 90 days keeps plenty of history.
+				Id:         jsii.String("expire-alert-records"),
+				Prefix:     jsii.String(PrefixState + "settled/"),
+				Expiration: awscdk.Duration_Days(jsii.Number(90)),
+			},
+			{
+				Id:         jsii.String("expire-dropped-alert-records"),
+				Prefix:     jsii.String(PrefixState + "dropped/"),
+				Expiration: awscdk.Duration_Days(jsii.Number(90)),
+			},
+			{
 				// Alerts are dropped (loudly) long before this; anything older
 				// is debris.
 				Id:         jsii.String("expire-old-outbox"),

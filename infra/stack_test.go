@@ -257,6 +257,8 @@ func TestBucketSecurity(t *testing.T) {
 		"LifecycleConfiguration": map[string]any{"Rules": assertions.Match_ArrayWith(&[]any{
 			assertions.Match_ObjectLike(&map[string]any{"NoncurrentVersionExpiration": map[string]any{"NoncurrentDays": 30}, "Status": "Enabled"}),
 			assertions.Match_ObjectLike(&map[string]any{"Prefix": "echo/", "ExpirationInDays": 90}),
+			assertions.Match_ObjectLike(&map[string]any{"Prefix": "state/settled/", "ExpirationInDays": 90}),
+			assertions.Match_ObjectLike(&map[string]any{"Prefix": "state/dropped/", "ExpirationInDays": 90}),
 			assertions.Match_ObjectLike(&map[string]any{"Prefix": "outbox/", "ExpirationInDays": 30}),
 		})},
 	})

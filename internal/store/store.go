@@ -93,6 +93,9 @@ func (s *Store) Get(ctx context.Context, key string) (Object, error) {
 		if isCode(err, "NoSuchKey", "NotFound") {
 			return Object{}, fmt.Errorf("get s3://%s/%s: %w", s.bucket, key, ErrNotFound)
 		}
+		if isCode(err, "AccessDenied") && s.absent(ctx, key) {
+			return Object{}, fmt.Errorf("get s3://%s/%s: %w", s.bucket, key, ErrNotFound)
+		}
 		return Object{}, fmt.Errorf("get s3://%s/%s: %w", s.bucket, key, err)
 	}
 	defer out.Body.Close()
@@ -109,6 +112,18 @@ func (s *Store) Get(ctx context.Context, key string) (Object, error) {
 		ETag:         aws.ToString(out.ETag),
 		LastModified: aws.ToTime(out.LastModified),
 	}, nil
+}
+
+// absent reports whether a listing with key as its prefix shows no object
+// named key. S3 answers a GET of a missing key with 403 instead of 404 unless
+// the caller may list the whole bucket; medic's roles may list only their
+// prefixes, so a 403 is told apart from a real denial this way.
+func (s *Store) absent(ctx context.Context, key string) bool {
+	out, err := s.api.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: &s.bucket, Prefix: &key, MaxKeys: aws.Int32(1)})
+	if err != nil {
+		return false
+	}
+	return len(out.Contents) == 0 || aws.ToString(out.Contents[0].Key) != key
 }
 
 // Condition makes a Put conditional.

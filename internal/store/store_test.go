@@ -4,6 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -101,5 +107,44 @@ func TestPersistsAcrossRestarts(t *testing.T) {
 	}
 	if string(obj.Body) != "kept" {
 		t.Fatalf("body = %q after restart, want %q", obj.Body, "kept")
+	}
+}
+
+// TestGetTellsAccessDeniedFromMissing puts a proxy in front of the embedded
+// server that answers as S3 does for a role without bucket-wide
+// s3:ListBucket: a GET of a missing key is 403 AccessDenied, not 404. A
+// missing key must still be ErrNotFound; a real denial must stay an error.
+func TestGetTellsAccessDeniedFromMissing(t *testing.T) {
+	ctx := context.Background()
+	srv, err := s3local.Start(s3local.Options{Buckets: []string{"medic"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	backend, _ := url.Parse(srv.URL)
+	proxy := httputil.NewSingleHostReverseProxy(backend)
+	denied := "/medic/secret/x.json"
+	proxy.ModifyResponse = func(r *http.Response) error {
+		if r.Request.Method == http.MethodGet && (r.StatusCode == http.StatusNotFound || r.Request.URL.Path == denied) {
+			r.StatusCode = http.StatusForbidden
+			body := `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>`
+			r.Body = io.NopCloser(strings.NewReader(body))
+			r.ContentLength = int64(len(body))
+			r.Header.Set("Content-Length", fmt.Sprint(len(body)))
+		}
+		return nil
+	}
+	front := httptest.NewServer(proxy)
+	t.Cleanup(front.Close)
+	s := store.New(s3local.Client(front.URL), "medic")
+	if _, err := s.Put(ctx, "secret/x.json", []byte("{}"), store.Condition{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Get(ctx, "state/status.json"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("missing key behind 403: got %v, want ErrNotFound", err)
+	}
+	_, err = s.Get(ctx, "secret/x.json")
+	if err == nil || errors.Is(err, store.ErrNotFound) || !strings.Contains(err.Error(), "AccessDenied") {
+		t.Fatalf("denied existing key: got %v, want the AccessDenied error", err)
 	}
 }
