@@ -211,7 +211,11 @@ func money(v float64) string {
 	if v != 0 && v < 0.01 {
 		return fmt.Sprintf("$%.4f", v)
 	}
-	return fmt.Sprintf("$%.2f", v)
+	d := fmt.Sprintf("%.2f", v)
+	whole, cents, _ := strings.Cut(d, ".")
+	n := 0
+	fmt.Sscan(whole, &n)
+	return "$" + groupDigits(n) + "." + cents
 }
 
 func cell(p Point, ok bool) string {
@@ -233,14 +237,14 @@ func (s *Study) Markdown() string {
 	var w strings.Builder
 	inB, _ := s.BestBatch(ModeInline)
 	scB, _ := s.BestBatch(ModeScale)
-	fmt.Fprintf(&w, "Monthly cost at a %s cadence (%d runs a month), us-east-1 list prices, Step Functions free tier applied, Lambda free tier not applied. "+
+	fmt.Fprintf(&w, "Monthly cost at a %d-minute cadence (%s runs a month), us-east-1 list prices, Step Functions free tier applied, Lambda free tier not applied. "+
 		"Loopback targets answering in %s. `*` = extrapolated from the two largest real runs (fixed + per-target fit); everything else is a real local run.\n\n",
-		cost.Cadence, cost.RunsPerMonth, s.Opts.Delay)
+		int(cost.Cadence.Minutes()), groupDigits(cost.RunsPerMonth), s.Opts.Delay)
 	fmt.Fprintf(&w, "| targets | medic inline (batch %d) | medic scale mode (batch %d) | Route 53, base | Route 53, HTTPS + string match | Synthetics canaries |\n|---:|---:|---:|---:|---:|---:|\n", inB, scB)
 	for _, n := range s.Opts.Targets {
 		pi, oki := s.Point(ModeInline, inB, n)
 		ps, oks := s.Point(ModeScale, scB, n)
-		fmt.Fprintf(&w, "| %d | %s | %s | %s | %s | %s |\n", n, cell(pi, oki), cell(ps, oks),
+		fmt.Fprintf(&w, "| %s | %s | %s | %s | %s | %s |\n", groupDigits(n), cell(pi, oki), cell(ps, oks),
 			money(cost.Route53(n, 0)), money(cost.Route53(n, 2)), money(cost.Synthetics(n, cost.RunsPerMonth)))
 	}
 	w.WriteString("\n¹ see the reasons below. ² not run for real, and too few batches in the real runs to extrapolate.\n\n")
@@ -250,7 +254,7 @@ func (s *Study) Markdown() string {
 		fmt.Fprintf(&w, "#### Batch size, %s mode (chosen: %d, at most %.0f%% above the cheapest size at any target count)\n\n", mode, b, (regret-1)*100)
 		w.WriteString("| batch |")
 		for _, n := range s.Opts.Targets {
-			fmt.Fprintf(&w, " %d targets |", n)
+			fmt.Fprintf(&w, " %s targets |", groupDigits(n))
 		}
 		w.WriteString("\n|---:|" + strings.Repeat("---:|", len(s.Opts.Targets)) + "\n")
 		for _, bs := range s.Opts.BatchSizes {
@@ -288,7 +292,7 @@ func (s *Study) Markdown() string {
 				if p.Extrapolated {
 					mark = "*"
 				}
-				fmt.Fprintf(&w, " %d targets%s |", n, mark)
+				fmt.Fprintf(&w, " %s targets%s |", groupDigits(n), mark)
 			}
 		}
 		w.WriteString("\n|---|" + strings.Repeat("---:|", len(pts)) + "\n")
@@ -323,4 +327,17 @@ func (s *Study) Markdown() string {
 		w.WriteString("\n\n")
 	}
 	return w.String()
+}
+
+// groupDigits writes n with thousands separators (4,320).
+func groupDigits(n int) string {
+	s := fmt.Sprint(n)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
 }
