@@ -82,9 +82,11 @@ type Env struct {
 	st        *store.Store
 	resources map[string]engine.Func
 	running   map[string]*running // by execution ARN
-	memory    map[string]Record   // finished executions when there is no StateDir
-	wg        sync.WaitGroup
-	closed    bool
+
+	memMu  sync.Mutex
+	memory map[string]Record // the records when there is no StateDir
+	wg     sync.WaitGroup
+	closed bool
 }
 
 // Open prepares an Env. The store starts on first use, so listing

@@ -97,7 +97,7 @@ func (e *Env) start(ctx context.Context, smArn, name, input string) (*running, e
 	if _, ok := e.running[arn]; ok {
 		return nil, fmt.Errorf("start %s: %w", name, sfnapi.ErrExecutionAlreadyExists)
 	}
-	if _, err := e.readRecord(name); err == nil {
+	if e.recordedLocked(arn, name) {
 		return nil, fmt.Errorf("start %s: %w", name, sfnapi.ErrExecutionAlreadyExists)
 	}
 	runCtx, cancel := context.WithCancelCause(context.Background())
@@ -247,14 +247,14 @@ func (e *Env) Records() ([]Record, error) {
 			byArn[rec.Arn] = rec
 		}
 	}
+	e.memMu.Lock()
+	for arn, rec := range e.memory {
+		byArn[arn] = rec
+	}
+	e.memMu.Unlock()
 	e.mu.Lock()
 	for arn, r := range e.running {
 		byArn[arn] = r.snapshot()
-	}
-	for arn, rec := range e.memory {
-		if _, ok := byArn[arn]; !ok {
-			byArn[arn] = rec
-		}
 	}
 	e.mu.Unlock()
 	out := make([]Record, 0, len(byArn))
@@ -287,11 +287,23 @@ func (e *Env) record(arn string) (Record, error) {
 	return e.readRecord(a.Execution)
 }
 
+// recordedLocked reports whether an execution is recorded; e.mu is held.
+func (e *Env) recordedLocked(arn, name string) bool {
+	if e.opts.StateDir == "" {
+		e.memMu.Lock()
+		defer e.memMu.Unlock()
+		_, ok := e.memory[arn]
+		return ok
+	}
+	_, err := os.Stat(filepath.Join(e.executionsDir(), name+".json"))
+	return err == nil
+}
+
 // readRecord reads a finished (or another process's) execution by name.
 func (e *Env) readRecord(name string) (Record, error) {
 	if e.opts.StateDir == "" {
-		e.mu.Lock()
-		defer e.mu.Unlock()
+		e.memMu.Lock()
+		defer e.memMu.Unlock()
 		if rec, ok := e.memory[sfnapi.ExecutionArn(e.smArn, name)]; ok {
 			return rec, nil
 		}
@@ -320,12 +332,12 @@ func (e *Env) readRecord(name string) (Record, error) {
 
 func (e *Env) writeRecord(rec Record) error {
 	if e.opts.StateDir == "" {
-		e.mu.Lock()
+		e.memMu.Lock()
 		if e.memory == nil {
 			e.memory = map[string]Record{}
 		}
 		e.memory[rec.Arn] = rec
-		e.mu.Unlock()
+		e.memMu.Unlock()
 		return nil
 	}
 	b, err := json.MarshalIndent(rec, "", "  ")
