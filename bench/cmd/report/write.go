@@ -18,7 +18,6 @@ type report struct {
 	CostLoadBefore, CostLoadEnd                 string
 }
 
-
 func thousands(v float64) string {
 	s := fmt.Sprintf("%.0f", v)
 	var b strings.Builder
