@@ -213,8 +213,8 @@ func (r *report) cost(w *strings.Builder) {
 		"- one EventBridge Scheduler invocation per run (free under 14M a month);\n" +
 		"- CloudWatch Logs: the JSON of the execution's history events, as a proxy for Step Functions logging at level ALL with " +
 		"`includeExecutionData` (the stack's setting), plus the functions' own JSON log lines and ~600 bytes of START/END/REPORT lines per invocation.\n\n" +
-		"Targets are loopback servers answering in 50 ms. Lambda durations are therefore those of a fast network; on AWS, S3 requests take " +
-		"10–30 ms rather than well under 1 ms and real endpoints are slower. ")
+		"Targets are loopback servers answering in 50 ms and S3 is on loopback, so the measured Lambda durations are those of a fast network; " +
+		"on AWS an S3 request typically takes milliseconds to tens of milliseconds rather than well under one, and real endpoints are slower. ")
 	inB, _ := s.BestBatch(bench.ModeInline)
 	scB, _ := s.BestBatch(bench.ModeScale)
 	if p, ok := s.Point(bench.ModeScale, scB, 1000); ok && p.Infeasible == "" {
