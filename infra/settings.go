@@ -65,7 +65,7 @@ func DefaultSettings() Settings {
 	return Settings{
 		ScheduleMinutes:  10,
 		StaleAfter:       "15m",
-		BatchSize:        25,
+		BatchSize:        100,
 		MapConcurrency:   10,
 		LogRetentionDays: 30,
 	}

@@ -15,7 +15,7 @@ func TestParseSettingsDefaults(t *testing.T) {
 	if got != DefaultSettings() {
 		t.Errorf("ParseSettings(nil) = %+v, want %+v", got, DefaultSettings())
 	}
-	want := Settings{ScheduleMinutes: 10, StaleAfter: "15m", BatchSize: 25, MapConcurrency: 10, LogRetentionDays: 30}
+	want := Settings{ScheduleMinutes: 10, StaleAfter: "15m", BatchSize: 100, MapConcurrency: 10, LogRetentionDays: 30}
 	if got != want {
 		t.Errorf("defaults = %+v, want %+v (keep cdk.json and docs/deploy.md in step)", got, want)
 	}
@@ -118,7 +118,7 @@ func TestSettingsFromContext(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.ScheduleMinutes != 5 || !got.AllowPrivateNetworks || got.AlarmNamePrefix != "web-" || got.BatchSize != 25 {
+	if got.ScheduleMinutes != 5 || !got.AllowPrivateNetworks || got.AlarmNamePrefix != "web-" || got.BatchSize != 100 {
 		t.Errorf("SettingsFromContext = %+v", got)
 	}
 

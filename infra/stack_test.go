@@ -49,7 +49,7 @@ func TestFunctions(t *testing.T) {
 	s := defaultStack(t)
 	bucket := map[string]any{"Ref": s.logicalID(s.stack.Bucket)}
 	wantEnv := map[string]map[string]any{
-		"loadtargets":    {"MEDIC_CONFIG_KEY": "config/targets.yaml", "MEDIC_BATCH_SIZE": "25", "MEDIC_STALE_AFTER": "15m"},
+		"loadtargets":    {"MEDIC_CONFIG_KEY": "config/targets.yaml", "MEDIC_BATCH_SIZE": "100", "MEDIC_STALE_AFTER": "15m"},
 		"probe":          {"MEDIC_ALLOW_NETWORKS": "public"},
 		"writeecho":      {},
 		"checkstaleness": {"MEDIC_CONFIG_KEY": "config/targets.yaml", "MEDIC_STALE_AFTER": "15m"},

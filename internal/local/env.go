@@ -28,13 +28,16 @@ import (
 	"github.com/medic-dev/medic/internal/store/s3local"
 	"github.com/medic-dev/medic/internal/target"
 	"github.com/medic-dev/medic/statemachines"
+	"github.com/medic-dev/medic/tasks/loadtargets"
 )
 
 // Defaults.
 const (
 	DefaultBucket           = "medic"
 	DefaultStateMachineName = "medic"
-	DefaultBatchSize        = 10
+	// DefaultBatchSize is the deployed default, chosen from the cost model
+	// (BENCHMARKS.md), so local runs batch as AWS does.
+	DefaultBatchSize = loadtargets.DefaultBatchSize
 )
 
 // Options configure an Env.

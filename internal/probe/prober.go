@@ -16,7 +16,7 @@ const (
 	// DefaultMaxBodyBytes caps how much of a response body is read.
 	DefaultMaxBodyBytes = 1 << 20
 	// DefaultConcurrency bounds ProbeAll.
-	DefaultConcurrency = 32
+	DefaultConcurrency = 128
 	// MaxRedirects is how many redirects a target that follows them may take.
 	MaxRedirects = 10
 	// UserAgent is sent with every HTTP probe unless the target sets its own.

@@ -16,7 +16,7 @@ import (
 
 // DefaultBatchSize is how many targets one Map iteration probes when
 // MEDIC_BATCH_SIZE is not set.
-const DefaultBatchSize = 25
+const DefaultBatchSize = 100
 
 // MaxSummaryProblems bounds the problems listed in the output; the summary
 // counts all of them.
