@@ -19,8 +19,16 @@ import (
 //go:embed healthcheck.asl.json
 var healthCheck string
 
+//go:embed healthcheck-scale.asl.json
+var healthCheckScale string
+
 // HealthCheck returns the health-check definition with its placeholders.
 func HealthCheck() string { return healthCheck }
+
+// HealthCheckScale returns the scale-mode definition with its
+// placeholders: a Distributed Map that reads the target list from S3,
+// batches it and runs one Express child execution per batch.
+func HealthCheckScale() string { return healthCheckScale }
 
 // Placeholder names in the health-check definition.
 const (
@@ -30,13 +38,28 @@ const (
 	CheckStalenessFunctionArn = "CheckStalenessFunctionArn"
 	NotifyFunctionArn         = "NotifyFunctionArn"
 	MapConcurrency            = "MapConcurrency"
+	// BatchSize is the scale definition's ItemBatcher.MaxItemsPerBatch.
+	BatchSize = "BatchSize"
+	// ToleratedFailurePercentage is the scale definition's distributed
+	// Map's ToleratedFailurePercentage.
+	ToleratedFailurePercentage = "ToleratedFailurePercentage"
 )
 
 // Numeric names the placeholders whose values are numbers.
-var Numeric = []string{MapConcurrency}
+var Numeric = []string{MapConcurrency, BatchSize, ToleratedFailurePercentage}
 
 // DefaultMapConcurrency is how many batches are probed at once.
 const DefaultMapConcurrency = 10
+
+// DefaultBatchSize is the scale definition's batch size, chosen from the
+// cost model (BENCHMARKS.md), the same as LoadTargets' default.
+const DefaultBatchSize = 100
+
+// DefaultToleratedFailurePercentage is how many of a scale run's batches
+// (in percent) may fail before its Map fails. Up to it, a failed batch only
+// leaves its targets' echoes to age; above it something systemic is wrong
+// (S3, Lambda throttling) and the run says so in its output.
+const DefaultToleratedFailurePercentage = 10
 
 var placeholderRE = regexp.MustCompile(`\$\{([A-Za-z][A-Za-z0-9]*)\}`)
 
@@ -130,4 +153,25 @@ func Local(mapConcurrency int) (string, error) {
 		values[ph] = LocalFunctionArn(task)
 	}
 	return Render(healthCheck, values)
+}
+
+// LocalScale renders the scale-mode definition for the local engine:
+// function ARNs from LocalFunctionArn and the given Map concurrency, batch
+// size and tolerated failure percentage.
+func LocalScale(mapConcurrency, batchSize, toleratedPercent int) (string, error) {
+	if batchSize < 1 {
+		return "", fmt.Errorf("render the scale definition: batch size %d: want at least 1", batchSize)
+	}
+	if toleratedPercent < 0 || toleratedPercent > 100 {
+		return "", fmt.Errorf("render the scale definition: tolerated failure percentage %d: want 0 to 100", toleratedPercent)
+	}
+	values := map[string]string{
+		MapConcurrency:             strconv.Itoa(mapConcurrency),
+		BatchSize:                  strconv.Itoa(batchSize),
+		ToleratedFailurePercentage: strconv.Itoa(toleratedPercent),
+	}
+	for task, ph := range FunctionPlaceholders {
+		values[ph] = LocalFunctionArn(task)
+	}
+	return Render(healthCheckScale, values)
 }

@@ -7,30 +7,154 @@ import (
 	"testing"
 )
 
+// definitions are both definitions: as written, their numeric settings,
+// and rendered for the local engine.
+var definitions = []struct {
+	file     string
+	raw      func() string
+	numeric  []string
+	rendered func() (string, error)
+}{
+	{"healthcheck.asl.json", HealthCheck, []string{MapConcurrency},
+		func() (string, error) { return Local(DefaultMapConcurrency) }},
+	{"healthcheck-scale.asl.json", HealthCheckScale, []string{MapConcurrency, BatchSize, ToleratedFailurePercentage},
+		func() (string, error) {
+			return LocalScale(DefaultMapConcurrency, DefaultBatchSize, DefaultToleratedFailurePercentage)
+		}},
+}
+
 func TestDefinitionIsValidJSONAsWritten(t *testing.T) {
-	var v map[string]any
-	if err := json.Unmarshal([]byte(HealthCheck()), &v); err != nil {
-		t.Fatalf("healthcheck.asl.json is not valid JSON: %v", err)
+	for _, d := range definitions {
+		var v map[string]any
+		if err := json.Unmarshal([]byte(d.raw()), &v); err != nil {
+			t.Errorf("%s is not valid JSON: %v", d.file, err)
+		}
+		def, err := d.rendered()
+		if err != nil {
+			t.Fatalf("%s: %v", d.file, err)
+		}
+		if err := json.Unmarshal([]byte(def), &v); err != nil {
+			t.Errorf("%s rendered is not valid JSON: %v", d.file, err)
+		}
 	}
 }
 
 func TestEveryPlaceholderHasAValueAndEveryValueAPlaceholder(t *testing.T) {
-	got := Placeholders(HealthCheck())
-	want := []string{MapConcurrency}
-	for _, ph := range FunctionPlaceholders {
-		want = append(want, ph)
+	for _, d := range definitions {
+		t.Run(d.file, func(t *testing.T) {
+			got := Placeholders(d.raw())
+			want := slices.Clone(d.numeric)
+			for _, ph := range FunctionPlaceholders {
+				want = append(want, ph)
+			}
+			slices.Sort(got)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Fatalf("placeholders in the definition = %v, values provided for %v", got, want)
+			}
+			for _, n := range d.numeric {
+				if !strings.Contains(d.raw(), `"${`+n+`}"`) {
+					t.Errorf("numeric placeholder %s is not written as the whole string \"${%s}\"", n, n)
+				}
+			}
+			def, err := d.rendered()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(def, "${") {
+				t.Fatalf("rendered definition still has a placeholder")
+			}
+		})
 	}
-	slices.Sort(got)
-	slices.Sort(want)
-	if !slices.Equal(got, want) {
-		t.Fatalf("placeholders in the definition = %v, values provided for %v", got, want)
-	}
-	def, err := Local(DefaultMapConcurrency)
+}
+
+// TestScaleSettingsRenderAsNumbers checks each numeric setting lands in
+// its field as a bare number.
+func TestScaleSettingsRenderAsNumbers(t *testing.T) {
+	def, err := LocalScale(7, 42, 15)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(def, "${") {
-		t.Fatalf("rendered definition still has a placeholder")
+	var root struct {
+		States map[string]struct {
+			MaxConcurrency             any `json:"MaxConcurrency"`
+			ToleratedFailurePercentage any `json:"ToleratedFailurePercentage"`
+			ItemBatcher                struct {
+				MaxItemsPerBatch any `json:"MaxItemsPerBatch"`
+			} `json:"ItemBatcher"`
+		} `json:"States"`
+	}
+	if err := json.Unmarshal([]byte(def), &root); err != nil {
+		t.Fatal(err)
+	}
+	m := root.States["ProbeTargets"]
+	if m.MaxConcurrency != 7.0 || m.ItemBatcher.MaxItemsPerBatch != 42.0 || m.ToleratedFailurePercentage != 15.0 {
+		t.Fatalf("ProbeTargets = %+v, want MaxConcurrency 7, MaxItemsPerBatch 42, ToleratedFailurePercentage 15", m)
+	}
+	for _, bad := range [][3]int{{10, 0, 10}, {10, 100, 101}, {10, 100, -1}} {
+		if _, err := LocalScale(bad[0], bad[1], bad[2]); err == nil {
+			t.Errorf("LocalScale%v: no error", bad)
+		}
+	}
+}
+
+// TestScaleDefinitionShape pins what the tasks rely on in the scale
+// definition: the ItemReader reads the list LoadTargets wrote, a batch's
+// Items and BatchInput.run reach Probe, WriteEcho uses the batch layout,
+// and children are Express executions.
+func TestScaleDefinitionShape(t *testing.T) {
+	def, err := LocalScale(DefaultMapConcurrency, DefaultBatchSize, DefaultToleratedFailurePercentage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var root map[string]any
+	if err := json.Unmarshal([]byte(def), &root); err != nil {
+		t.Fatal(err)
+	}
+	get := func(path ...string) any {
+		var v any = root
+		for _, p := range path {
+			m, ok := v.(map[string]any)
+			if !ok {
+				t.Fatalf("%s: not an object at %s", strings.Join(path, "."), p)
+			}
+			v = m[p]
+		}
+		return v
+	}
+	checks := []struct {
+		path []string
+		want any
+	}{
+		{[]string{"States", "ProbeTargets", "ItemReader", "Resource"}, "arn:aws:states:::s3:getObject"},
+		{[]string{"States", "ProbeTargets", "ItemReader", "ReaderConfig", "InputType"}, "JSON"},
+		{[]string{"States", "ProbeTargets", "ItemReader", "Parameters", "Bucket.$"}, "$.targetList.bucket"},
+		{[]string{"States", "ProbeTargets", "ItemReader", "Parameters", "Key.$"}, "$.targetList.key"},
+		{[]string{"States", "ProbeTargets", "ItemBatcher", "BatchInput", "run.$"}, "$$.Execution.Name"},
+		{[]string{"States", "ProbeTargets", "ItemProcessor", "ProcessorConfig", "Mode"}, "DISTRIBUTED"},
+		{[]string{"States", "ProbeTargets", "ItemProcessor", "ProcessorConfig", "ExecutionType"}, "EXPRESS"},
+		{[]string{"States", "ProbeTargets", "ItemProcessor", "States", "Probe", "Parameters", "Payload", "targets.$"}, "$.Items"},
+		{[]string{"States", "ProbeTargets", "ItemProcessor", "States", "Probe", "Parameters", "Payload", "run.$"}, "$.BatchInput.run"},
+		{[]string{"States", "ProbeTargets", "ItemProcessor", "States", "WriteEcho", "Parameters", "Payload", "layout"}, "batch"},
+		{[]string{"States", "ProbeTargets", "Catch"}, nil},
+		{[]string{"States", "CheckStaleness", "Parameters", "Payload", "loaded.$"}, "$.summary"},
+	}
+	for _, c := range checks {
+		got := get(c.path...)
+		if c.want == nil {
+			if got == nil {
+				t.Errorf("%s is missing", strings.Join(c.path, "."))
+			}
+			continue
+		}
+		if got != c.want {
+			t.Errorf("%s = %v, want %v", strings.Join(c.path, "."), got, c.want)
+		}
+	}
+	for _, task := range []string{"Probe", "WriteEcho"} {
+		if get("States", "ProbeTargets", "ItemProcessor", "States", task, "Retry") == nil {
+			t.Errorf("child task %s has no Retry", task)
+		}
 	}
 }
 
@@ -73,21 +197,36 @@ func TestRenderSettingsLeavesArnsForCloudFormation(t *testing.T) {
 	if got := Placeholders(def); slices.Contains(got, MapConcurrency) || len(got) != len(FunctionPlaceholders) {
 		t.Fatalf("placeholders left = %v, want only the function ARNs", got)
 	}
+	scale, err := RenderSettings(HealthCheckScale(), map[string]string{MapConcurrency: "4", BatchSize: "50", ToleratedFailurePercentage: "10"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(scale, `"MaxItemsPerBatch": 50`) || !strings.Contains(scale, `"ToleratedFailurePercentage": 10`) {
+		t.Fatalf("scale settings not rendered as numbers")
+	}
+	if got := Placeholders(scale); len(got) != len(FunctionPlaceholders) {
+		t.Fatalf("placeholders left in the scale definition = %v, want only the function ARNs", got)
+	}
+	if _, err := RenderSettings(HealthCheckScale(), map[string]string{MapConcurrency: "4"}); err == nil || !strings.Contains(err.Error(), "no value for setting BatchSize") {
+		t.Fatalf("a missing scale setting: error = %v", err)
+	}
 }
 
 // TestEveryNextNamesAState walks every state list, including the Map's
 // ItemProcessor, and checks Next, Default, Choices[].Next, Catch[].Next and
 // StartAt all name a state of the same list, and that every state is reachable.
 func TestEveryNextNamesAState(t *testing.T) {
-	def, err := Local(DefaultMapConcurrency)
-	if err != nil {
-		t.Fatal(err)
+	for _, d := range definitions {
+		def, err := d.rendered()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var root machine
+		if err := json.Unmarshal([]byte(def), &root); err != nil {
+			t.Fatal(err)
+		}
+		checkMachine(t, d.file, root)
 	}
-	var root machine
-	if err := json.Unmarshal([]byte(def), &root); err != nil {
-		t.Fatal(err)
-	}
-	checkMachine(t, "root", root)
 }
 
 type machine struct {
