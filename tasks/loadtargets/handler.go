@@ -1,6 +1,8 @@
 // Package loadtargets is the LoadTargets task: it reads the targets file and
 // the pulse files, picks the targets a run is for and splits them into the
-// batches the state machine's Map iterates over.
+// batches the state machine's Map iterates over. In the scale mode
+// (MEDIC_MODE=scale) it writes them to S3 as one list instead, which the
+// scale definition's Distributed Map reads and batches itself.
 package loadtargets
 
 import (
@@ -42,16 +44,29 @@ type Handler struct {
 	// BatchSize is the most targets per batch; 0 means DefaultBatchSize,
 	// 1 gives one Map iteration per target.
 	BatchSize int
+	// Mode is ModeInline (or empty) for the inline definition, ModeScale
+	// for the scale definition.
+	Mode string
 	// Logger receives one line per run and one per problem; nil means slog.Default().
 	Logger *slog.Logger
 }
 
-// Output is the task's result, the input of the ProbeTargets Map.
+// Output is the task's result, the input of the ProbeTargets Map. The
+// inline mode fills Batches; the scale mode fills TargetList instead.
 type Output struct {
 	Trigger   string   `json:"trigger"`
 	Requested []string `json:"requested"`
-	Batches   []Batch  `json:"batches"`
-	Summary   Summary  `json:"summary"`
+	// Batches is never nil in the inline mode (an empty run has "batches": []).
+	Batches    []Batch     `json:"batches,omitzero"`
+	TargetList *TargetList `json:"targetList,omitzero"`
+	Summary    Summary     `json:"summary"`
+}
+
+// TargetList is where the scale mode wrote the run's targets: a JSON array
+// of Target, the Distributed Map's ItemReader source.
+type TargetList struct {
+	Bucket string `json:"bucket"`
+	Key    string `json:"key"`
 }
 
 // Batch is one Map iteration's targets.
@@ -93,22 +108,43 @@ func (h *Handler) Handle(ctx context.Context, in json.RawMessage) (Output, error
 	out := Output{
 		Trigger:   trig.Kind,
 		Requested: append([]string{}, trig.Names...),
-		Batches:   split(selected, size),
 		Summary:   Summary{Targets: len(selected), ProblemCount: len(problems), Problems: []target.Problem{}},
 	}
-	out.Summary.Batches = len(out.Batches)
 	for i, p := range problems {
 		log.Warn("target skipped", "source", p.Source, "target", p.Target, "field", p.Field, "problem", p.Error)
 		if i < MaxSummaryProblems {
 			out.Summary.Problems = append(out.Summary.Problems, shorten(p))
 		}
 	}
-	if err := checkSize(out); err != nil {
-		return Output{}, err
+	switch h.Mode {
+	case ModeScale:
+		list, err := writeTargetList(ctx, h.Store, selected, log)
+		if err != nil {
+			return Output{}, err
+		}
+		out.TargetList = &list
+		// The state machine's ItemBatcher cuts the list with the same size
+		// (the stack gives both the same batchSize).
+		out.Summary.Batches = (len(selected) + size - 1) / size
+	case ModeInline, "":
+		out.Batches = split(selected, size)
+		out.Summary.Batches = len(out.Batches)
+		if err := checkSize(out); err != nil {
+			return Output{}, err
+		}
+	default:
+		return Output{}, fmt.Errorf("loadtargets: unknown mode %q (want %q or %q)", h.Mode, ModeInline, ModeScale)
 	}
-	log.Info("targets loaded", "trigger", out.Trigger, "requested", len(out.Requested),
+	log.Info("targets loaded", "trigger", out.Trigger, "requested", len(out.Requested), "mode", h.mode(),
 		"targets", out.Summary.Targets, "batches", out.Summary.Batches, "problems", out.Summary.ProblemCount)
 	return out, nil
+}
+
+func (h *Handler) mode() string {
+	if h.Mode == "" {
+		return ModeInline
+	}
+	return h.Mode
 }
 
 // selectTargets picks the run's targets: all on a schedule, the named ones

@@ -16,12 +16,19 @@ const MaxBatchSize = 500
 type Settings struct {
 	Opts      target.LoadOptions
 	BatchSize int
+	// Mode is ModeInline or ModeScale.
+	Mode string
 }
 
-// SettingsFromEnv reads MEDIC_CONFIG_KEY, MEDIC_STALE_AFTER and
-// MEDIC_BATCH_SIZE through getenv (os.Getenv in the Lambda).
+// SettingsFromEnv reads MEDIC_CONFIG_KEY, MEDIC_STALE_AFTER,
+// MEDIC_BATCH_SIZE and MEDIC_MODE through getenv (os.Getenv in the Lambda).
 func SettingsFromEnv(getenv func(string) string) (Settings, error) {
-	s := Settings{Opts: target.LoadOptions{ConfigKey: getenv("MEDIC_CONFIG_KEY")}, BatchSize: DefaultBatchSize}
+	s := Settings{Opts: target.LoadOptions{ConfigKey: getenv("MEDIC_CONFIG_KEY")}, BatchSize: DefaultBatchSize, Mode: ModeInline}
+	mode, err := ParseMode(getenv("MEDIC_MODE"))
+	if err != nil {
+		return Settings{}, err
+	}
+	s.Mode = mode
 	if v := getenv("MEDIC_STALE_AFTER"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {
@@ -37,4 +44,16 @@ func SettingsFromEnv(getenv func(string) string) (Settings, error) {
 		s.BatchSize = n
 	}
 	return s, nil
+}
+
+// ParseMode reads a MEDIC_MODE value: empty or "inline" is ModeInline,
+// "scale" is ModeScale.
+func ParseMode(v string) (string, error) {
+	switch v {
+	case "", ModeInline:
+		return ModeInline, nil
+	case ModeScale:
+		return ModeScale, nil
+	}
+	return "", fmt.Errorf("MEDIC_MODE=%q: want %q (the default: batches in the state machine's payload) or %q (the target list in S3, for the scale definition)", v, ModeInline, ModeScale)
 }

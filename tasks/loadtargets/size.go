@@ -25,8 +25,8 @@ func checkSize(out Output) error {
 	return fmt.Errorf("the output would be %d KB (targets %d KB for %d targets, requested names %d KB), over medic's %d KB limit "+
 		"(Step Functions allows 256 KB per state): every target of a run travels in this output whatever MEDIC_BATCH_SIZE is, "+
 		"so raising the batch size does not help; shorten the targets' definitions (headers, request bodies, expected bodies), "+
-		"name fewer targets, or split the targets across deployments; the scale mode (a Distributed Map that reads "+
-		"the targets from S3) is not bound by this limit",
+		"name fewer targets, or split the targets across deployments; or switch to the scale mode "+
+		"(set MEDIC_MODE=scale / the stack's scaleMode: a Distributed Map that reads the targets from S3), which is not bound by this limit",
 		kb(len(b)), kb(len(batches)), out.Summary.Targets, kb(len(requested)), MaxOutputBytes>>10)
 }
 

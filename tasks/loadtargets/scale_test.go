@@ -1,0 +1,187 @@
+package loadtargets
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/medic-dev/medic/internal/store"
+	"github.com/medic-dev/medic/internal/store/s3local"
+	"github.com/medic-dev/medic/internal/target"
+)
+
+// countingAPI is the real S3 client with a count of its PutObject calls.
+type countingAPI struct {
+	*s3.Client
+	puts atomic.Int64
+}
+
+func (c *countingAPI) PutObject(ctx context.Context, in *s3.PutObjectInput, opts ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
+	c.puts.Add(1)
+	return c.Client.PutObject(ctx, in, opts...)
+}
+
+func countingStore(t *testing.T) (*store.Store, *countingAPI) {
+	t.Helper()
+	srv, err := s3local.Start(s3local.Options{Buckets: []string{"medic"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	api := &countingAPI{Client: s3local.Client(srv.URL)}
+	return store.New(api, "medic"), api
+}
+
+func readList(t *testing.T, s *store.Store, key string) []string {
+	t.Helper()
+	var ts []target.Target
+	if _, err := s.GetJSON(context.Background(), key, &ts); err != nil {
+		t.Fatal(err)
+	}
+	names := []string{}
+	for _, tg := range ts {
+		names = append(names, tg.Name)
+	}
+	return names
+}
+
+// TestScaleModeWritesTheTargetList: the targets go to S3 under a key named
+// by their hash, the output points at it and carries no batches, and an
+// unchanged list is not written again.
+func TestScaleModeWritesTheTargetList(t *testing.T) {
+	s, api := countingStore(t)
+	put(t, s, "config/targets.yaml", config)
+	put(t, s, "pulse/web.json", `{"url": "https://web.example/ping", "body": "pong"}`)
+	api.puts.Store(0)
+	h := &Handler{Store: s, BatchSize: 2, Mode: ModeScale}
+
+	tests := []struct {
+		name, input string
+		targets     string
+		batches     int
+		puts        int64
+	}{
+		{"first schedule run writes the list", `{"trigger":"schedule"}`, "[api db myhost web]", 2, 1},
+		{"the same targets again: no PUT", `{"trigger":"schedule"}`, "[api db myhost web]", 2, 1},
+		{"a targeted run has its own list", `{"targets":["web","myhost"]}`, "[web myhost]", 1, 2},
+		{"the same targeted run again: no PUT", `{"targets":["web","myhost"]}`, "[web myhost]", 1, 2},
+	}
+	keys := map[string]string{}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := h.Handle(context.Background(), json.RawMessage(tt.input))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out.TargetList == nil || out.TargetList.Bucket != "medic" || !strings.HasPrefix(out.TargetList.Key, "runs/targets-") {
+				t.Fatalf("targetList = %+v", out.TargetList)
+			}
+			if got := fmt.Sprint(readList(t, s, out.TargetList.Key)); got != tt.targets {
+				t.Errorf("list = %s, want %s", got, tt.targets)
+			}
+			if out.Summary.Batches != tt.batches {
+				t.Errorf("summary batches = %d, want %d", out.Summary.Batches, tt.batches)
+			}
+			if n := api.puts.Load(); n != tt.puts {
+				t.Errorf("PUTs so far = %d, want %d", n, tt.puts)
+			}
+			raw, err := json.Marshal(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var fields map[string]json.RawMessage
+			if err := json.Unmarshal(raw, &fields); err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := fields["batches"]; ok {
+				t.Errorf("scale output has batches: %s", raw)
+			}
+			for _, f := range []string{"trigger", "requested", "targetList", "summary"} {
+				if _, ok := fields[f]; !ok {
+					t.Errorf("scale output lacks %s: %s", f, raw)
+				}
+			}
+			if prev, ok := keys[tt.input]; ok && prev != out.TargetList.Key {
+				t.Errorf("same input, different key: %s vs %s", prev, out.TargetList.Key)
+			}
+			keys[tt.input] = out.TargetList.Key
+		})
+	}
+	body, _ := json.Marshal([]string{"x"})
+	if k := TargetListKey(body); k != TargetListKey(body) || !strings.HasSuffix(k, ".json") || len(k) != len("runs/targets-.json")+64 {
+		t.Errorf("TargetListKey = %s", k)
+	}
+}
+
+// TestScaleModeIsNotBoundByTheOutputGuard: a list that the inline mode
+// refuses (over 200 KB) goes to S3 in the scale mode; the inline error
+// says how to switch.
+func TestScaleModeIsNotBoundByTheOutputGuard(t *testing.T) {
+	s := newStore(t)
+	var b strings.Builder
+	b.WriteString("targets:\n")
+	big := strings.Repeat("x", 4000)
+	for i := range 60 {
+		fmt.Fprintf(&b, "  - {name: t%02d, url: 'https://t.example/', headers: {X-Pad: %s}}\n", i, big)
+	}
+	put(t, s, "config/targets.yaml", b.String())
+	_, err := (&Handler{Store: s}).Handle(context.Background(), json.RawMessage(`{}`))
+	if err == nil || !strings.Contains(err.Error(), "set MEDIC_MODE=scale / the stack's scaleMode") {
+		t.Fatalf("inline: err = %v", err)
+	}
+	out, err := (&Handler{Store: s, Mode: ModeScale}).Handle(context.Background(), json.RawMessage(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if names := readList(t, s, out.TargetList.Key); len(names) != 60 || out.Summary.Targets != 60 || out.Summary.Batches != 1 {
+		t.Fatalf("list of %d, summary %+v", len(names), out.Summary)
+	}
+}
+
+// TestScaleModeEmptyRun: no targets is an empty list, not a missing one
+// (the ItemReader needs an array).
+func TestScaleModeEmptyRun(t *testing.T) {
+	s := newStore(t)
+	put(t, s, "config/targets.yaml", "targets: []\n")
+	out, err := (&Handler{Store: s, Mode: ModeScale}).Handle(context.Background(), json.RawMessage(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj, err := s.Get(context.Background(), out.TargetList.Key)
+	if err != nil || string(obj.Body) != "[]" || out.Summary.Batches != 0 {
+		t.Fatalf("list %q (%v), summary %+v", obj.Body, err, out.Summary)
+	}
+}
+
+func TestUnknownModeIsAnError(t *testing.T) {
+	s := seeded(t)
+	if _, err := (&Handler{Store: s, Mode: "fast"}).Handle(context.Background(), json.RawMessage(`{}`)); err == nil || !strings.Contains(err.Error(), `"fast"`) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestParseMode(t *testing.T) {
+	tests := []struct{ in, want, err string }{
+		{"", ModeInline, ""}, {"inline", ModeInline, ""}, {"scale", ModeScale, ""}, {"Scale", "", "MEDIC_MODE"}, {"distributed", "", "MEDIC_MODE"},
+	}
+	for _, tt := range tests {
+		got, err := ParseMode(tt.in)
+		if got != tt.want || (tt.err == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tt.err)) {
+			t.Errorf("ParseMode(%q) = %q, %v", tt.in, got, err)
+		}
+		s, err := SettingsFromEnv(func(k string) string {
+			if k == "MEDIC_MODE" {
+				return tt.in
+			}
+			return ""
+		})
+		if tt.err == "" && (err != nil || s.Mode != tt.want) {
+			t.Errorf("SettingsFromEnv with MEDIC_MODE=%q: %+v %v", tt.in, s, err)
+		}
+	}
+}
