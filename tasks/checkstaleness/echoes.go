@@ -16,29 +16,49 @@ import (
 // echoReaders bounds the concurrent reads of echo objects.
 const echoReaders = 16
 
-// listEchoes lists echo/ (every page) and maps a target name to its echo
-// object: "echo/web.json" is "web".
-func listEchoes(ctx context.Context, s *store.Store) (map[string]store.Info, error) {
+// prefixBatchEcho holds the scale mode's echo objects, one per batch
+// (writeecho.PrefixBatchEcho).
+const prefixBatchEcho = store.PrefixEcho + "batch/"
+
+// listed is the echo/ listing: per-target echoes by target name, and the
+// batch objects under echo/batch/ in key order.
+type listed struct {
+	targets map[string]store.Info
+	batches []store.Info
+}
+
+// listEchoes lists echo/ (every page; echo/batch/ is part of the same
+// listing) and maps a target name to its echo object: "echo/web.json" is
+// "web". Objects under echo/batch/ ending in .json are batch objects.
+func listEchoes(ctx context.Context, s *store.Store) (listed, error) {
 	infos, err := s.List(ctx, store.PrefixEcho)
 	if err != nil {
-		return nil, fmt.Errorf("list echoes: %w", err)
+		return listed{}, fmt.Errorf("list echoes: %w", err)
 	}
-	echoes := make(map[string]store.Info, len(infos))
+	l := listed{targets: make(map[string]store.Info, len(infos))}
 	for _, info := range infos {
+		if rest, ok := strings.CutPrefix(info.Key, prefixBatchEcho); ok {
+			if strings.HasSuffix(rest, ".json") && !strings.Contains(rest, "/") {
+				l.batches = append(l.batches, info)
+			}
+			continue
+		}
 		name, ok := strings.CutSuffix(strings.TrimPrefix(info.Key, store.PrefixEcho), ".json")
 		if !ok || name == "" || strings.Contains(name, "/") {
 			continue
 		}
-		echoes[name] = info
+		l.targets[name] = info
 	}
-	return echoes, nil
+	return l, nil
 }
 
-// readEcho is an echo object as read: its ETag and its result, nil when
-// the object vanished or could not be decoded.
+// readEcho is an echo object as read: its ETag and its result (a
+// per-target echo) or results (a batch object); none when the object
+// vanished or could not be decoded.
 type readEcho struct {
-	etag   string
-	result *probe.Result
+	etag    string
+	result  *probe.Result
+	results []probe.Result
 }
 
 // echoReader reads echo objects, each at most once per run, so a retry
@@ -92,6 +112,9 @@ func (r *echoReader) readOne(ctx context.Context, key string) (readEcho, error) 
 	if err != nil {
 		return readEcho{}, fmt.Errorf("read echo: %w", err)
 	}
+	if strings.HasPrefix(key, prefixBatchEcho) {
+		return r.decodeBatch(key, obj), nil
+	}
 	var res probe.Result
 	if err := json.Unmarshal(obj.Body, &res); err != nil || res.CheckedAt.IsZero() {
 		// A broken echo is not a reason to stop checking the others; its
@@ -108,4 +131,26 @@ func (r *echoReader) get(key string) (readEcho, bool) {
 	defer r.mu.Unlock()
 	e, ok := r.cache[key]
 	return e, ok
+}
+
+// decodeBatch decodes a batch object: a JSON array of probe results.
+// Entries without a target or a check time are left out; an object that
+// is not such an array is logged and remembered by its ETag.
+func (r *echoReader) decodeBatch(key string, obj store.Object) readEcho {
+	var all []probe.Result
+	if err := json.Unmarshal(obj.Body, &all); err != nil {
+		r.log.Warn("ignoring a batch echo that is not a list of probe results", "key", key, "error", err.Error())
+		return readEcho{etag: obj.ETag}
+	}
+	results := make([]probe.Result, 0, len(all))
+	for _, res := range all {
+		if res.Target == "" || res.CheckedAt.IsZero() || res.Skipped != "" {
+			continue
+		}
+		results = append(results, res)
+	}
+	if len(results) < len(all) {
+		r.log.Warn("ignoring entries of a batch echo that are not probe results", "key", key, "ignored", len(all)-len(results))
+	}
+	return readEcho{etag: obj.ETag, results: results}
 }

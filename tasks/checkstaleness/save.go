@@ -35,7 +35,7 @@ type decision struct {
 // round (or run) decides the same change again with the same alert ID,
 // and the existing alert is kept; an alert is never lost between the two
 // writes.
-func (h *Handler) decideAndSave(ctx context.Context, set *target.Set, echoes map[string]store.Info, r *echoReader, now time.Time) (decision, error) {
+func (h *Handler) decideAndSave(ctx context.Context, set *target.Set, echoes listed, r *echoReader, now time.Time) (decision, error) {
 	// written holds, per target, the highest sequence number of the alerts
 	// this run has created. If a later round decides differently (another
 	// run saw newer echoes), the target's Seq is raised past them, so no
@@ -46,10 +46,11 @@ func (h *Handler) decideAndSave(ctx context.Context, set *target.Set, echoes map
 		if err != nil {
 			return decision{}, err
 		}
-		if err := r.read(ctx, echoesToRead(prev, set, echoes)); err != nil {
+		batches := batchesToRead(prev, set, echoes.batches)
+		if err := r.read(ctx, append(echoesToRead(prev, set, echoes), batches...)); err != nil {
 			return decision{}, err
 		}
-		d := decide(prev, set, echoes, r, written, now)
+		d := decide(prev, set, echoes.targets, newestInBatches(batches, r), r, written, now)
 		if err := h.writeAlerts(ctx, d.alerts); err != nil {
 			return decision{}, err
 		}
@@ -79,13 +80,24 @@ func (h *Handler) decideAndSave(ctx context.Context, set *target.Set, echoes map
 // each probe once. (The ETag is compared rather than LastModified, which
 // S3 sets when the write lands, after the echo's CheckedAt, and only to
 // the second.)
-func echoesToRead(prev status.File, set *target.Set, echoes map[string]store.Info) []store.Info {
+//
+// When batch objects exist (the scale mode, or a switch between modes), a
+// per-target echo written before the target's last processed result
+// (LastModified more than echoClockMargin before LastEchoAt) is not read
+// either: its result cannot be newer, and its ETag is no longer the one
+// remembered because a batch object's result won.
+func echoesToRead(prev status.File, set *target.Set, echoes listed) []store.Info {
 	var infos []store.Info
 	for _, t := range set.Targets {
-		info, ok := echoes[t.Name]
-		if ok && isProbed(t) && info.ETag != prev.Targets[t.Name].EchoETag {
-			infos = append(infos, info)
+		info, ok := echoes.targets[t.Name]
+		before := prev.Targets[t.Name]
+		if !ok || !isProbed(t) || info.ETag == before.EchoETag {
+			continue
 		}
+		if len(echoes.batches) > 0 && writtenBefore(info, before.LastEchoAt) {
+			continue
+		}
+		infos = append(infos, info)
 	}
 	return infos
 }
@@ -93,7 +105,11 @@ func echoesToRead(prev status.File, set *target.Set, echoes map[string]store.Inf
 // decide decides every configured target. A target that is no longer
 // configured is dropped from the state, unless the load reported a
 // problem with it (a typo in its definition must not reset it).
-func decide(prev status.File, set *target.Set, echoes map[string]store.Info, r *echoReader, written map[string]int, now time.Time) decision {
+//
+// A target's latest result is the newer (by CheckedAt) of its per-target
+// echo, when that changed, and its newest result in the batch objects read
+// this round (inBatches).
+func decide(prev status.File, set *target.Set, echoes map[string]store.Info, inBatches map[string]batchResult, r *echoReader, written map[string]int, now time.Time) decision {
 	d := decision{file: status.File{Targets: make(map[string]status.TargetState, len(set.Targets)), UpdatedAt: now}}
 	for _, t := range set.Targets {
 		before, known := prev.Targets[t.Name]
@@ -103,6 +119,9 @@ func decide(prev status.File, set *target.Set, echoes map[string]store.Info, r *
 			if e, ok := r.get(info.Key); ok {
 				echo, echoETag = e.result, e.etag
 			}
+		}
+		if b, ok := inBatches[t.Name]; ok && isProbed(t) && (echo == nil || b.result.CheckedAt.After(echo.CheckedAt)) {
+			echo, echoETag = b.result, b.etag
 		}
 		var pulse *time.Time
 		if at, ok := set.PulseModified[t.Name]; ok {
