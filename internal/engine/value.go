@@ -30,17 +30,14 @@ func decodeValue(b []byte) (any, error) {
 // encodeValue renders a value as compact JSON without HTML escaping, as Step
 // Functions does.
 func encodeValue(v any) []byte {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		// Values come from JSON decoding or the engine itself; this is unreachable.
-		return []byte("null")
+	var es encodeState
+	if b, ok := es.appendValue(nil, v); ok {
+		return b
 	}
-	return bytes.TrimRight(buf.Bytes(), "\n")
+	return encodeReflect(v)
 }
 
-func encodeString(v any) string { return string(encodeValue(v)) }
+func encodeString(v any) string { return encodeJSON(v, nil) }
 
 // deepCopy copies maps and slices so that a later in-place change to the
 // copy cannot reach the original.

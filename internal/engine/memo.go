@@ -1,0 +1,80 @@
+package engine
+
+import (
+	"sync"
+	"unsafe"
+)
+
+// encodeMemo remembers the JSON of the objects and arrays an execution has
+// encoded, by identity, so that a value that travels on from state to state
+// (an output that becomes the next input, a payload inside a lambda:invoke
+// result, a Map's item inside its iteration's input) is encoded once.
+//
+// It relies on a rule the whole engine keeps: a map or slice of the value
+// model is never changed after it has been built (ResultPath, Parameters and
+// the intrinsics build new ones). Keys hold the pointer, so a remembered
+// value stays alive, and its address cannot be reused, for as long as the
+// memo (one execution).
+type encodeMemo struct {
+	shards [memoShards]memoShard
+}
+
+const (
+	memoShards = 8
+	// minMemoBytes is the smallest encoding worth remembering: below it,
+	// encoding again costs about as much as the lookup.
+	minMemoBytes = 64
+)
+
+type memoShard struct {
+	mu sync.Mutex
+	m  map[memoKey]string
+	_  [40]byte // keep shards on separate cache lines
+}
+
+// memoKey is an object's map pointer (n = -1) or an array's first element
+// and length (sub-slices of one array are different arrays).
+type memoKey struct {
+	p unsafe.Pointer
+	n int
+}
+
+func mapKey(m map[string]any) memoKey {
+	return memoKey{p: *(*unsafe.Pointer)(unsafe.Pointer(&m)), n: -1}
+}
+
+func sliceKey(a []any) memoKey {
+	return memoKey{p: unsafe.Pointer(unsafe.SliceData(a)), n: len(a)}
+}
+
+func newEncodeMemo() *encodeMemo {
+	c := &encodeMemo{}
+	for i := range c.shards {
+		c.shards[i].m = map[memoKey]string{}
+	}
+	return c
+}
+
+func (c *encodeMemo) shard(k memoKey) *memoShard {
+	h := uintptr(k.p) >> 4
+	return &c.shards[(h^h>>7)%memoShards]
+}
+
+func (c *encodeMemo) load(k memoKey) (string, bool) {
+	sh := c.shard(k)
+	sh.mu.Lock()
+	s, ok := sh.m[k]
+	sh.mu.Unlock()
+	return s, ok
+}
+
+// store remembers the noted objects and arrays as slices of s, their
+// enclosing encoding (no copies).
+func (c *encodeMemo) store(s string, noted []notedNode) {
+	for _, n := range noted {
+		sh := c.shard(n.key)
+		sh.mu.Lock()
+		sh.m[n.key] = s[n.start:n.end]
+		sh.mu.Unlock()
+	}
+}
