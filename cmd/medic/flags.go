@@ -26,6 +26,7 @@ type localFlags struct {
 	batchSize      int
 	mapConcurrency int
 	staleAfter     time.Duration
+	mode           string
 }
 
 func (f *localFlags) register(fs *flag.FlagSet, withConfig bool) {
@@ -36,7 +37,9 @@ func (f *localFlags) register(fs *flag.FlagSet, withConfig bool) {
 	fs.StringVar(&f.s3Endpoint, "s3-endpoint", os.Getenv("AWS_ENDPOINT_URL_S3"), "use this S3 endpoint (MinIO, LocalStack, real S3) instead of the embedded store; credentials come from the AWS environment; $AWS_ENDPOINT_URL_S3 sets the default")
 	fs.StringVar(&f.bucket, "bucket", envOr("MEDIC_BUCKET", local.DefaultBucket), "the bucket name; $MEDIC_BUCKET sets the default")
 	fs.IntVar(&f.batchSize, "batch-size", envInt("MEDIC_BATCH_SIZE", local.DefaultBatchSize), "targets probed per Map iteration; $MEDIC_BATCH_SIZE sets the default")
-	fs.IntVar(&f.mapConcurrency, "map-concurrency", statemachines.DefaultMapConcurrency, "batches probed at once (1-40)")
+	fs.IntVar(&f.mapConcurrency, "map-concurrency", statemachines.DefaultMapConcurrency, "batches probed at once (1-40; up to 10000 with --mode scale)")
+	fs.StringVar(&f.mode, "mode", envOr("MEDIC_MODE", local.ModeInline), "which definition runs: \"inline\" (batches in the state machine's payload; one echo object per target) or \"scale\" "+
+		"(the target list in the bucket, a Distributed Map with one Express child per batch, one echo object per batch: for hundreds of targets and more); $MEDIC_MODE sets the default")
 	fs.DurationVar(&f.staleAfter, "stale-after", envDuration("MEDIC_STALE_AFTER", 0), "staleAfter for targets whose file sets none (0: 15m); $MEDIC_STALE_AFTER sets the default")
 }
 
@@ -44,8 +47,17 @@ func (f *localFlags) validate() error {
 	if f.batchSize < 1 {
 		return usagef("--batch-size must be at least 1, got %d", f.batchSize)
 	}
-	if f.mapConcurrency < 1 || f.mapConcurrency > 40 {
-		return usagef("--map-concurrency must be between 1 and 40 (an inline Map's limit), got %d", f.mapConcurrency)
+	switch f.mode {
+	case local.ModeInline, "":
+		if f.mapConcurrency < 1 || f.mapConcurrency > 40 {
+			return usagef("--map-concurrency must be between 1 and 40 (an inline Map's limit), got %d", f.mapConcurrency)
+		}
+	case local.ModeScale:
+		if f.mapConcurrency < 1 || f.mapConcurrency > 10000 {
+			return usagef("--map-concurrency must be between 1 and 10000 (a Distributed Map's limit), got %d", f.mapConcurrency)
+		}
+	default:
+		return usagef("--mode must be %q or %q, got %q", local.ModeInline, local.ModeScale, f.mode)
 	}
 	if f.stateDir == "" {
 		return usagef("--state-dir must not be empty")
@@ -61,6 +73,7 @@ func (f *localFlags) options() local.Options {
 		BatchSize:      f.batchSize,
 		MapConcurrency: f.mapConcurrency,
 		StaleAfter:     f.staleAfter,
+		Mode:           f.mode,
 	}
 }
 

@@ -113,6 +113,8 @@ func TestHelp(t *testing.T) {
 		{[]string{"frobnicate"}, exitUsage, `unknown command "frobnicate"`},
 		{[]string{"run", "--bogus"}, exitUsage, "flag provided but not defined: -bogus"},
 		{[]string{"run", "--batch-size", "0"}, exitUsage, "--batch-size must be at least 1"},
+		{[]string{"run", "--mode", "fast"}, exitUsage, `--mode must be "inline" or "scale", got "fast"`},
+		{[]string{"run", "--map-concurrency", "100"}, exitUsage, "between 1 and 40"},
 		{[]string{"check"}, exitUsage, "name at least one target"},
 		{[]string{"show"}, exitUsage, "name one execution"},
 		{[]string{"executions", "--status", "SLEEPING"}, exitUsage, "--status must be"},

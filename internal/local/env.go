@@ -40,6 +40,12 @@ const (
 	DefaultBatchSize = loadtargets.DefaultBatchSize
 )
 
+// Modes (Options.Mode).
+const (
+	ModeInline = loadtargets.ModeInline
+	ModeScale  = loadtargets.ModeScale
+)
+
 // Options configure an Env.
 type Options struct {
 	// StateDir holds the embedded store's data (StateDir/s3.db) and the
@@ -57,6 +63,11 @@ type Options struct {
 	BatchSize int
 	// MapConcurrency is how many batches are probed at once.
 	MapConcurrency int
+	// Mode is ModeInline (the default when empty: healthcheck.asl.json) or
+	// ModeScale (healthcheck-scale.asl.json: LoadTargets writes the target
+	// list to the bucket, a distributed Map reads it through the store and
+	// runs one Express child per batch, echoes are one object per batch).
+	Mode string
 	// StaleAfter is the staleAfter of targets that set none (MEDIC_STALE_AFTER).
 	StaleAfter time.Duration
 	// Clock is the tasks' and the embedded store's clock (the wall clock when nil).
@@ -104,7 +115,12 @@ func Open(opts Options) (*Env, error) {
 	if opts.MapConcurrency <= 0 {
 		opts.MapConcurrency = statemachines.DefaultMapConcurrency
 	}
-	if opts.MapConcurrency > 40 {
+	mode, err := loadtargets.ParseMode(opts.Mode)
+	if err != nil {
+		return nil, fmt.Errorf("mode: %w", err)
+	}
+	opts.Mode = mode
+	if opts.MapConcurrency > 40 && opts.Mode == ModeInline {
 		return nil, fmt.Errorf("map concurrency %d: an inline Map runs at most 40 iterations at once", opts.MapConcurrency)
 	}
 	if opts.Clock == nil {
@@ -122,7 +138,7 @@ func Open(opts Options) (*Env, error) {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
-	def, err := statemachines.Local(opts.MapConcurrency)
+	def, err := definition(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -142,6 +158,34 @@ func Open(opts Options) (*Env, error) {
 		}
 	}
 	return e, nil
+}
+
+// definition renders the definition of opts.Mode.
+func definition(opts Options) (string, error) {
+	if opts.Mode == ModeScale {
+		return statemachines.LocalScale(opts.MapConcurrency, opts.BatchSize, statemachines.DefaultToleratedFailurePercentage)
+	}
+	return statemachines.Local(opts.MapConcurrency)
+}
+
+// Mode is the mode the Env runs (ModeInline or ModeScale).
+func (e *Env) Mode() string { return e.opts.Mode }
+
+// readItems is the distributed Map's ItemReader (s3:getObject): it reads
+// the object from the tasks' bucket, as Step Functions reads it from S3.
+func (e *Env) readItems(ctx context.Context, bucket, key string) ([]byte, error) {
+	st, err := e.Store(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if bucket != st.Bucket() {
+		return nil, fmt.Errorf("read s3://%s/%s: the local environment has only bucket %s", bucket, key, st.Bucket())
+	}
+	obj, err := st.Get(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	return obj.Body, nil
 }
 
 // StateMachineArn is the local state machine's ARN.

@@ -129,6 +129,7 @@ func (e *Env) execute(ctx context.Context, r *running) {
 		StateMachineName: DefaultStateMachineName,
 		Region:           sfnapi.Region,
 		AccountID:        sfnapi.Account,
+		ItemReaderFunc:   e.readItems,
 		OnEvent: func(ev engine.Event) {
 			r.mu.Lock()
 			r.rec.Events = append(r.rec.Events, ev)

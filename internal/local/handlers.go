@@ -35,7 +35,7 @@ func (e *Env) buildResources(api *s3.Client) (map[string]engine.Func, error) {
 		return v, v != ""
 	}
 	handlers := map[string]any{
-		"loadtargets": (&loadtargets.Handler{Store: st, Opts: load, BatchSize: e.opts.BatchSize, Logger: log}).Handle,
+		"loadtargets": (&loadtargets.Handler{Store: st, Opts: load, BatchSize: e.opts.BatchSize, Mode: e.opts.Mode, Logger: log}).Handle,
 		"probe": (&probetask.Handler{
 			Prober: &probe.Prober{Allow: probe.All, Now: e.opts.Clock.Now},
 			Now:    e.opts.Clock.Now,
