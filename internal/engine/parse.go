@@ -354,8 +354,8 @@ func (p *parser) machine(m map[string]any, where string, top bool) *Machine {
 	if ql, ok := f.str("QueryLanguage"); ok && ql != "JSONPath" {
 		p.addf("%s: field QueryLanguage: only \"JSONPath\" is supported by this engine, got %q", label, ql)
 	}
-	start, ok := f.str("StartAt")
-	if !ok {
+	start, hasStart := f.str("StartAt")
+	if !hasStart {
 		p.addf("%s: field StartAt is required", label)
 	}
 	mc.StartAt = start
@@ -387,8 +387,8 @@ func (p *parser) machine(m map[string]any, where string, top bool) *Machine {
 		}
 		mc.States[name] = p.state(name, sm)
 	}
-	if start != "" && states != nil {
-		if _, ok := mc.States[start]; !ok {
+	if hasStart && states != nil {
+		if _, exists := mc.States[start]; !exists {
 			p.addf("%s: field StartAt: state %q does not exist", label, start)
 		}
 	}

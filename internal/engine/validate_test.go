@@ -14,6 +14,7 @@ func TestValidation(t *testing.T) {
 		{"not json", `{`, "not JSON"},
 		{"no StartAt", `{"States":{"A":{"Type":"Succeed"}}}`, "field StartAt is required"},
 		{"StartAt unknown", `{"StartAt":"B","States":{"A":{"Type":"Succeed"}}}`, `field StartAt: state "B" does not exist`},
+		{"StartAt empty", `{"StartAt":"","States":{"A":{"Type":"Succeed"}}}`, `field StartAt: state "" does not exist`},
 		{"unknown Next", `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"Z"}}}`, `state "A": field Next: state "Z" does not exist`},
 		{"missing End", `{"StartAt":"A","States":{"A":{"Type":"Pass"}}}`, `state "A": field Next or End is required`},
 		{"Next and End", `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"A","End":true}}}`, `state "A": fields Next and End must not both be set`},
