@@ -78,6 +78,8 @@ type execution struct {
 	clock  Clock
 	ctxObj map[string]any // $$.Execution and $$.StateMachine
 
+	memo   *encodeMemo // the JSON of values already encoded
+
 	mu          sync.Mutex
 	events      []Event
 	transitions int
@@ -110,7 +112,7 @@ func newExecution(m *Machine, opts Options) *execution {
 	if opts.RoleArn == "" {
 		opts.RoleArn = "arn:aws:iam::" + opts.AccountID + ":role/StepFunctions-" + opts.StateMachineName + "-role"
 	}
-	x := &execution{m: m, opts: opts, clock: opts.Clock, record: true}
+	x := &execution{m: m, opts: opts, clock: opts.Clock, record: true, memo: newEncodeMemo()}
 	x.smArn = fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", opts.Region, opts.AccountID, opts.StateMachineName)
 	x.execArn = fmt.Sprintf("arn:aws:states:%s:%s:execution:%s:%s", opts.Region, opts.AccountID, opts.StateMachineName, opts.ExecutionName)
 	return x
@@ -160,7 +162,7 @@ func (x *execution) run(parent context.Context, raw json.RawMessage) *Execution 
 	if err != nil {
 		return x.finish(res, th, nil, failf(ErrRuntime, "the execution input is not JSON: %v", err))
 	}
-	inputJSON := encodeString(input)
+	inputJSON := x.encode(input)
 	x.ctxObj = map[string]any{
 		"Execution": map[string]any{
 			"Id":           x.execArn,
@@ -205,8 +207,9 @@ func (x *execution) finish(res *Execution, th *thread, out any, f *Failure) *Exe
 	switch {
 	case f == nil:
 		res.Status = StatusSucceeded
-		res.Output = encodeValue(out)
-		x.emit(th, Event{Type: "ExecutionSucceeded", ExecutionSucceededEventDetails: &OutputDetails{Output: string(res.Output), OutputDetails: notTruncated}})
+		output := x.encode(out)
+		res.Output = json.RawMessage(output)
+		x.emit(th, Event{Type: "ExecutionSucceeded", ExecutionSucceededEventDetails: &OutputDetails{Output: output, OutputDetails: notTruncated}})
 	case f.Name == errAborted:
 		res.Status = StatusAborted
 		x.emit(th, Event{Type: "ExecutionAborted", ExecutionAbortedEventDetails: &ErrorDetails{}})

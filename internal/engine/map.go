@@ -137,7 +137,7 @@ func (x *execution) runMap(ctx context.Context, st *State, input any, entered ti
 	if f != nil {
 		return nil, f
 	}
-	if f := checkSize(results, "the output of Map state "+quote(st.Name)); f != nil {
+	if _, f := x.checkSize(results, "the output of Map state %s", st.Name); f != nil {
 		return nil, f
 	}
 	return x.processResult(st, input, results, entered, retries, th)

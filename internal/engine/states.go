@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -11,7 +12,7 @@ func (x *execution) runState(ctx context.Context, st *State, input any, th *thre
 	x.countTransition()
 	entered := x.clock.Now()
 	x.emit(th, Event{Type: st.Type + "StateEntered", StateEnteredEventDetails: &StateEnteredDetails{
-		Name: st.Name, Input: encodeString(input), InputDetails: notTruncated}})
+		Name: st.Name, Input: x.encode(input), InputDetails: notTruncated}})
 	var (
 		out  any
 		next = st.Next
@@ -32,24 +33,33 @@ func (x *execution) runState(ctx context.Context, st *State, input any, th *thre
 	case "Fail":
 		return nil, "", x.runFail(st, input, entered, th)
 	}
+	var outJSON string
 	if f == nil {
-		f = checkSize(out, "the output of state "+quote(st.Name))
+		outJSON, f = x.checkSize(out, "the output of state %s", st.Name)
 	}
 	if f != nil {
 		return nil, "", f
 	}
 	x.emit(th, Event{Type: st.Type + "StateExited", StateExitedEventDetails: &StateExitedDetails{
-		Name: st.Name, Output: encodeString(out), OutputDetails: notTruncated}})
+		Name: st.Name, Output: outJSON, OutputDetails: notTruncated}})
 	return out, next, nil
 }
 
 func quote(s string) string { return "'" + s + "'" }
 
-func checkSize(v any, what string) *Failure {
-	if n := len(encodeValue(v)); n > MaxPayloadBytes {
-		return failf(ErrDataLimitExceeded, "%s has %d bytes, more than the limit of %d", what, n, MaxPayloadBytes)
+// encode renders v as the execution's history and payloads show it; each
+// object or array is encoded once per execution (see encodeMemo).
+func (x *execution) encode(v any) string { return encodeJSON(v, x.memo) }
+
+// checkSize encodes v and checks it against the payload limit (UTF-8
+// bytes). The failure names it with what, in which %s is the quoted state
+// name.
+func (x *execution) checkSize(v any, what, state string) (string, *Failure) {
+	s := x.encode(v)
+	if n := len(s); n > MaxPayloadBytes {
+		return "", failf(ErrDataLimitExceeded, "%s has %d bytes, more than the limit of %d", fmt.Sprintf(what, quote(state)), n, MaxPayloadBytes)
 	}
-	return nil
+	return s, nil
 }
 
 // applyInputPath selects the effective input; null gives {}.
@@ -81,7 +91,7 @@ func (x *execution) effectiveInput(st *State, input any, entered time.Time, retr
 	if err != nil {
 		return nil, asFailure(err)
 	}
-	if f := checkSize(out, "the input of state "+quote(st.Name)+" after Parameters"); f != nil {
+	if _, f := x.checkSize(out, "the input of state %s after Parameters", st.Name); f != nil {
 		return nil, f
 	}
 	return out, nil

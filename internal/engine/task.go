@@ -24,7 +24,7 @@ func (x *execution) runTask(ctx context.Context, st *State, input any, entered t
 	if f != nil {
 		return nil, f
 	}
-	if f := checkSize(result, "the result of state "+quote(st.Name)); f != nil {
+	if _, f := x.checkSize(result, "the result of state %s", st.Name); f != nil {
 		return nil, f
 	}
 	return x.processResult(st, input, result, entered, retries, th)
@@ -114,18 +114,18 @@ func (x *execution) invoke(ctx context.Context, st *State, eff any, timeout time
 	if f != nil {
 		return nil, f
 	}
-	payload := encodeValue(k.payload)
+	payload := x.encode(k.payload)
 	if k.lambdaBare {
 		x.emit(th, Event{Type: "LambdaFunctionScheduled", LambdaFunctionScheduledEventDetails: &LambdaScheduledDetails{
-			Resource: k.resource, Input: string(payload), InputDetails: notTruncated, TimeoutInSeconds: int64(timeout / time.Second)}})
+			Resource: k.resource, Input: payload, InputDetails: notTruncated, TimeoutInSeconds: int64(timeout / time.Second)}})
 		x.emit(th, Event{Type: "LambdaFunctionStarted"})
 	} else {
 		x.emit(th, Event{Type: "TaskScheduled", TaskScheduledEventDetails: &TaskScheduledDetails{
 			ResourceType: k.resourceType, Resource: k.resource, Region: x.opts.Region,
-			Parameters: encodeString(k.params), TimeoutInSeconds: int64(timeout / time.Second)}})
+			Parameters: x.encode(k.params), TimeoutInSeconds: int64(timeout / time.Second)}})
 		x.emit(th, Event{Type: "TaskStarted", TaskStartedEventDetails: &TaskResourceDetails{ResourceType: k.resourceType, Resource: k.resource}})
 	}
-	raw, err := x.call(ctx, k.fn, payload, timeout)
+	raw, err := x.call(ctx, k.fn, json.RawMessage(payload), timeout)
 	var result any
 	if err == nil {
 		result, err = decodeResult(raw)
@@ -151,7 +151,7 @@ func (x *execution) invoke(ctx context.Context, st *State, eff any, timeout time
 	if k.wrapInvoke {
 		result = lambdaInvokeResult(result, newUUID())
 	}
-	out := encodeString(result)
+	out := x.encode(result)
 	if k.lambdaBare {
 		x.emit(th, Event{Type: "LambdaFunctionSucceeded", LambdaFunctionSucceededEventDetails: &OutputDetails{Output: out, OutputDetails: notTruncated}})
 	} else {
