@@ -78,7 +78,7 @@ type execution struct {
 	clock  Clock
 	ctxObj map[string]any // $$.Execution and $$.StateMachine
 
-	memo   *encodeMemo // the JSON of values already encoded
+	memo *encodeMemo // the JSON of values already encoded
 
 	mu          sync.Mutex
 	events      []Event
