@@ -79,7 +79,7 @@ func (x *execution) readItems(ctx context.Context, st *State, eff any, ctxObj ma
 	if err != nil {
 		return nil, failf(ErrItemReaderFailed, "the ItemReader of state %s could not read s3://%s/%s: %v", quote(st.Name), bucket, key, err)
 	}
-	v, err := decodeValue(b)
+	v, err := decodeJSON(b, x.memo)
 	if err != nil {
 		return nil, failf(ErrItemReaderFailed, "the ItemReader of state %s: s3://%s/%s is not JSON: %v", quote(st.Name), bucket, key, err)
 	}

@@ -158,7 +158,7 @@ func (x *execution) run(parent context.Context, raw json.RawMessage) *Execution 
 		raw = json.RawMessage("{}")
 	}
 	th := &thread{}
-	input, err := decodeValue(raw)
+	input, err := decodeJSON(raw, x.memo)
 	if err != nil {
 		return x.finish(res, th, nil, failf(ErrRuntime, "the execution input is not JSON: %v", err))
 	}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -128,7 +129,7 @@ func (x *execution) invoke(ctx context.Context, st *State, eff any, timeout time
 	raw, err := x.call(ctx, k.fn, json.RawMessage(payload), timeout)
 	var result any
 	if err == nil {
-		result, err = decodeResult(raw)
+		result, err = decodeResult(raw, x.memo)
 	}
 	if err != nil {
 		f := taskFailure(err)
@@ -196,11 +197,11 @@ func (x *execution) call(ctx context.Context, fn Func, payload []byte, timeout t
 	}
 }
 
-func decodeResult(raw json.RawMessage) (any, error) {
-	if len(strings.TrimSpace(string(raw))) == 0 {
+func decodeResult(raw json.RawMessage, memo *encodeMemo) (any, error) {
+	if len(bytes.TrimSpace(raw)) == 0 {
 		return nil, nil
 	}
-	v, err := decodeValue(raw)
+	v, err := decodeJSON(raw, memo)
 	if err != nil {
 		return nil, &TaskError{Name: ErrRuntime, Cause: fmt.Sprintf("the task's result is not JSON: %v", err)}
 	}

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -11,21 +10,6 @@ import (
 // MaxPayloadBytes is Step Functions' limit on any state's input or output and
 // on the execution input: 262,144 bytes of UTF-8.
 const MaxPayloadBytes = 262144
-
-// decodeValue parses JSON into the engine's value model: map[string]any,
-// []any, string, json.Number, bool and nil.
-func decodeValue(b []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
-	if dec.More() {
-		return nil, fmt.Errorf("unexpected data after the JSON value")
-	}
-	return v, nil
-}
 
 // encodeValue renders a value as compact JSON without HTML escaping, as Step
 // Functions does.
