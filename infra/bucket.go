@@ -16,12 +16,18 @@ const (
 	PrefixEcho   = "echo/"
 	PrefixState  = "state/"
 	PrefixOutbox = "outbox/"
+	// PrefixRuns holds the scale mode's target lists (loadtargets.PrefixRuns).
+	PrefixRuns = "runs/"
+	// PrefixBatchEcho holds the scale mode's echo objects, one per batch
+	// (writeecho.PrefixBatchEcho).
+	PrefixBatchEcho = PrefixEcho + "batch/"
 )
 
 // newBucket creates the private, TLS-only, versioned data bucket whose events
 // go to EventBridge, and deploys config/targets.yaml from the repository
-// into it.
-func newBucket(stack awscdk.Stack, root string) awss3.Bucket {
+// into it. The scale mode adds lifecycle rules for its target lists and
+// batch echoes.
+func newBucket(stack awscdk.Stack, root string, scaleMode bool) awss3.Bucket {
 	b := awss3.NewBucket(stack, jsii.String("Data"), &awss3.BucketProps{
 		BlockPublicAccess:  awss3.BlockPublicAccess_BLOCK_ALL(),
 		EnforceSSL:         jsii.Bool(true),
@@ -70,6 +76,22 @@ func newBucket(stack awscdk.Stack, root string) awss3.Bucket {
 			},
 		},
 	})
+	if scaleMode {
+		// A target list is read by the run that wrote it (and by later runs
+		// with the same targets, which rewrite it when it has expired).
+		b.AddLifecycleRule(&awss3.LifecycleRule{
+			Id:         jsii.String("expire-target-lists"),
+			Prefix:     jsii.String(PrefixRuns),
+			Expiration: awscdk.Duration_Days(jsii.Number(1)),
+		})
+		// An active batch object is rewritten every run; one left over from
+		// an old batching (the target list changed) is debris.
+		b.AddLifecycleRule(&awss3.LifecycleRule{
+			Id:         jsii.String("expire-old-batch-echoes"),
+			Prefix:     jsii.String(PrefixBatchEcho),
+			Expiration: awscdk.Duration_Days(jsii.Number(2)),
+		})
+	}
 
 	awss3deployment.NewBucketDeployment(stack, jsii.String("Config"), &awss3deployment.BucketDeploymentProps{
 		Sources: &[]awss3deployment.ISource{

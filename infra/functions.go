@@ -38,6 +38,25 @@ type s3Access struct {
 // functionSpecs are the per-task settings: memory, timeout, environment
 // (the contract in DESIGN.md) and S3 access.
 func functionSpecs(set Settings) map[string]functionSpec {
+	specs := baseFunctionSpecs(set)
+	if set.ScaleMode {
+		// LoadTargets writes the target list (reading first, and listing
+		// runs/ so a missing list reads as NoSuchKey, not AccessDenied).
+		lt := specs["loadtargets"]
+		lt.env["MEDIC_MODE"] = set.Mode()
+		lt.description = "medic LoadTargets: reads config/ and pulse/, picks the targets of a run and writes them to runs/ (scale mode)"
+		lt.access.get = append(lt.access.get, PrefixRuns)
+		lt.access.put = append(lt.access.put, PrefixRuns)
+		lt.access.list = append(lt.access.list, PrefixRuns)
+		specs["loadtargets"] = lt
+		we := specs["writeecho"]
+		we.description = "medic WriteEcho: writes each batch's probe results to echo/batch/<first>--<last>.json (scale mode)"
+		specs["writeecho"] = we
+	}
+	return specs
+}
+
+func baseFunctionSpecs(set Settings) map[string]functionSpec {
 	return map[string]functionSpec{
 		"loadtargets": {
 			description: "medic LoadTargets: reads config/ and pulse/, picks and batches the targets of a run",

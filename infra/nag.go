@@ -22,8 +22,13 @@ func AddChecks(scope constructs.Construct) {
 const (
 	reasonXRay = "X-Ray's PutTraceSegments and PutTelemetryRecords (and the sampling reads) do not support " +
 		"resource-level permissions; Resource * is what the service requires for tracing."
-	reasonPrefixes = "Each statement is scoped to the one bucket prefix the task owns (config/, pulse/, echo/, state/, outbox/); " +
-		"the * is the object name under that prefix, which is the target name and not known at deploy time."
+	reasonPrefixes = "Each statement is scoped to the one bucket prefix the task owns (config/, pulse/, echo/, state/, outbox/, runs/); " +
+		"the * is the object name under that prefix, which is the target name (or, under runs/, the target list's hash) and not known at deploy time."
+	reasonTargetLists = "The Distributed Map's ItemReader reads the run's target list from runs/; the * is the list's hash, " +
+		"written by LoadTargets at run time."
+	reasonChildExecutions = "A Distributed Map starts its child executions as executions of this state machine named " +
+		"<state machine>/<map run label>:<id>; AWS's policy for Distributed Map states scopes DescribeExecution and " +
+		"StopExecution to execution:<state machine>/*, the ids being chosen by Step Functions at run time."
 	reasonLogDelivery = "Step Functions log delivery (logs:CreateLogDelivery and friends) does not support resource-level " +
 		"permissions; Resource * is what the service requires to log executions to CloudWatch Logs."
 	reasonAccessLogs = "The bucket is private and written only by medic's own roles every few minutes; server access logs " +
@@ -37,7 +42,7 @@ const (
 // bucketPrefixResource matches the prefix-scoped object ARNs of the data
 // bucket, as cdk-nag renders them: Resource::<Data1234ABCD.Arn>/echo/*.
 var bucketPrefixResource = map[string]interface{}{
-	"regex": `/^Resource::<Data[0-9A-F]{8}\.Arn>\/(config|pulse|echo|state|outbox)\/\*$/`,
+	"regex": `/^Resource::<Data[0-9A-F]{8}\.Arn>\/(config|pulse|echo|state|outbox|runs)\/\*$/`,
 }
 
 // cdkAssetsBucketObjects matches the objects of the bootstrap assets
@@ -63,8 +68,17 @@ func suppressFindings(s *Stack) {
 		suppress(s.Functions[task].Role(), true,
 			rule("AwsSolutions-IAM5", reasonXRay+" "+reasonPrefixes, "Resource::*", bucketPrefixResource))
 	}
-	suppress(s.StateMachine.Role(), true,
-		rule("AwsSolutions-IAM5", reasonLogDelivery+" "+reasonXRay, "Resource::*"))
+	if s.Settings.ScaleMode {
+		suppress(s.StateMachine.Role(), true,
+			rule("AwsSolutions-IAM5", reasonLogDelivery+" "+reasonXRay+" "+reasonTargetLists, "Resource::*", bucketPrefixResource))
+		suppress(s.DistributedMapPolicy, true,
+			rule("AwsSolutions-IAM5", reasonChildExecutions, map[string]interface{}{
+				"regex": `/^Resource::arn:<AWS::Partition>:states:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12}):execution:<HealthCheck[0-9A-F]{8}\.Name>\/\*$/`,
+			}))
+	} else {
+		suppress(s.StateMachine.Role(), true,
+			rule("AwsSolutions-IAM5", reasonLogDelivery+" "+reasonXRay, "Resource::*"))
+	}
 	suppress(s.Bucket, false, rule("AwsSolutions-S1", reasonAccessLogs))
 	if sec, created := s.Secret.(awssecretsmanager.Secret); created {
 		suppress(sec, false, rule("AwsSolutions-SMG4", reasonRotation))

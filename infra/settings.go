@@ -24,12 +24,13 @@ const (
 	CtxSecretArn            = "secretArn"
 	CtxLogRetentionDays     = "logRetentionDays"
 	CtxAllowPrivateNetworks = "allowPrivateNetworks"
+	CtxScaleMode            = "scaleMode"
 )
 
 // ContextKeys lists every setting read from CDK context.
 var ContextKeys = []string{
 	CtxScheduleMinutes, CtxStaleAfter, CtxBatchSize, CtxMapConcurrency,
-	CtxAlarmNamePrefix, CtxSecretArn, CtxLogRetentionDays, CtxAllowPrivateNetworks,
+	CtxAlarmNamePrefix, CtxSecretArn, CtxLogRetentionDays, CtxAllowPrivateNetworks, CtxScaleMode,
 }
 
 // Settings are the deploy-time choices an operator makes through CDK context
@@ -44,7 +45,8 @@ type Settings struct {
 	StaleAfter string
 	// BatchSize is how many targets one Map iteration probes (1..500).
 	BatchSize int
-	// MapConcurrency is how many batches are probed at once (1..40).
+	// MapConcurrency is how many batches are probed at once (1..40; up to
+	// 10,000 child executions in the scale mode).
 	MapConcurrency int
 	// AlarmNamePrefix selects the CloudWatch alarms whose state changes start
 	// a targeted check; empty means no alarm rule.
@@ -58,6 +60,12 @@ type Settings struct {
 	// AllowPrivateNetworks lets the probe reach RFC 1918, CGNAT and ULA
 	// addresses (for targets inside a VPC or behind a private DNS name).
 	AllowPrivateNetworks bool
+	// ScaleMode deploys the scale definition (healthcheck-scale.asl.json):
+	// LoadTargets writes the target list to runs/ in the bucket, a
+	// Distributed Map reads and batches it and runs one Express child
+	// execution per batch, and each batch writes one echo object. For
+	// hundreds of targets and more (docs/scale.md).
+	ScaleMode bool
 }
 
 // DefaultSettings are the settings when the context sets nothing.
@@ -69,6 +77,14 @@ func DefaultSettings() Settings {
 		MapConcurrency:   10,
 		LogRetentionDays: 30,
 	}
+}
+
+// Mode is the MEDIC_MODE value for the LoadTargets function.
+func (s Settings) Mode() string {
+	if s.ScaleMode {
+		return "scale"
+	}
+	return "inline"
 }
 
 // ProbeNetworks is the MEDIC_ALLOW_NETWORKS value for the probe function.
@@ -158,9 +174,34 @@ func ParseSettings(values map[string]any) (Settings, error) {
 		return true
 	}
 
+	boolean := func(key string, dst *bool) {
+		v, ok := values[key]
+		if !ok {
+			return
+		}
+		switch b := v.(type) {
+		case bool:
+			*dst = b
+		case string:
+			parsed, err := strconv.ParseBool(strings.TrimSpace(b))
+			if err != nil {
+				bad(key, v, "true or false")
+			}
+			*dst = parsed
+		default:
+			bad(key, v, "true or false")
+		}
+	}
+
+	boolean(CtxScaleMode, &s.ScaleMode)
 	intIn(CtxScheduleMinutes, &s.ScheduleMinutes, 1, 720)
 	intIn(CtxBatchSize, &s.BatchSize, 1, 500)
-	intIn(CtxMapConcurrency, &s.MapConcurrency, 1, 40)
+	if s.ScaleMode {
+		// A Distributed Map runs up to 10,000 child executions at once.
+		intIn(CtxMapConcurrency, &s.MapConcurrency, 1, 10000)
+	} else {
+		intIn(CtxMapConcurrency, &s.MapConcurrency, 1, 40)
+	}
 
 	if v, ok := values[CtxLogRetentionDays]; ok {
 		n, isInt := toInt(v)
@@ -184,20 +225,7 @@ func ParseSettings(values map[string]any) (Settings, error) {
 		bad(CtxSecretArn, values[CtxSecretArn], "a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME) or empty")
 	}
 
-	if v, ok := values[CtxAllowPrivateNetworks]; ok {
-		switch b := v.(type) {
-		case bool:
-			s.AllowPrivateNetworks = b
-		case string:
-			parsed, err := strconv.ParseBool(strings.TrimSpace(b))
-			if err != nil {
-				bad(CtxAllowPrivateNetworks, v, "true or false")
-			}
-			s.AllowPrivateNetworks = parsed
-		default:
-			bad(CtxAllowPrivateNetworks, v, "true or false")
-		}
-	}
+	boolean(CtxAllowPrivateNetworks, &s.AllowPrivateNetworks)
 
 	if err := errors.Join(errs...); err != nil {
 		return Settings{}, fmt.Errorf("invalid settings: %w", err)

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
@@ -44,6 +45,11 @@ type Stack struct {
 	StateMachine awsstepfunctions.StateMachine
 	Topic        awssns.Topic
 	Secret       awssecretsmanager.ISecret
+	// Settings are the settings the stack was built with.
+	Settings Settings
+	// DistributedMapPolicy lets the state machine run its Distributed Map's
+	// child executions (scale mode only; nil otherwise).
+	DistributedMapPolicy awsiam.Policy
 }
 
 // NewStack defines the medic stack in scope.
@@ -64,8 +70,7 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) (*Stack,
 	if err := checkSources(root); err != nil {
 		return nil, fmt.Errorf("new stack %s: %w", id, err)
 	}
-	def, err := statemachines.RenderSettings(statemachines.HealthCheck(),
-		map[string]string{statemachines.MapConcurrency: fmt.Sprint(props.Settings.MapConcurrency)})
+	def, err := Definition(props.Settings)
 	if err != nil {
 		return nil, fmt.Errorf("new stack %s: %w", id, err)
 	}
@@ -74,19 +79,37 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) (*Stack,
 	if sp.Description == nil {
 		sp.Description = jsii.String("medic: a serverless health monitor (Step Functions, Lambda, S3)")
 	}
-	s := &Stack{Stack: awscdk.NewStack(scope, &id, &sp)}
 	set := props.Settings
+	s := &Stack{Stack: awscdk.NewStack(scope, &id, &sp), Settings: set}
 
-	s.Bucket = newBucket(s.Stack, root)
+	s.Bucket = newBucket(s.Stack, root, set.ScaleMode)
 	s.Topic = newTopic(s.Stack)
 	s.Secret = newSecret(s.Stack, set)
 	s.Functions = newFunctions(s.Stack, root, set, s.Bucket, s.Topic, s.Secret)
 	s.StateMachine = newStateMachine(s.Stack, def, set, s.Functions)
+	if set.ScaleMode {
+		s.DistributedMapPolicy = grantDistributedMap(s.Stack, s.StateMachine, s.Bucket)
+	}
 	newTriggers(s.Stack, set, s.Bucket, s.StateMachine)
 	newAlarms(s.Stack, set, s.StateMachine, s.Topic)
 	newOutputs(s.Stack, s.Bucket, s.StateMachine, s.Topic, s.Secret)
 	suppressFindings(s)
 	return s, nil
+}
+
+// Definition is the definition the settings deploy, with the numeric
+// settings rendered and the function ARNs left for CloudFormation: the
+// inline one, or the scale one when ScaleMode is set.
+func Definition(set Settings) (string, error) {
+	if set.ScaleMode {
+		return statemachines.RenderSettings(statemachines.HealthCheckScale(), map[string]string{
+			statemachines.MapConcurrency:             fmt.Sprint(set.MapConcurrency),
+			statemachines.BatchSize:                  fmt.Sprint(set.BatchSize),
+			statemachines.ToleratedFailurePercentage: fmt.Sprint(statemachines.DefaultToleratedFailurePercentage),
+		})
+	}
+	return statemachines.RenderSettings(statemachines.HealthCheck(),
+		map[string]string{statemachines.MapConcurrency: fmt.Sprint(set.MapConcurrency)})
 }
 
 // checkSources reports a missing task entry point or targets file before

@@ -5,6 +5,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
 	"github.com/aws/jsii-runtime-go"
 
@@ -31,11 +32,15 @@ func newStateMachine(stack awscdk.Stack, def string, set Settings, fns map[strin
 		StateMachineType:        awsstepfunctions.StateMachineType_STANDARD,
 		DefinitionBody:          awsstepfunctions.DefinitionBody_FromString(jsii.String(def)),
 		DefinitionSubstitutions: &subs,
-		Comment:                 jsii.String("medic health check: load targets, probe, write echoes, check staleness, notify"),
+		Comment:                 jsii.String(comment(set)),
 		Logs: &awsstepfunctions.LogOptions{
-			Destination:          logs,
-			Level:                awsstepfunctions.LogLevel_ALL,
-			IncludeExecutionData: jsii.Bool(true),
+			Destination: logs,
+			Level:       awsstepfunctions.LogLevel_ALL,
+			// In the scale mode the Express children log with the parent's
+			// settings: with execution data every batch's probe results
+			// would be logged (and billed) each run. The parent's own
+			// history keeps its data in the console either way.
+			IncludeExecutionData: jsii.Bool(!set.ScaleMode),
 		},
 		TracingEnabled: jsii.Bool(true),
 		// A run takes minutes; one stuck for an hour is a bug to surface as a
@@ -54,4 +59,48 @@ func newStateMachine(stack awscdk.Stack, def string, set Settings, fns map[strin
 		Resources: &arns,
 	}))
 	return sm
+}
+
+func comment(set Settings) string {
+	if set.ScaleMode {
+		return "medic health check (scale mode): load targets to S3, probe them in Express child executions per batch, write batch echoes, check staleness, notify"
+	}
+	return "medic health check: load targets, probe, write echoes, check staleness, notify"
+}
+
+// grantDistributedMap gives the state machine's role what the scale
+// definition's Distributed Map needs (AWS's "IAM policies for Distributed
+// Map states"): start child executions of this state machine, describe and
+// stop them (execution:<name>/<map run label>:<id>), and read the target
+// list the ItemReader gets from runs/. The execution statements sit in
+// their own policy: the state machine depends on its role's default
+// policy, so that policy cannot name the state machine's own ARN.
+func grantDistributedMap(stack awscdk.Stack, sm awsstepfunctions.StateMachine, bucket awss3.Bucket) awsiam.Policy {
+	sm.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("ReadTargetLists"),
+		Actions:   jsii.Strings("s3:GetObject"),
+		Resources: jsii.Strings(*bucket.ArnForObjects(jsii.String(PrefixRuns + "*"))),
+	}))
+	children := awscdk.Stack_Of(sm).FormatArn(&awscdk.ArnComponents{
+		Service:      jsii.String("states"),
+		Resource:     jsii.String("execution"),
+		ArnFormat:    awscdk.ArnFormat_COLON_RESOURCE_NAME,
+		ResourceName: jsii.String(*sm.StateMachineName() + "/*"),
+	})
+	policy := awsiam.NewPolicy(stack, jsii.String("DistributedMapPolicy"), &awsiam.PolicyProps{
+		Statements: &[]awsiam.PolicyStatement{
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Sid:       jsii.String("StartChildExecutions"),
+				Actions:   jsii.Strings("states:StartExecution"),
+				Resources: jsii.Strings(*sm.StateMachineArn()),
+			}),
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Sid:       jsii.String("ManageChildExecutions"),
+				Actions:   jsii.Strings("states:DescribeExecution", "states:StopExecution"),
+				Resources: jsii.Strings(*children),
+			}),
+		},
+	})
+	sm.Role().AttachInlinePolicy(policy)
+	return policy
 }
