@@ -34,8 +34,8 @@ type Cycle struct {
 	MapConcurrency int           // statemachines.DefaultMapConcurrency when 0
 	Delay          time.Duration // how long each loopback target takes to answer
 	// Scale runs statemachines/healthcheck-scale.asl.json (a distributed
-	// Map) with the real Probe handler and stand-ins for the other tasks
-	// (see scale.go) instead of the inline definition with the real tasks.
+	// Map) with the real handlers in the scale mode (see scale.go) instead
+	// of the inline definition.
 	Scale bool
 }
 
@@ -134,7 +134,7 @@ func RunCycle(ctx context.Context, c Cycle) (Result, error) {
 	var opts engine.Options
 	if c.Scale {
 		def, err = ScaleDefinition(c.MapConcurrency, c.BatchSize, 5)
-		opts.Resources = e.scaleTasks()
+		opts.Resources = e.scaleTasks(c.BatchSize)
 		opts.ItemReaderFunc = func(ctx context.Context, bucket, key string) ([]byte, error) {
 			// Step Functions reads the object itself: one GET billed to the account.
 			obj, err := e.store.Get(ctx, key)

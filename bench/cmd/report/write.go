@@ -154,9 +154,9 @@ func (r *report) probe(w *strings.Builder) {
 
 func (r *report) cycle(w *strings.Builder) {
 	w.WriteString("## 3. Full local cycle\n\nA whole run over loopback targets that answer in 50 ms, in the scale mode " +
-		"(`statemachines/healthcheck-scale.asl.json`: distributed Map, batches of 100, MaxConcurrency 100): the real Probe handler, the embedded S3 " +
-		"server (gofakes3) for every object, and stand-ins for LoadTargets, WriteEcho and CheckStaleness that make the S3 requests of the batch layout " +
-		"(`bench/scale.go`). The inline definition cannot carry 1,000 targets (LoadTargets' output limit). Each size runs in its own process, so the " +
+		"(`statemachines/healthcheck-scale.asl.json`: distributed Map, batches of 100, MaxConcurrency 100): the real task handlers in the scale mode " +
+		"(LoadTargets with `MEDIC_MODE=scale`, WriteEcho's batch layout, CheckStaleness reading `echo/batch/`; `bench/scale.go`) and the embedded S3 " +
+		"server (gofakes3) for every object. The inline definition cannot carry 1,000 targets (LoadTargets' output limit). Each size runs in its own process, so the " +
 		"peak RSS is that size's; \"peak Go memory\" samples the Go runtime's total mapped memory every 5 ms. The wall time is one steady-state run " +
 		"(a first run creates the state).\n\n")
 	w.WriteString("| targets | wall time per run | peak Go memory | peak RSS |\n|---:|---:|---:|---:|\n")
@@ -259,24 +259,16 @@ func (r *report) echoLayout(w *strings.Builder, batch int) {
 }
 
 func (r *report) scaleMode(w *strings.Builder) {
-	w.WriteString("## Scale mode: what the tasks and the stack need\n\n" +
-		"`statemachines/healthcheck-scale.asl.json` is the definition (placeholders as in the inline one; `${MapConcurrency}`, `${BatchSize}` and " +
-		"`${ToleratedFailurePercentage}` are numeric). The local engine runs it (`RunCycle` with `Scale: true`); the stand-ins in `bench/scale.go` " +
-		"show the S3 layout. To ship it:\n\n" +
-		"- **statemachines**: embed the file (`HealthCheckScale()`), add `BatchSize` and `ToleratedFailurePercentage` to `Numeric`, and a `LocalScale(...)`.\n" +
-		"- **tasks/loadtargets**: a setting (e.g. `MEDIC_TARGET_LIST=1`) under which it writes the selected targets as one JSON array to " +
-		"`runs/targets-<sha256 of the array>.json` (GET first, PUT only when absent: the list changes only when the targets do) and returns " +
-		"`{trigger, requested, targetList: {bucket, key}, summary}` with no `batches`; the output-size guard then no longer applies.\n" +
-		"- **tasks/probe**: nothing; the child passes `{targets: $.Items, run: $.BatchInput.run}` (the batch index is 0).\n" +
-		"- **tasks/writeecho**: `\"layout\": \"batch\"` in its input writes one object `echo/batch/<first>--<last>.json` holding the batch's results.\n" +
-		"- **tasks/checkstaleness**: read `echo/batch/` (one LIST page per 1,000 objects, one GET per batch object; the newest `checkedAt` per target " +
-		"wins, so objects left over from an old batching are harmless) besides `echo/`; delete batch objects none of whose targets are current (DELETE is free).\n" +
-		"- **infra**: a setting choosing the definition; `s3:GetObject` on `runs/*` for the state machine role (the ItemReader), `s3:PutObject`/`GetObject` " +
-		"on `runs/*` for LoadTargets, `echo/batch/*` for WriteEcho and CheckStaleness; `states:StartExecution` on the state machine itself plus " +
-		"`states:DescribeExecution`/`StopExecution` for the Map Run's children; a lifecycle rule expiring `runs/` after a day; Express children log to " +
-		"CloudWatch only when the state machine's logging says so — keep `includeExecutionData` off for them (their results would be logged per batch).\n" +
-		"- **console history**: the parent Standard execution keeps its 90-day history in the console; the children's probe results are in the " +
-		"echo objects and, when logged, in CloudWatch Logs, not in the console.\n\n" +
+	w.WriteString("## Scale mode\n\n" +
+		"`statemachines/healthcheck-scale.asl.json` (`statemachines.HealthCheckScale()`, `LocalScale(...)`) is deployed with `cdk.json`'s " +
+		"`scaleMode: true` and run locally with `medic run --mode scale`; `docs/scale.md` says when to use it and what changes. LoadTargets " +
+		"(`MEDIC_MODE=scale`) writes the run's targets to `runs/targets-<sha256>.json` (GET first, PUT only when absent); the Distributed Map " +
+		"reads it (ItemReader), batches it (ItemBatcher) and runs one Express child per batch, which probes the batch and writes one " +
+		"`echo/batch/<first>--<last>.json`; up to 10% of the batches may fail; CheckStaleness reads `echo/batch/` from the same `echo/` listing, " +
+		"the newest `checkedAt` per target winning, and skips objects that are unchanged (ETag) or older than every target's last result, so " +
+		"objects left over from an old batching cost nothing until the lifecycle rule (2 days) deletes them. The stack grants the state " +
+		"machine `states:StartExecution` on itself, `states:DescribeExecution`/`StopExecution` on `execution:<name>/*` and `s3:GetObject` on " +
+		"`runs/*`, and logs without execution data (the Express children log with the parent's settings).\n\n" +
 		"Further savings the model shows: the scale mode's largest item at small target counts is its 5 billed transitions a run (LoadTargets, " +
 		"ProbeTargets, CheckStaleness, HasAlerts, Done: $0.44 a month); dropping HasAlerts/Done by always calling Notify would save $0.11 and cost " +
 		"a LIST and a Lambda invocation per run (~$0.03).\n")
