@@ -28,8 +28,8 @@ const (
 
 type memoShard struct {
 	mu sync.Mutex
-	m  map[memoKey]string
-	_  [40]byte // keep shards on separate cache lines
+	m  map[unsafe.Pointer]memoEntry
+	_  [48]byte // keep shards on separate cache lines
 }
 
 // memoKey is an object's map pointer (n = -1) or an array's first element
@@ -37,6 +37,15 @@ type memoShard struct {
 type memoKey struct {
 	p unsafe.Pointer
 	n int
+}
+
+// memoEntry is what the memo holds for a pointer: the length that goes with
+// it (an array that starts at the same element but is longer or shorter is
+// another value) and the encoding. Maps are keyed by pointer alone, which
+// is faster to hash than the whole key.
+type memoEntry struct {
+	n int
+	s string
 }
 
 func mapKey(m map[string]any) memoKey {
@@ -50,7 +59,7 @@ func sliceKey(a []any) memoKey {
 func newEncodeMemo() *encodeMemo {
 	c := &encodeMemo{}
 	for i := range c.shards {
-		c.shards[i].m = map[memoKey]string{}
+		c.shards[i].m = map[unsafe.Pointer]memoEntry{}
 	}
 	return c
 }
@@ -63,9 +72,12 @@ func (c *encodeMemo) shard(k memoKey) *memoShard {
 func (c *encodeMemo) load(k memoKey) (string, bool) {
 	sh := c.shard(k)
 	sh.mu.Lock()
-	s, ok := sh.m[k]
+	e, ok := sh.m[k.p]
 	sh.mu.Unlock()
-	return s, ok
+	if !ok || e.n != k.n {
+		return "", false
+	}
+	return e.s, true
 }
 
 // store remembers the noted objects and arrays as slices of s, their
@@ -74,7 +86,7 @@ func (c *encodeMemo) store(s string, noted []notedNode) {
 	for _, n := range noted {
 		sh := c.shard(n.key)
 		sh.mu.Lock()
-		sh.m[n.key] = s[n.start:n.end]
+		sh.m[n.key.p] = memoEntry{n: n.key.n, s: s[n.start:n.end]}
 		sh.mu.Unlock()
 	}
 }
