@@ -12,7 +12,7 @@ import (
 )
 
 // channelSendTimeout bounds one delivery in the channel fault tests.
-const channelSendTimeout = 400 * time.Millisecond
+const channelSendTimeout = 1500 * time.Millisecond // far above a loopback answer under -race
 
 // channelFault runs one DOWN alert for a target alerting two webhook
 // channels: steady (always 200) and flaky (answered by flakyRespond).

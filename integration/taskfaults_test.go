@@ -67,7 +67,7 @@ func TestProbeLambdaServiceExceptionIsRetriedWithBackoff(t *testing.T) {
 // fails as Lambda reports a timeout inside the function (Lambda.Unknown),
 // which the definition retries as States.TaskFailed.
 func TestWriteEchoExceedingItsLambdaTimeoutIsRetried(t *testing.T) {
-	const lambdaTimeout = 200 * time.Millisecond
+	const lambdaTimeout = time.Second // well above two loopback writes under -race
 	var calls atomic.Int64
 	h := newHarness(t, setup{wrap: map[string]func(engine.Func) engine.Func{
 		taskWriteEcho: func(real engine.Func) engine.Func {
