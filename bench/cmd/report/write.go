@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/medic-dev/medic/internal/probe"
 	"math"
 	"strings"
 	"time"
@@ -173,7 +174,8 @@ func (r *report) cycle(w *strings.Builder) {
 	w.WriteString("\n")
 	r.Cycle1k.where(w)
 	r.Cycle10k.where(w)
-	w.WriteString("What moves it: the floor is targets ÷ (MaxConcurrency × the probe's 32 checks in flight) × 50 ms, 0.3 s at 10,000 targets; " +
+	fmt.Fprintf(w, "What moves it: the floor is targets ÷ (MaxConcurrency × the probe's %d checks in flight, at most one batch) × 50 ms; ", probe.DefaultConcurrency)
+	w.WriteString("" +
 		"above it the time goes to one new TCP connection per probe and to the S3 server, all on this machine's cores and shared with the " +
 		"other builds. On AWS each batch runs in its own Lambda, so only the slowest batch counts. Memory is the probe results and the " +
 		"S3 objects held by the in-memory S3 server.\n\n")
@@ -238,9 +240,12 @@ func (r *report) cost(w *strings.Builder) {
 	}
 	w.WriteString("every batch costs two billed transitions (Probe, WriteEcho) plus its Map iteration's share, and two Lambda invocations, so fewer, larger " +
 		"batches are cheaper at every target count; below one batch's worth of targets the size makes no difference. " +
-		"What bounds the batch is time, not money: a batch's checks run 32 at a time (`probe.DefaultConcurrency`) inside the Probe function's 90 s " +
-		"timeout, so a batch of B targets whose timeout is T needs ⌈B/32⌉ × T to stay under ~85 s: 100 targets allow T ≤ 21 s (the default " +
-		"timeout is 10 s; the maximum of 60 s allows B ≤ 32). A batch that fails loses the echoes of all its targets for that run (they age toward STALE), " +
+		"What bounds the batch is time, not money. ")
+	c := probe.DefaultConcurrency
+	fmt.Fprintf(w, "A batch's checks run %d at a time (`probe.DefaultConcurrency`) inside the Probe function's 90 s "+
+		"timeout, so a batch of B targets whose timeout is T needs ⌈B/%d⌉ × T to stay under ~85 s: up to %d targets, a batch takes as long as "+
+		"its slowest target (at most the 60 s maximum timeout). ", c, c, c)
+	w.WriteString("A batch that fails loses the echoes of all its targets for that run (they age toward STALE), " +
 		"so a larger batch also widens the blast radius of one failure. Values above 100 were not compared.\n\n")
 	r.echoLayout(w, scB)
 }
