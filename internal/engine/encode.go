@@ -244,24 +244,32 @@ var encodeStates = sync.Pool{New: func() any { return &encodeState{buf: make([]b
 // Functions does. With a memo, objects and arrays it has seen are copied
 // from it, and those this call encodes are added to it.
 func encodeJSON(v any, memo *encodeMemo) string {
+	s, ok := encodeWith(memo, func(es *encodeState, b []byte) ([]byte, bool) { return es.appendValue(b, v) })
+	if !ok {
+		return string(encodeReflect(v))
+	}
+	return s
+}
+
+// encodeWith runs write on a pooled buffer and returns what it wrote as a
+// string; with a memo, the objects and arrays it encoded are remembered.
+func encodeWith(memo *encodeMemo, write func(es *encodeState, b []byte) ([]byte, bool)) (string, bool) {
 	es := encodeStates.Get().(*encodeState)
 	es.memo = memo
-	b, ok := es.appendValue(es.buf[:0], v)
+	b, ok := write(es, es.buf[:0])
 	var s string
 	if ok {
 		s = string(b)
 		if memo != nil {
 			memo.store(s, es.noted)
 		}
-	} else {
-		s = string(encodeReflect(v))
 	}
 	es.noted, es.memo = es.noted[:0], nil
 	if cap(b) <= 1<<20 {
 		es.buf = b[:0]
 		encodeStates.Put(es)
 	}
-	return s
+	return s, ok
 }
 
 // encodeReflect is encodeValue through encoding/json.

@@ -92,3 +92,17 @@ func FuzzEncode(f *testing.F) {
 		checkEncoding(t, v)
 	})
 }
+
+// TestInvokeResultEncoding: the lambda:invoke wrapper put together from its
+// template is what encoding the wrapper gives.
+func TestInvokeResultEncoding(t *testing.T) {
+	long := strings.Repeat("z", 100)
+	for _, payload := range []any{nil, "x", json.Number("1"), map[string]any{"a": long, "<": []any{long}}, []any{}, "\u2028\x00"} {
+		x := newExecution(&Machine{}, Options{})
+		w := x.wrapInvokeResult(payload, "6a1d4c0e-6f1b-4c1e-9d1a-0c0b1e2f3a4b")
+		got := x.encode(w)
+		if want := string(encodeReflect(w)); got != want {
+			t.Fatalf("payload %#v: got %s, want %s", payload, got, want)
+		}
+	}
+}

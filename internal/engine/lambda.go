@@ -120,3 +120,52 @@ func lambdaInvokeResult(payload any, requestID string) map[string]any {
 		"StatusCode":          json.Number("200"),
 	}
 }
+
+// invokeResultTemplate is the encoding of lambdaInvokeResult cut where the
+// payload (even parts end before it) and the request id go: the wrapper's
+// keys and headers never change, so its JSON is put together from the
+// payload's rather than encoded each time.
+var invokeResultTemplate = func() []string {
+	const payloadMark, idMark = "\x00payload\x00", "\x00request-id\x00"
+	enc := encodeString(lambdaInvokeResult(payloadMark, idMark))
+	quotedPayload, quotedID := encodeString(payloadMark), encodeString(idMark)
+	var parts []string
+	for {
+		i, j := strings.Index(enc, quotedPayload), strings.Index(enc, quotedID)
+		switch {
+		case i < 0 && j < 0:
+			return append(parts, enc)
+		case i >= 0 && (j < 0 || i < j):
+			parts = append(parts, enc[:i], "payload")
+			enc = enc[i+len(quotedPayload):]
+		default:
+			parts = append(parts, enc[:j], "id")
+			enc = enc[j+len(quotedID):]
+		}
+	}
+}()
+
+// wrapInvokeResult is lambdaInvokeResult whose encoding is in the memo.
+func (x *execution) wrapInvokeResult(payload any, requestID string) map[string]any {
+	w := lambdaInvokeResult(payload, requestID)
+	s, ok := encodeWith(x.memo, func(es *encodeState, b []byte) ([]byte, bool) {
+		for i, part := range invokeResultTemplate {
+			var ok bool
+			switch {
+			case i%2 == 0:
+				b = append(b, part...)
+			case part == "payload":
+				if b, ok = es.appendValue(b, payload); !ok {
+					return b, false
+				}
+			default:
+				b = appendString(b, requestID)
+			}
+		}
+		return b, true
+	})
+	if ok {
+		x.memo.put(mapKey(w), s)
+	}
+	return w
+}

@@ -90,3 +90,11 @@ func (c *encodeMemo) store(s string, noted []notedNode) {
 		sh.mu.Unlock()
 	}
 }
+
+// put remembers s as the encoding of the object or array k.
+func (c *encodeMemo) put(k memoKey, s string) {
+	sh := c.shard(k)
+	sh.mu.Lock()
+	sh.m[k.p] = memoEntry{n: k.n, s: s}
+	sh.mu.Unlock()
+}

@@ -150,7 +150,7 @@ func (x *execution) invoke(ctx context.Context, st *State, eff any, timeout time
 		return nil, f
 	}
 	if k.wrapInvoke {
-		result = lambdaInvokeResult(result, newUUID())
+		result = x.wrapInvokeResult(result, newUUID())
 	}
 	out := x.encode(result)
 	if k.lambdaBare {
