@@ -270,6 +270,14 @@ func (x *execution) runMachine(ctx context.Context, m *Machine, input any, th *t
 	}
 }
 
+// contextFor builds $$ for a state when the template reads it.
+func (x *execution) contextFor(t *template, st *State, entered time.Time, retries int, th *thread) map[string]any {
+	if !t.readsContext {
+		return nil
+	}
+	return x.contextObject(st, entered, retries, th)
+}
+
 // contextObject builds $$ for a state.
 func (x *execution) contextObject(st *State, entered time.Time, retries int, th *thread) map[string]any {
 	c := map[string]any{

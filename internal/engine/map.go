@@ -111,18 +111,9 @@ func (x *execution) runMap(ctx context.Context, st *State, input any, entered ti
 	if f != nil {
 		return nil, f
 	}
-	inputs := make([]any, len(items))
-	for i, item := range items {
-		in := deepCopy(item)
-		if st.ItemSelector != nil {
-			c := x.contextObject(st, entered, retries, &thread{mapItem: map[string]any{"Index": intValue(int64(i)), "Value": item}})
-			v, err := st.ItemSelector.apply(eff, c)
-			if err != nil {
-				return nil, asFailure(err)
-			}
-			in = v
-		}
-		inputs[i] = in
+	inputs, f := x.itemInputs(st, eff, items, ctxObj)
+	if f != nil {
+		return nil, f
 	}
 	var results []any
 	if st.Distributed {
@@ -141,6 +132,32 @@ func (x *execution) runMap(ctx context.Context, st *State, input any, entered ti
 		return nil, f
 	}
 	return x.processResult(st, input, results, entered, retries, th)
+}
+
+// itemInputs gives each iteration its input: the item itself (values are
+// never changed in place, so it is not copied), or the ItemSelector applied
+// with $$.Map.Item set.
+func (x *execution) itemInputs(st *State, eff any, items []any, ctxObj map[string]any) ([]any, *Failure) {
+	if st.ItemSelector == nil {
+		return items, nil
+	}
+	inputs := make([]any, len(items))
+	for i, item := range items {
+		var c map[string]any
+		if st.ItemSelector.readsContext {
+			c = make(map[string]any, len(ctxObj)+1)
+			for k, v := range ctxObj {
+				c[k] = v
+			}
+			c["Map"] = map[string]any{"Item": map[string]any{"Index": intValue(int64(i)), "Value": item}}
+		}
+		v, err := st.ItemSelector.apply(eff, c)
+		if err != nil {
+			return nil, asFailure(err)
+		}
+		inputs[i] = v
+	}
+	return inputs, nil
 }
 
 func mapItems(st *State, eff any) ([]any, *Failure) {

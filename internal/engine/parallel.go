@@ -28,7 +28,7 @@ func (x *execution) runParallel(ctx context.Context, st *State, input any, enter
 		bt := &thread{last: th.last}
 		go func() {
 			defer wg.Done()
-			out, f := x.runMachine(bctx, b, deepCopy(eff), bt)
+			out, f := x.runMachine(bctx, b, eff, bt) // values are never changed in place
 			if f != nil {
 				mu.Lock()
 				if first == nil || first.Name == errAborted {

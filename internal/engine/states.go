@@ -87,7 +87,7 @@ func (x *execution) effectiveInput(st *State, input any, entered time.Time, retr
 	if f != nil || st.Parameters == nil {
 		return v, f
 	}
-	out, err := st.Parameters.apply(v, x.contextObject(st, entered, retries, th))
+	out, err := st.Parameters.apply(v, x.contextFor(st.Parameters, st, entered, retries, th))
 	if err != nil {
 		return nil, asFailure(err)
 	}

@@ -34,7 +34,7 @@ func (x *execution) runTask(ctx context.Context, st *State, input any, entered t
 // processResult applies ResultSelector, ResultPath and OutputPath.
 func (x *execution) processResult(st *State, input, result any, entered time.Time, retries int, th *thread) (any, *Failure) {
 	if st.ResultSelector != nil {
-		sel, err := st.ResultSelector.apply(result, x.contextObject(st, entered, retries, th))
+		sel, err := st.ResultSelector.apply(result, x.contextFor(st.ResultSelector, st, entered, retries, th))
 		if err != nil {
 			return nil, asFailure(err)
 		}

@@ -13,6 +13,9 @@ type template struct {
 	array  []*template
 	static any // a literal (when object and array are nil and dyn is nil)
 	dyn    *dynamic
+	// readsContext says whether applying it reads the context object ($$),
+	// which is then worth building.
+	readsContext bool
 }
 
 // dynamic is the value of a "key.$" field or of ErrorPath/CausePath.
@@ -34,6 +37,23 @@ func compileDynamic(s string) (*dynamic, error) {
 		return nil, err
 	}
 	return &dynamic{path: p}, nil
+}
+
+// readsContext reports whether evaluating d reads the context object.
+func (d *dynamic) readsContext() bool {
+	if d.path != nil {
+		return d.path.context
+	}
+	return d.call.readsContext()
+}
+
+func (c *intrinsic) readsContext() bool {
+	for _, a := range c.args {
+		if (a.path != nil && a.path.context) || (a.call != nil && a.call.readsContext()) {
+			return true
+		}
+	}
+	return false
 }
 
 // eval evaluates against the input ($) and the context object ($$).
@@ -76,7 +96,8 @@ func compileTemplate(v any, where string) (*template, error) {
 				if _, dup := out.object[name]; dup {
 					return nil, fmt.Errorf("%s.%s: field %q is given twice", where, k, name)
 				}
-				out.object[name] = &template{dyn: d}
+				out.object[name] = &template{dyn: d, readsContext: d.readsContext()}
+				out.readsContext = out.readsContext || d.readsContext()
 				continue
 			}
 			if _, dup := out.object[k]; dup {
@@ -87,6 +108,7 @@ func compileTemplate(v any, where string) (*template, error) {
 				return nil, err
 			}
 			out.object[k] = c
+			out.readsContext = out.readsContext || c.readsContext
 		}
 		return out, nil
 	case []any:
@@ -97,6 +119,7 @@ func compileTemplate(v any, where string) (*template, error) {
 				return nil, err
 			}
 			out.array = append(out.array, c)
+			out.readsContext = out.readsContext || c.readsContext
 		}
 		return out, nil
 	}
