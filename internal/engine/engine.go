@@ -113,6 +113,7 @@ func newExecution(m *Machine, opts Options) *execution {
 		opts.RoleArn = "arn:aws:iam::" + opts.AccountID + ":role/StepFunctions-" + opts.StateMachineName + "-role"
 	}
 	x := &execution{m: m, opts: opts, clock: opts.Clock, record: true, memo: newEncodeMemo()}
+	x.events = make([]Event, 0, min(max(atomic.LoadInt64(&m.eventsHint), 16), maxHistoryEvents+1))
 	x.smArn = fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", opts.Region, opts.AccountID, opts.StateMachineName)
 	x.execArn = fmt.Sprintf("arn:aws:states:%s:%s:execution:%s:%s", opts.Region, opts.AccountID, opts.StateMachineName, opts.ExecutionName)
 	return x
@@ -224,9 +225,12 @@ func (x *execution) finish(res *Execution, th *thread, out any, f *Failure) *Exe
 	}
 	res.StopDate = x.clock.Now()
 	x.mu.Lock()
-	res.Events = append([]Event(nil), x.events...)
+	// Nothing is emitted after this: the history is handed over, not copied.
+	res.Events = x.events[:len(x.events):len(x.events)]
+	x.events = nil
 	res.Transitions = x.transitions
 	x.mu.Unlock()
+	atomic.StoreInt64(&x.m.eventsHint, int64(len(res.Events)))
 	return res
 }
 

@@ -15,6 +15,10 @@ type Machine struct {
 	TimeoutSeconds int64
 	States         map[string]*State
 	order          []string // state names in definition order
+	// eventsHint is how many history events the last run of this machine
+	// had (read and written atomically): the next run's history starts
+	// with that capacity instead of growing to it.
+	eventsHint int64
 }
 
 // State is one state of a Machine (or of a Parallel branch or a Map's
