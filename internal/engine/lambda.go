@@ -95,29 +95,41 @@ func isLambdaARN(res string) bool {
 	return len(parts) >= 7 && parts[0] == "arn" && parts[2] == "lambda" && parts[5] == "function"
 }
 
+// The parts of the lambda:invoke wrapper that never change, shared by every
+// result (values are never changed in place).
+var (
+	invokeStatus200      any = json.Number("200")
+	invokeKeepAlive          = []any{"keep-alive"}
+	invokeJSONType           = []any{"application/json"}
+	invokeLatest             = []any{"$LATEST"}
+	invokeRemappedLength     = []any{"0"}
+)
+
 // lambdaInvokeResult wraps a function's result as arn:aws:states:::lambda:invoke returns it.
 func lambdaInvokeResult(payload any, requestID string) map[string]any {
-	headers := map[string]any{
-		"Connection":                     "keep-alive",
-		"Content-Type":                   "application/json",
-		"X-Amz-Executed-Version":         "$LATEST",
-		"x-amzn-Remapped-Content-Length": "0",
-		"x-amzn-RequestId":               requestID,
-	}
-	all := map[string]any{}
-	for k, v := range headers {
-		all[k] = []any{v}
-	}
+	id := any(requestID)
 	return map[string]any{
 		"ExecutedVersion": "$LATEST",
 		"Payload":         payload,
 		"SdkHttpMetadata": map[string]any{
-			"AllHttpHeaders": all,
-			"HttpHeaders":    headers,
-			"HttpStatusCode": json.Number("200"),
+			"AllHttpHeaders": map[string]any{
+				"Connection":                     invokeKeepAlive,
+				"Content-Type":                   invokeJSONType,
+				"X-Amz-Executed-Version":         invokeLatest,
+				"x-amzn-Remapped-Content-Length": invokeRemappedLength,
+				"x-amzn-RequestId":               []any{id},
+			},
+			"HttpHeaders": map[string]any{
+				"Connection":                     "keep-alive",
+				"Content-Type":                   "application/json",
+				"X-Amz-Executed-Version":         "$LATEST",
+				"x-amzn-Remapped-Content-Length": "0",
+				"x-amzn-RequestId":               id,
+			},
+			"HttpStatusCode": invokeStatus200,
 		},
-		"SdkResponseMetadata": map[string]any{"RequestId": requestID},
-		"StatusCode":          json.Number("200"),
+		"SdkResponseMetadata": map[string]any{"RequestId": id},
+		"StatusCode":          invokeStatus200,
 	}
 }
 
