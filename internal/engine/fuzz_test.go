@@ -47,7 +47,14 @@ func FuzzPath(f *testing.F) {
 		if err != nil {
 			return
 		}
-		_, _ = p.eval(doc)
+		v, err := p.eval(doc)
+		if p.simple {
+			// The fast walk selects what collecting nodes selects.
+			w, werr := p.evalNodes(doc)
+			if (err == nil) != (werr == nil) || !jsonEqual(v, w) {
+				t.Fatalf("%s: evalSimple = %v, %v; evalNodes = %v, %v", s, v, err, w, werr)
+			}
+		}
 		_ = p.exists(doc)
 		if p.isReference() {
 			_, _ = p.set(doc, "v")

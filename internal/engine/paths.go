@@ -14,6 +14,9 @@ type path struct {
 	src     string
 	context bool // starts with $$
 	segs    []pathSeg
+	// simple is set at parse time when every segment is a plain name or
+	// index, so eval can walk without collecting nodes.
+	simple bool
 }
 
 type segKind int
@@ -80,6 +83,7 @@ func parsePath(s string) (*path, error) {
 		p.segs = append(p.segs, seg)
 		i = n
 	}
+	p.simple = p.definite()
 	return p, nil
 }
 
@@ -346,6 +350,15 @@ func (e *pathError) Error() string { return fmt.Sprintf("invalid path %q: %s", e
 // error when it selects nothing; any other path returns the (possibly empty)
 // array of matches.
 func (p *path) eval(root any) (any, error) {
+	if p.simple {
+		return p.evalSimple(root)
+	}
+	return p.evalNodes(root)
+}
+
+// evalNodes is eval for any path: it collects the nodes each segment
+// selects.
+func (p *path) evalNodes(root any) (any, error) {
 	nodes := []any{root}
 	for _, seg := range p.segs {
 		var next []any
@@ -364,6 +377,34 @@ func (p *path) eval(root any) (any, error) {
 		nodes = []any{}
 	}
 	return nodes, nil
+}
+
+// evalSimple is eval for a path of names and indexes: it selects at most
+// one value, without collecting nodes.
+func (p *path) evalSimple(v any) (any, error) {
+	for _, s := range p.segs {
+		found := false
+		switch s.kind {
+		case segName:
+			if m, ok := v.(map[string]any); ok {
+				v, found = m[s.name]
+			}
+		case segIndex:
+			if a, ok := v.([]any); ok {
+				i := s.index
+				if i < 0 {
+					i += len(a)
+				}
+				if i >= 0 && i < len(a) {
+					v, found = a[i], true
+				}
+			}
+		}
+		if !found {
+			return nil, &pathError{p.src, "no results for path"}
+		}
+	}
+	return v, nil
 }
 
 // exists reports whether the path selects anything.
