@@ -244,6 +244,19 @@ var encodeStates = sync.Pool{New: func() any { return &encodeState{buf: make([]b
 // Functions does. With a memo, objects and arrays it has seen are copied
 // from it, and those this call encodes are added to it.
 func encodeJSON(v any, memo *encodeMemo) string {
+	if memo != nil {
+		// Already encoded: the remembered string itself, not a copy.
+		switch t := v.(type) {
+		case map[string]any:
+			if s, ok := memo.load(mapKey(t)); ok {
+				return s
+			}
+		case []any:
+			if s, ok := memo.load(sliceKey(t)); ok {
+				return s
+			}
+		}
+	}
 	s, ok := encodeWith(memo, func(es *encodeState, b []byte) ([]byte, bool) { return es.appendValue(b, v) })
 	if !ok {
 		return string(encodeReflect(v))

@@ -11,7 +11,7 @@ import (
 func (x *execution) runState(ctx context.Context, st *State, input any, th *thread) (any, string, *Failure) {
 	x.countTransition()
 	entered := x.clock.Now()
-	x.emit(th, Event{Type: st.Type + "StateEntered", StateEnteredEventDetails: &StateEnteredDetails{
+	x.emit(th, Event{Type: eventType(st.Type, "StateEntered"), StateEnteredEventDetails: &StateEnteredDetails{
 		Name: st.Name, Input: x.encode(input), InputDetails: notTruncated}})
 	var (
 		out  any
@@ -40,12 +40,31 @@ func (x *execution) runState(ctx context.Context, st *State, input any, th *thre
 	if f != nil {
 		return nil, "", f
 	}
-	x.emit(th, Event{Type: st.Type + "StateExited", StateExitedEventDetails: &StateExitedDetails{
+	x.emit(th, Event{Type: eventType(st.Type, "StateExited"), StateExitedEventDetails: &StateExitedDetails{
 		Name: st.Name, Output: outJSON, OutputDetails: notTruncated}})
 	return out, next, nil
 }
 
 func quote(s string) string { return "'" + s + "'" }
+
+// stateEventTypes holds "<Type>StateEntered" and "<Type>StateExited" for
+// every state type, so that emitting them does not build the string.
+var stateEventTypes = func() map[[2]string]string {
+	m := map[[2]string]string{}
+	for typ := range stateFields {
+		for _, suffix := range []string{"StateEntered", "StateExited"} {
+			m[[2]string{typ, suffix}] = typ + suffix
+		}
+	}
+	return m
+}()
+
+func eventType(stateType, suffix string) string {
+	if s, ok := stateEventTypes[[2]string{stateType, suffix}]; ok {
+		return s
+	}
+	return stateType + suffix
+}
 
 // encode renders v as the execution's history and payloads show it; each
 // object or array is encoded once per execution (see encodeMemo).

@@ -72,9 +72,10 @@ func (x *execution) resolveTask(st *State, eff any) (*taskKind, *Failure) {
 		params, _ := eff.(map[string]any)
 		name, _ := params["FunctionName"].(string)
 		k := &taskKind{wrapInvoke: true, resourceType: "lambda", resource: "invoke", params: eff}
-		k.payload = map[string]any{}
 		if p, ok := params["Payload"]; ok {
 			k.payload = p
+		} else {
+			k.payload = map[string]any{}
 		}
 		if name == "" {
 			return k, failf(ErrRuntime, "an error occurred while executing the state %s: Parameters.FunctionName must be a string", quote(st.Name))
