@@ -18,7 +18,9 @@ const (
 
 // Delivery states for one channel of one alert.
 const (
-	// Pending: not yet accepted by the channel.
+	// Pending: not yet accepted by the channel. While its NotBefore is in
+	// the future (the channel asked to be left alone until then) it is not
+	// claimable.
 	Pending = "pending"
 	// Sending: claimed by a Notify run until LeaseUntil; another run waits.
 	Sending = "sending"
@@ -66,6 +68,10 @@ type Delivery struct {
 	// Sending, so that a run whose lease expired cannot overwrite the
 	// outcome of the run that claimed the delivery after it.
 	Claim string `json:"claim,omitempty"`
+	// NotBefore is set when the channel answered a failed send with a
+	// retry hint (Retry-After, Discord's retry_after): the delivery stays
+	// pending and no run sends it before this time.
+	NotBefore *time.Time `json:"notBefore,omitempty"`
 }
 
 // Key is the alert's object key.

@@ -11,20 +11,26 @@ import (
 )
 
 // Claimable reports whether a delivery may be claimed at now: it is pending
-// (or absent), or a run claimed it and its lease has expired (the run
-// crashed or timed out).
+// (or absent) and not waiting for its NotBefore, or a run claimed it and its
+// lease has expired (the run crashed or timed out).
 func Claimable(d *Delivery, now time.Time) bool {
 	if d == nil {
 		return true
 	}
 	switch d.Status {
 	case Pending, "":
-		return true
+		return !Waiting(d, now)
 	case Sending:
 		return d.LeaseUntil == nil || !now.Before(*d.LeaseUntil)
 	default:
 		return false
 	}
+}
+
+// Waiting reports whether d is pending but the channel asked not to be
+// sent to before a time still after now (d.NotBefore).
+func Waiting(d *Delivery, now time.Time) bool {
+	return d != nil && (d.Status == Pending || d.Status == "") && d.NotBefore != nil && now.Before(*d.NotBefore)
 }
 
 // Done reports whether every delivery of a is delivered or rejected.
@@ -103,12 +109,16 @@ type Outcome struct {
 	Status string
 	// Error says why, for Rejected and Pending; it must hold no secret.
 	Error string
+	// NotBefore, for Pending, is when the channel asked to be tried again
+	// (zero when it gave no hint); it becomes the delivery's NotBefore.
+	NotBefore time.Time
 	// At is when the send finished.
 	At time.Time
 }
 
 // Finish records the outcome of a send made under claim, with If-Match
-// (re-reading on conflict), and counts the attempt. A delivery is recorded
+// (re-reading on conflict), and counts the attempt. A Pending outcome
+// records o.NotBefore (or clears an older one); any other outcome clears it. A delivery is recorded
 // as delivered whoever holds it now; a failure is recorded only while claim
 // still holds the delivery, so a run whose lease expired cannot undo the
 // work of the run that took over.
@@ -122,11 +132,17 @@ func Finish(ctx context.Context, s *store.Store, id, channel, claim string, o Ou
 			return ErrNoChange
 		}
 		d.Attempts++
-		d.Status, d.LeaseUntil, d.Claim = o.Status, nil, ""
+		d.Status, d.LeaseUntil, d.Claim, d.NotBefore = o.Status, nil, "", nil
 		switch o.Status {
 		case Delivered:
 			at := o.At
 			d.DeliveredAt, d.LastError = &at, ""
+		case Pending:
+			d.LastError = o.Error
+			if !o.NotBefore.IsZero() {
+				nb := o.NotBefore
+				d.NotBefore = &nb
+			}
 		default:
 			d.LastError = o.Error
 		}

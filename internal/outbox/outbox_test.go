@@ -2,6 +2,7 @@ package outbox_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -124,6 +125,9 @@ func TestClaim(t *testing.T) {
 		{name: "expired lease", d: &outbox.Delivery{Status: outbox.Sending, LeaseUntil: &expired, Claim: "crashed"}, won: true},
 		{name: "delivered", d: &outbox.Delivery{Status: outbox.Delivered}, won: false},
 		{name: "rejected", d: &outbox.Delivery{Status: outbox.Rejected}, won: false},
+		{name: "pending, channel asked to wait", d: &outbox.Delivery{Status: outbox.Pending, NotBefore: &live}, won: false},
+		{name: "pending, wait is over", d: &outbox.Delivery{Status: outbox.Pending, NotBefore: &expired}, won: true},
+		{name: "pending, wait ends now", d: &outbox.Delivery{Status: outbox.Pending, NotBefore: &t0}, won: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -204,12 +208,27 @@ func TestFinish(t *testing.T) {
 	if d := e.Alert.Deliveries["ops"]; err != nil || d.Status != outbox.Pending || d.Attempts != 1 || d.LastError != "retryable: status 503" || d.LeaseUntil != nil {
 		t.Fatalf("after a transient failure: %+v, %v", d, err)
 	}
-	if _, won, _ := outbox.Claim(ctx, s, "x", "ops", "run3", t0.Add(3*time.Minute), time.Minute); !won {
+	// run3 fails with a retry hint: the delivery waits until NotBefore.
+	if _, won, _ := outbox.Claim(ctx, s, "x", "ops", "run3", t0.Add(2*time.Minute), time.Minute); !won {
 		t.Fatal("run3 could not claim a pending delivery")
 	}
+	notBefore := t0.Add(3 * time.Minute)
+	e, err = outbox.Finish(ctx, s, "x", "ops", "run3", outbox.Outcome{Status: outbox.Pending, Error: "retryable: status 429 (retry after 1m0s)", NotBefore: notBefore})
+	if d := e.Alert.Deliveries["ops"]; err != nil || d.Status != outbox.Pending || d.Attempts != 2 || d.NotBefore == nil || !d.NotBefore.Equal(notBefore) {
+		t.Fatalf("after a failure with a retry hint: %+v, %v", d, err)
+	}
+	if !outbox.Waiting(e.Alert.Deliveries["ops"], notBefore.Add(-time.Second)) || outbox.Waiting(e.Alert.Deliveries["ops"], notBefore) {
+		t.Fatal("Waiting does not follow NotBefore")
+	}
+	if _, won, _ := outbox.Claim(ctx, s, "x", "ops", "early", notBefore.Add(-time.Second), time.Minute); won {
+		t.Fatal("a run claimed the delivery before the channel's NotBefore")
+	}
+	if _, won, _ := outbox.Claim(ctx, s, "x", "ops", "run4", notBefore, time.Minute); !won {
+		t.Fatal("run4 could not claim the delivery at its NotBefore")
+	}
 	at := t0.Add(3*time.Minute + time.Second)
-	e, err = outbox.Finish(ctx, s, "x", "ops", "run3", outbox.Outcome{Status: outbox.Delivered, At: at})
-	if d := e.Alert.Deliveries["ops"]; err != nil || d.Status != outbox.Delivered || d.Attempts != 2 || d.LastError != "" || !d.DeliveredAt.Equal(at) {
+	e, err = outbox.Finish(ctx, s, "x", "ops", "run4", outbox.Outcome{Status: outbox.Delivered, At: at})
+	if d := e.Alert.Deliveries["ops"]; err != nil || d.Status != outbox.Delivered || d.Attempts != 3 || d.LastError != "" || !d.DeliveredAt.Equal(at) || d.NotBefore != nil {
 		t.Fatalf("after delivery: %+v, %v", d, err)
 	}
 	if outbox.Done(e.Alert) {
@@ -312,6 +331,35 @@ func TestCreateAfterSettleOrDropIsNotRaisedAgain(t *testing.T) {
 			}
 			if _, err := outbox.Get(ctx, s, a.ID); !errors.Is(err, store.ErrNotFound) {
 				t.Fatalf("alert is back in the outbox after %s (err = %v)", tt.name, err)
+			}
+		})
+	}
+}
+
+// TestDeliveryJSON pins the stored field names: outbox objects written by
+// one version are read by the next.
+func TestDeliveryJSON(t *testing.T) {
+	nb := t0.Add(2 * time.Minute)
+	tests := []struct {
+		name string
+		d    outbox.Delivery
+		want string
+	}{
+		{name: "no retry hint", d: outbox.Delivery{Status: outbox.Pending, Attempts: 1, LastError: "retryable: status 503"},
+			want: `{"status":"pending","attempts":1,"lastError":"retryable: status 503"}`},
+		{name: "waiting for the channel", d: outbox.Delivery{Status: outbox.Pending, Attempts: 1, NotBefore: &nb},
+			want: `{"status":"pending","attempts":1,"notBefore":"2026-11-21T10:02:00Z"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := json.Marshal(tt.d)
+			if err != nil || string(got) != tt.want {
+				t.Fatalf("Marshal = %s, %v; want %s", got, err, tt.want)
+			}
+			var back outbox.Delivery
+			if err := json.Unmarshal(got, &back); err != nil || (tt.d.NotBefore != nil) != (back.NotBefore != nil) ||
+				(back.NotBefore != nil && !back.NotBefore.Equal(*tt.d.NotBefore)) {
+				t.Fatalf("round trip = %+v, %v", back, err)
 			}
 		})
 	}
