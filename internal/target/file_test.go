@@ -29,6 +29,7 @@ func TestParseFileFullExample(t *testing.T) {
 		{
 			Name: "api", Kind: KindHTTP, URL: "https://api.example.com/healthz", Method: "GET",
 			Headers: map[string]string{"Accept": "application/json"}, Timeout: Duration(5 * time.Second),
+			HeaderSecrets:   map[string]string{"Authorization": "API_HEALTH_TOKEN"},
 			FollowRedirects: true,
 			Expect: Expect{
 				Status: []int{200}, Body: ptr("exact"), BodyContains: "ok", BodyRegex: "^ok",

@@ -31,6 +31,9 @@ func checkTarget(t *testing.T, tg Target) {
 	default:
 		t.Fatalf("unknown kind %q", tg.Kind)
 	}
+	if len(tg.HeaderSecrets) > 0 && (tg.Kind != KindHTTP || len(checkHeaderSecrets(tg.HeaderSecrets, tg.Headers)) > 0) {
+		t.Fatalf("bad headerSecrets accepted: %+v", tg)
+	}
 	if tg.StaleAfter <= 0 || tg.FailureThreshold < 1 || tg.SuccessThreshold < 1 {
 		t.Fatalf("bad thresholds accepted: %+v", tg)
 	}

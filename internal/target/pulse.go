@@ -80,6 +80,9 @@ func ParsePulse(key string, data []byte, d Defaults) (Target, error) {
 	if p.URL == nil && p.Body != nil {
 		return Target{}, fail("body", "body needs a url to probe")
 	}
+	// Whoever may write pulse/ chooses the URL: the defaults' secret
+	// headers must not be sent there.
+	d.spec.HeaderSecrets = nil
 	t, errs := resolve(key, s, nil, d, heartbeat, 0)
 	if len(errs) > 0 {
 		return Target{}, Problems(problemsFor(key, name, errs))

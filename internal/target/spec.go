@@ -10,6 +10,7 @@ type targetSpec struct {
 	TCP              *string            `yaml:"tcp"`
 	Method           *string            `yaml:"method"`
 	Headers          *map[string]string `yaml:"headers"`
+	HeaderSecrets    *map[string]string `yaml:"headerSecrets"`
 	RequestBody      *string            `yaml:"requestBody"`
 	FollowRedirects  *bool              `yaml:"followRedirects"`
 	Timeout          *Duration          `yaml:"timeout"`

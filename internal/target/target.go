@@ -28,12 +28,19 @@ const (
 // It is the unit that travels through the state machine: LoadTargets emits
 // it, Probe checks it, CheckStaleness reads its thresholds.
 type Target struct {
-	Name    string            `json:"name"`
-	Kind    string            `json:"kind"`
-	URL     string            `json:"url,omitempty"`     // http(s) targets
-	Address string            `json:"address,omitempty"` // tcp targets: host:port
-	Method  string            `json:"method,omitempty"`
+	Name    string `json:"name"`
+	Kind    string `json:"kind"`
+	URL     string `json:"url,omitempty"`     // http(s) targets
+	Address string `json:"address,omitempty"` // tcp targets: host:port
+	Method  string `json:"method,omitempty"`
+	// Headers are sent with the request. Their values travel in the state
+	// machine's input and output (and so its execution history): put
+	// credentials in HeaderSecrets instead.
 	Headers map[string]string `json:"headers,omitempty"`
+	// HeaderSecrets maps a header name to the name of the secret holding its
+	// value (e.g. {"Authorization": "API_HEALTH_TOKEN"}). Only the name
+	// travels; the probe reads the value when it sends the request.
+	HeaderSecrets map[string]string `json:"headerSecrets,omitempty"`
 	// RequestBody is sent with the request (POST/PUT health endpoints).
 	RequestBody string   `json:"requestBody,omitempty"`
 	Timeout     Duration `json:"timeout"`

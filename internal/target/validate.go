@@ -58,7 +58,7 @@ func kindOf(s targetSpec, heartbeat bool) string {
 
 // httpOnly are the keys that only mean something for an HTTP target.
 var httpOnly = map[string]bool{
-	"method": true, "headers": true, "requestBody": true, "followRedirects": true,
+	"method": true, "headers": true, "headerSecrets": true, "requestBody": true, "followRedirects": true,
 	"expect.status": true, "expect.body": true, "expect.bodyContains": true,
 	"expect.bodyRegex": true, "expect.json": true, "expect.certValidFor": true,
 }
@@ -99,7 +99,7 @@ func resolve(source string, s targetSpec, at lines, d Defaults, heartbeat bool, 
 		}
 		// Settings that only mean something for HTTP are not inherited.
 		def := d.spec
-		def.Method, def.Headers, def.RequestBody, def.FollowRedirects = nil, nil, nil, nil
+		def.Method, def.Headers, def.HeaderSecrets, def.RequestBody, def.FollowRedirects = nil, nil, nil, nil, nil
 		if def.Expect != nil {
 			e := *def.Expect
 			e.Status, e.Body, e.BodyContains, e.BodyRegex, e.JSON, e.CertValidFor = nil, nil, nil, nil, nil, nil
@@ -137,6 +137,15 @@ func resolve(source string, s targetSpec, at lines, d Defaults, heartbeat bool, 
 					bad("headers", "%v", err)
 				}
 				t.Headers[k] = v
+			}
+		}
+		if m.HeaderSecrets != nil && len(*m.HeaderSecrets) > 0 {
+			t.HeaderSecrets = make(map[string]string, len(*m.HeaderSecrets))
+			for k, v := range *m.HeaderSecrets {
+				t.HeaderSecrets[k] = v
+			}
+			for _, msg := range checkHeaderSecrets(t.HeaderSecrets, t.Headers) {
+				bad("headerSecrets", "%s", msg)
 			}
 		}
 		if m.RequestBody != nil {
@@ -316,6 +325,42 @@ func checkHeader(k, v string) error {
 		return fmt.Errorf("header %q: value must not contain line breaks", k)
 	}
 	return nil
+}
+
+// checkHeaderSecrets validates a target's headerSecrets: header names, secret
+// names (as a channel's are), and no header also given in headers. Header
+// names compare case-insensitively, as HTTP does.
+func checkHeaderSecrets(secrets, headers map[string]string) []string {
+	names := make([]string, 0, len(secrets))
+	for h := range secrets {
+		names = append(names, h)
+	}
+	sort.Strings(names)
+	var msgs []string
+	seen := map[string]string{}
+	for _, h := range names {
+		v := secrets[h]
+		switch {
+		case !tokenRE.MatchString(h):
+			msgs = append(msgs, fmt.Sprintf("invalid header name %q", h))
+		case strings.EqualFold(h, "Host"):
+			msgs = append(msgs, "the Host header cannot come from a secret")
+		}
+		if !secretNameRE.MatchString(v) {
+			msgs = append(msgs, fmt.Sprintf("header %q: %q is not a secret name: give the name of the secret (letters, digits and _, like API_HEALTH_TOKEN), never its value", h, v))
+		}
+		key := strings.ToLower(h)
+		if first, dup := seen[key]; dup {
+			msgs = append(msgs, fmt.Sprintf("headers %q and %q are the same header (header names are case-insensitive)", first, h))
+		}
+		seen[key] = h
+		for k := range headers {
+			if strings.EqualFold(k, h) {
+				msgs = append(msgs, fmt.Sprintf("header %q is in both headers and headerSecrets: give it in one of them (headerSecrets for a credential)", h))
+			}
+		}
+	}
+	return msgs
 }
 
 func knownChannels(chans map[string]Channel) string {
