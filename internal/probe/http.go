@@ -88,11 +88,20 @@ func (p *Prober) probeHTTP(ctx context.Context, t target.Target, res *Result) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
+	// Secret header values are read here, inside the probe, and only the
+	// request carries them: every text about the check is redacted.
+	secret, redact, failure := p.secretHeaders(ctx, t)
+	defer func() { redact.all(res.Failures) }()
+	if failure != "" {
+		res.Failures = append(res.Failures, failure)
+		return
+	}
+
 	chk := &httpCheck{stage: "connecting"}
-	client := p.httpClient(t, chk)
+	client := p.httpClient(t, chk, secret)
 	defer client.CloseIdleConnections()
 
-	req, err := newRequest(httptrace.WithClientTrace(ctx, chk.trace()), t)
+	req, err := newRequest(httptrace.WithClientTrace(ctx, chk.trace()), t, secret)
 	if err != nil {
 		res.Failures = append(res.Failures, err.Error())
 		return
@@ -111,6 +120,7 @@ func (p *Prober) probeHTTP(ctx context.Context, t target.Target, res *Result) {
 	res.StatusCode = resp.StatusCode
 	chk.setStage("reading the body")
 	body, truncated, readErr := readBody(resp.Body, p.maxBody())
+	body = redact.body(body)
 	latency := time.Since(chk.start)
 	res.LatencyMS = ms(latency)
 	res.Phases = chk.phases()
@@ -139,8 +149,9 @@ func (p *Prober) probeHTTP(ctx context.Context, t target.Target, res *Result) {
 	}
 }
 
-// newRequest builds the request t describes.
-func newRequest(ctx context.Context, t target.Target) (*http.Request, error) {
+// newRequest builds the request t describes, with secret, the values of
+// t.HeaderSecrets by header.
+func newRequest(ctx context.Context, t target.Target, secret map[string]string) (*http.Request, error) {
 	method := t.Method
 	if method == "" {
 		method = target.DefaultMethod
@@ -169,13 +180,17 @@ func newRequest(ctx context.Context, t target.Target) (*http.Request, error) {
 		}
 		req.Header.Set(k, v)
 	}
+	for k, v := range secret {
+		req.Header.Set(k, v)
+	}
 	return req, nil
 }
 
 // httpClient returns a client for one check: a fresh transport (no
 // connection reuse, so every phase is measured), the guarded dialer, no
-// proxy (a proxy would bypass the address guard), and redirects per t.
-func (p *Prober) httpClient(t target.Target, chk *httpCheck) *http.Client {
+// proxy (a proxy would bypass the address guard), and redirects per t;
+// the secret headers do not follow a redirect to another origin.
+func (p *Prober) httpClient(t target.Target, chk *httpCheck, secret map[string]string) *http.Client {
 	dialer := &guardedDialer{
 		allow:    p.Allow,
 		resolver: p.Resolver,
@@ -204,6 +219,7 @@ func (p *Prober) httpClient(t target.Target, chk *httpCheck) *http.Client {
 			if len(via) > MaxRedirects {
 				return errTooManyRedirects
 			}
+			stripOnRedirect(req, via, secret)
 			return nil
 		},
 	}

@@ -44,6 +44,10 @@ type Prober struct {
 	Now func() time.Time
 	// MaxBodyBytes caps how much of a response body is read; 0 means 1 MiB.
 	MaxBodyBytes int64
+	// Secrets reads the values of targets' HeaderSecrets, per probe; nil
+	// means a target with HeaderSecrets fails its check (and one without
+	// them is probed as usual).
+	Secrets SecretSource
 }
 
 func (p *Prober) now() time.Time {
