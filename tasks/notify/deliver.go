@@ -23,12 +23,11 @@ type run struct {
 	claim    string
 	channels map[string]target.Channel
 
-	mu         sync.Mutex
-	senders    map[string]senderOrErr
-	out        Out
-	transient  []string
-	retryAfter time.Duration
-	fatal      []error
+	mu      sync.Mutex
+	senders map[string]senderOrErr
+	out     Out
+	retries []retry
+	fatal   []error
 }
 
 // deliverAlert drops e's alert if it is past its deadline, or else sends it
@@ -47,7 +46,11 @@ func (r *run) deliverAlert(ctx context.Context, e outbox.Entry) {
 	sort.Strings(names)
 	latest := e
 	for _, name := range names {
-		if !outbox.Claimable(latest.Alert.Deliveries[name], r.h.now()) {
+		d, now := latest.Alert.Deliveries[name], r.h.now()
+		if !outbox.Claimable(d, now) {
+			if outbox.Waiting(d, now) {
+				r.wait(a, name, d, now)
+			}
 			continue
 		}
 		next, ok := r.deliverOne(ctx, a, name)
@@ -84,8 +87,11 @@ func (r *run) deliverOne(ctx context.Context, a outbox.Alert, name string) (outb
 		return e, true // another run is sending or has sent it
 	}
 
-	o := r.send(ctx, e.Alert, name)
+	o, hint := r.send(ctx, e.Alert, name)
 	o.At = r.h.now()
+	if o.Status == outbox.Pending && hint > 0 {
+		o.NotBefore = o.At.Add(hint)
+	}
 	e, err = outbox.Finish(ctx, r.h.Store, a.ID, name, r.claim, o)
 	if err != nil {
 		// The send happened but is not recorded; the lease expires and a
@@ -105,34 +111,38 @@ func (r *run) deliverOne(ctx context.Context, a outbox.Alert, name string) (outb
 		r.out.Rejected++
 		log.Error("alert rejected by channel; it will not be retried there", "error", o.Error)
 	default:
-		r.transient = append(r.transient, fmt.Sprintf("alert %s on channel %s: %s", a.ID, name, o.Error))
-		log.Warn("delivery failed transiently; the alert stays pending", "error", o.Error)
+		r.retries = append(r.retries, retry{
+			text: fmt.Sprintf("alert %s on channel %s: %s", a.ID, name, o.Error),
+			due:  o.NotBefore, hint: hint,
+		})
+		if hint > 0 {
+			log.Warn("delivery failed transiently; the alert stays pending and is not sent there before the time the channel asked for",
+				"error", o.Error, "notBefore", o.NotBefore)
+		} else {
+			log.Warn("delivery failed transiently; the alert stays pending", "error", o.Error)
+		}
 	}
 	return e, true
 }
 
-// send delivers a to channel name and classifies the result.
-func (r *run) send(ctx context.Context, a outbox.Alert, name string) outbox.Outcome {
+// send delivers a to channel name and classifies the result. For a
+// transient failure it also returns the channel's retry hint (0 if none),
+// capped at channel.MaxRetryAfter.
+func (r *run) send(ctx context.Context, a outbox.Alert, name string) (outbox.Outcome, time.Duration) {
 	sender, err := r.sender(name)
 	if err != nil {
-		return outbox.Outcome{Status: outbox.Rejected, Error: err.Error()}
+		return outbox.Outcome{Status: outbox.Rejected, Error: err.Error()}, 0
 	}
 	sendCtx, cancel := context.WithTimeout(ctx, r.h.sendTimeout())
 	defer cancel()
 	err = sender.Send(sendCtx, a)
 	switch {
 	case err == nil:
-		return outbox.Outcome{Status: outbox.Delivered}
+		return outbox.Outcome{Status: outbox.Delivered}, 0
 	case channel.IsRetryable(err):
-		var ce *channel.Error
-		if errors.As(err, &ce) && ce.RetryAfter > 0 {
-			r.mu.Lock()
-			r.retryAfter = max(r.retryAfter, ce.RetryAfter)
-			r.mu.Unlock()
-		}
-		return outbox.Outcome{Status: outbox.Pending, Error: err.Error()}
+		return outbox.Outcome{Status: outbox.Pending, Error: err.Error()}, retryHint(err)
 	default:
-		return outbox.Outcome{Status: outbox.Rejected, Error: err.Error()}
+		return outbox.Outcome{Status: outbox.Rejected, Error: err.Error()}, 0
 	}
 }
 

@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -31,6 +33,16 @@ const (
 	DefaultSendTimeout = 30 * time.Second
 	// DefaultParallel is how many alerts are delivered at once.
 	DefaultParallel = 4
+	// DefaultRetryWindow is how far ahead a delivery that must wait for a
+	// channel's retry hint (Retry-After, Discord's retry_after) still makes
+	// Handle fail with RetryableDeliveryError. The state machine retries
+	// that error 3 times with IntervalSeconds 5, BackoffRate 2 and full
+	// jitter, so its retries come at most 5, 15 and 35 seconds after the
+	// first failure; 40 s leaves room for the invocations themselves. A
+	// delivery that may not be sent before then cannot be helped by those
+	// retries: Handle succeeds with it counted as pending, and the next
+	// scheduled run sends it once its time has come.
+	DefaultRetryWindow = 40 * time.Second
 )
 
 // Handler delivers outbox alerts.
@@ -45,10 +57,12 @@ type Handler struct {
 	// nil means slog.Default().
 	Logger *slog.Logger
 
-	// Lease, SendTimeout and Parallel default to the constants above.
+	// Lease, SendTimeout, Parallel and RetryWindow default to the
+	// constants above.
 	Lease       time.Duration
 	SendTimeout time.Duration
 	Parallel    int
+	RetryWindow time.Duration
 }
 
 // In is the task's input from the state machine.
@@ -68,9 +82,14 @@ type Out struct {
 }
 
 // Handle delivers every pending delivery in the outbox, oldest alert first.
-// If any delivery failed transiently it returns a *RetryableDeliveryError
-// after recording the failure in the outbox; other errors mean the task
-// could not do its job (the bucket or the targets file is unreadable).
+// A delivery whose channel asked to be left alone (its NotBefore is still
+// ahead) is not sent and counts as pending. If a delivery failed
+// transiently, or waits for a channel's retry hint, and could be sent within
+// the state machine's retries (RetryWindow), Handle returns a
+// *RetryableDeliveryError after recording the failures in the outbox; when
+// every such delivery must wait longer, it succeeds and they stay pending
+// for the next run. Other errors mean the task could not do its job (the
+// bucket or the targets file is unreadable).
 func (h *Handler) Handle(ctx context.Context, in In) (Out, error) {
 	log := h.logger().With("run", in.Run)
 	channels, err := h.Channels(ctx)
@@ -99,33 +118,48 @@ func (h *Handler) Handle(ctx context.Context, in In) (Out, error) {
 	if len(r.fatal) > 0 {
 		return r.out, errors.Join(r.fatal...)
 	}
-	if len(r.transient) > 0 {
-		return r.out, &RetryableDeliveryError{Failures: r.transient, RetryAfter: r.retryAfter}
+	if err := r.retryable(); err != nil {
+		return r.out, err
 	}
 	return r.out, nil
 }
 
-// RetryableDeliveryError says that at least one delivery failed transiently
-// (429, 5xx, a timeout, a connection error) after every other delivery was
-// tried. The failures are recorded in the outbox and the alerts stay
-// pending. The state machine retries it with backoff; its name is the
+// RetryableDeliveryError says that, after every delivery was tried, at
+// least one failed transiently (429, 5xx, a timeout, a connection error) or
+// waits for a channel's retry hint, and may be sent within the state
+// machine's retries. The failures are recorded in the outbox and the alerts
+// stay pending. The state machine retries it with backoff; its name is the
 // contract (ErrorEquals: ["RetryableDeliveryError"]).
 type RetryableDeliveryError struct {
-	// Failures are "alert <id> on channel <name>: <error>", secrets removed.
+	// Failures are "alert <id> on channel <name>: <error>", secrets removed,
+	// for the deliveries this run tried and that may be retried soon.
 	Failures []string
-	// RetryAfter is the longest retry hint a channel gave, 0 if none.
+	// Waiting are "alert <id> on channel <name>: waiting until <time> ...",
+	// for deliveries not sent because their channel asked to wait, which
+	// becomes possible within the retries.
+	Waiting []string
+	// RetryAfter is the longest wait a channel asked for among the
+	// deliveries above, 0 if none.
 	RetryAfter time.Duration
 }
 
 func (e *RetryableDeliveryError) Error() string {
-	s := fmt.Sprintf("%d deliveries failed transiently and stay pending", len(e.Failures))
+	var parts []string
+	if len(e.Failures) > 0 {
+		parts = append(parts, fmt.Sprintf("%d deliveries failed transiently and stay pending", len(e.Failures)))
+	}
+	if len(e.Waiting) > 0 {
+		parts = append(parts, fmt.Sprintf("%d deliveries wait for a channel's retry hint and stay pending", len(e.Waiting)))
+	}
+	s := strings.Join(parts, ", ")
 	if e.RetryAfter > 0 {
 		s += fmt.Sprintf(" (a channel asked to retry after %s)", e.RetryAfter)
 	}
 	const show = 5
-	for i, f := range e.Failures {
+	all := append(slices.Clip(e.Failures), e.Waiting...)
+	for i, f := range all {
 		if i == show {
-			s += fmt.Sprintf("; and %d more", len(e.Failures)-show)
+			s += fmt.Sprintf("; and %d more", len(all)-show)
 			break
 		}
 		s += "; " + f
@@ -159,6 +193,13 @@ func (h *Handler) sendTimeout() time.Duration {
 		return h.SendTimeout
 	}
 	return DefaultSendTimeout
+}
+
+func (h *Handler) retryWindow() time.Duration {
+	if h.RetryWindow > 0 {
+		return h.RetryWindow
+	}
+	return DefaultRetryWindow
 }
 
 func (h *Handler) now() time.Time {

@@ -54,16 +54,29 @@ type peer struct {
 	*channeltest.Receiver
 	mu sync.Mutex
 	b  behaviour
+	// answer, when set, writes the response instead of b.
+	answer func(w http.ResponseWriter)
 }
 
-func (p *peer) set(b behaviour) { p.mu.Lock(); p.b = b; p.mu.Unlock() }
+func (p *peer) set(b behaviour) { p.mu.Lock(); p.b, p.answer = b, nil; p.mu.Unlock() }
+
+// respond makes the peer answer every request with answer.
+func (p *peer) respond(answer func(w http.ResponseWriter)) {
+	p.mu.Lock()
+	p.answer = answer
+	p.mu.Unlock()
+}
 
 func newPeer(t *testing.T, sns bool) *peer {
 	p := &peer{b: answerOK}
 	p.Receiver = channeltest.NewReceiver(t, true, func(_ int, w http.ResponseWriter, r *http.Request) {
 		p.mu.Lock()
-		b := p.b
+		b, answer := p.b, p.answer
 		p.mu.Unlock()
+		if answer != nil {
+			answer(w)
+			return
+		}
 		switch b {
 		case answerOK:
 			if sns {
@@ -281,6 +294,7 @@ func TestOutcomes(t *testing.T) {
 			// Nothing lost: the channel recovers and the next run delivers,
 			// sending only what is still pending.
 			w.peers[tt.channel].set(answerOK)
+			w.clock.Advance(7 * time.Second) // past the 429's Retry-After
 			out, err = w.handler().Handle(ctx, notify.In{Run: "run-2"})
 			if err != nil || out != (notify.Out{Delivered: 1}) {
 				t.Fatalf("second run = %+v, %v", out, err)
