@@ -1,5 +1,8 @@
 // Command bootstrap is the Probe Lambda. It reads MEDIC_ALLOW_NETWORKS
-// (public by default; private or all) once and serves the handler.
+// (public by default; private or all) and MEDIC_SECRET_ARN (the Secrets
+// Manager secret holding the values of targets' headerSecrets; empty reads
+// them from the environment) once and serves the handler. The secret is
+// fetched only when a batch has a target with headerSecrets.
 package main
 
 import (
@@ -20,9 +23,13 @@ func main() {
 		os.Exit(1)
 	}
 	h := &probetask.Handler{
-		Prober: &probe.Prober{Allow: allow},
+		Prober: &probe.Prober{Allow: allow, Secrets: probetask.SecretSource(os.Getenv)},
 		Logger: log,
 	}
-	log.Info("probe ready", "allowNetworks", allow.String())
+	secrets := "environment"
+	if os.Getenv("MEDIC_SECRET_ARN") != "" {
+		secrets = "MEDIC_SECRET_ARN"
+	}
+	log.Info("probe ready", "allowNetworks", allow.String(), "secrets", secrets)
 	lambda.Start(h.Handle)
 }

@@ -1,0 +1,159 @@
+package probe_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/medic-dev/medic/internal/probe"
+	"github.com/medic-dev/medic/internal/target"
+	probetask "github.com/medic-dev/medic/tasks/probe"
+)
+
+const authValue = "Bearer t0ken-for-the-health-endpoint"
+
+// authSite is a health endpoint behind a bearer token; a refused request
+// gets the header it sent echoed back.
+func authSite(t *testing.T) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if got := r.Header.Get("Authorization"); got != authValue {
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = io.WriteString(w, "refused: "+got)
+			return
+		}
+		_, _ = io.WriteString(w, "ok")
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func authTarget(name, url, secretName string) target.Target {
+	return target.Target{Name: name, Kind: target.KindHTTP, URL: url, Method: "GET", FollowRedirects: true,
+		Timeout: target.Duration(5 * time.Second), Expect: target.Expect{Body: new("ok")},
+		HeaderSecrets: map[string]string{"Authorization": secretName},
+		StaleAfter:    target.Duration(15 * time.Minute), FailureThreshold: 2, SuccessThreshold: 1, Source: "config/targets.yaml"}
+}
+
+// TestHandleHeaderSecretsFromEnvironment: without MEDIC_SECRET_ARN the
+// probe reads secret headers from the environment (the real secret.Env);
+// the value reaches the server and nowhere else: not the output, not the
+// logs.
+func TestHandleHeaderSecretsFromEnvironment(t *testing.T) {
+	srv := authSite(t)
+	env := map[string]string{"API_HEALTH_TOKEN": authValue, "WRONG_TOKEN": "Bearer n0t-the-right-t0ken"}
+	var logs bytes.Buffer
+	h := &probetask.Handler{
+		Prober: &probe.Prober{Allow: probe.All, Secrets: probetask.SecretSource(func(k string) string { return env[k] })},
+		Logger: slog.New(slog.NewJSONHandler(&logs, nil)),
+	}
+	out, err := h.Handle(context.Background(), probetask.In{Run: "exec-1", Targets: []target.Target{
+		authTarget("api", srv.URL, "API_HEALTH_TOKEN"),
+		authTarget("unset", srv.URL, "MISSING_TOKEN"),
+		authTarget("wrong", srv.URL, "WRONG_TOKEN"),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{
+		"api":   nil,
+		"unset": {`header Authorization: secret "MISSING_TOKEN" is not set in the environment`},
+		"wrong": {"status 401, want 200-399", `body "refused: [redacted]", want "ok"`},
+	}
+	for _, r := range out.Results {
+		if got, w := r.Failures, want[r.Target]; r.Up != (len(w) == 0) || !equal(got, w) {
+			t.Errorf("%s: up %v failures %q, want %q", r.Target, r.Up, got, w)
+		}
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{authValue, "t0ken-for-the-health-endpoint", "n0t-the-right-t0ken"} {
+		if bytes.Contains(b, []byte(v)) || bytes.Contains(logs.Bytes(), []byte(v)) {
+			t.Errorf("secret %q in the output or logs:\n%s\n%s", v, b, logs.Bytes())
+		}
+	}
+}
+
+func equal(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// TestSecretSourceReadsSecretsManagerLazily: with MEDIC_SECRET_ARN set the
+// probe reads the JSON secret through the real SDK, and only once a batch
+// has a target that needs it.
+func TestSecretSourceReadsSecretsManagerLazily(t *testing.T) {
+	const arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:medic-AbCdEf"
+	var calls atomic.Int32
+	sm := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		var in struct{ SecretId string }
+		if r.Header.Get("X-Amz-Target") != "secretsmanager.GetSecretValue" || json.NewDecoder(r.Body).Decode(&in) != nil || in.SecretId != arn {
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = io.WriteString(w, `{"__type":"ResourceNotFoundException","message":"no such secret"}`)
+			return
+		}
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		secretString, _ := json.Marshal(map[string]string{"API_HEALTH_TOKEN": authValue})
+		_ = json.NewEncoder(w).Encode(map[string]any{"ARN": arn, "Name": "medic", "SecretString": string(secretString)})
+	}))
+	t.Cleanup(sm.Close)
+	dir := t.TempDir()
+	for k, v := range map[string]string{
+		"AWS_ENDPOINT_URL_SECRETS_MANAGER": sm.URL, "AWS_REGION": "us-east-1",
+		"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_SESSION_TOKEN": "",
+		"AWS_CONFIG_FILE": filepath.Join(dir, "config"), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"),
+		"AWS_PROFILE": "", "AWS_EC2_METADATA_DISABLED": "true", "AWS_ENDPOINT_URL": "",
+	} {
+		t.Setenv(k, v)
+	}
+
+	srv := authSite(t)
+	settings := map[string]string{"MEDIC_SECRET_ARN": arn, "API_HEALTH_TOKEN": "not this one: the environment is not read"}
+	h := &probetask.Handler{Prober: &probe.Prober{Allow: probe.All, Secrets: probetask.SecretSource(func(k string) string { return settings[k] })}}
+
+	plain := authTarget("plain", srv.URL, "")
+	plain.HeaderSecrets = nil
+	plain.Expect = target.Expect{Status: []int{401}}
+	if out, err := h.Handle(context.Background(), probetask.In{Targets: []target.Target{plain}}); err != nil || !out.Results[0].Up {
+		t.Fatalf("plain target: %v %+v", err, out)
+	}
+	if n := calls.Load(); n != 0 {
+		t.Fatalf("%d Secrets Manager calls for a batch without headerSecrets, want 0", n)
+	}
+
+	out, err := h.Handle(context.Background(), probetask.In{Targets: []target.Target{
+		authTarget("api", srv.URL, "API_HEALTH_TOKEN"), authTarget("api2", srv.URL, "API_HEALTH_TOKEN"),
+		authTarget("unset", srv.URL, "OTHER_TOKEN"),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !out.Results[0].Up || !out.Results[1].Up {
+		t.Errorf("results %+v, want api and api2 up", out.Results)
+	}
+	wantUnset := `header Authorization: secret "OTHER_TOKEN" is not set in secret ` + arn
+	if f := out.Results[2].Failures; len(f) != 1 || f[0] != wantUnset {
+		t.Errorf("unset failures %q, want %q", f, wantUnset)
+	}
+	if n := calls.Load(); n != 1 {
+		t.Errorf("%d Secrets Manager calls, want 1 (the secret is cached)", n)
+	}
+}
