@@ -24,7 +24,7 @@ import (
 // bootstrap/main.go does in Lambda, and binds each to its local function
 // ARN through the aws-lambda-go handler interface. Locally the probe may
 // reach every address (MEDIC_ALLOW_NETWORKS=all: loopback included), and
-// secrets come from the environment.
+// secrets (channels' and targets' headerSecrets) come from the environment.
 func (e *Env) buildResources(api *s3.Client) (map[string]engine.Func, error) {
 	st := store.New(api, e.opts.Bucket)
 	load := target.LoadOptions{ConfigKey: target.DefaultConfigKey, StaleAfter: e.opts.StaleAfter}
@@ -37,7 +37,7 @@ func (e *Env) buildResources(api *s3.Client) (map[string]engine.Func, error) {
 	handlers := map[string]any{
 		"loadtargets": (&loadtargets.Handler{Store: st, Opts: load, BatchSize: e.opts.BatchSize, Mode: e.opts.Mode, Logger: log}).Handle,
 		"probe": (&probetask.Handler{
-			Prober: &probe.Prober{Allow: probe.All, Now: e.opts.Clock.Now},
+			Prober: &probe.Prober{Allow: probe.All, Now: e.opts.Clock.Now, Secrets: secret.Env{Lookup: lookup}},
 			Now:    e.opts.Clock.Now,
 			Logger: log,
 		}).Handle,
