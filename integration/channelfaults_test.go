@@ -71,14 +71,112 @@ func checkRetriedOnce(t *testing.T, h *harness, x *engine.Execution, steady, fla
 	}
 }
 
-func TestChannel429WithRetryAfterIsRetried(t *testing.T) {
+// TestChannel429WithRetryAfterIsNotSentBeforeItsTime: the channel answers
+// 429 with Retry-After: 7. Notify records when the channel may be tried
+// again (the delivery's notBefore) and no attempt sends to it before then.
+// 7 s is within the definition's retries, so Notify fails with
+// RetryableDeliveryError and is retried with backoff; in this harness the
+// engine's retry sleeps do not move the tasks' clock, so every retry comes
+// before the 7 s are up, sends nothing and fails again, and the alert is
+// held for the next run, which delivers it once the time has come.
+func TestChannel429WithRetryAfterIsNotSentBeforeItsTime(t *testing.T) {
 	h, x, steady, flaky := channelFault(t, failFirst(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Retry-After", "7")
 		w.WriteHeader(http.StatusTooManyRequests)
 	}))
-	checkRetriedOnce(t, h, x, steady, flaky)
-	if causes := failureCauses(x, taskNotify); len(causes) != 1 || !strings.Contains(causes[0], "retry after 7s") {
-		t.Errorf("Notify failure cause %q, want it to carry the channel's Retry-After of 7s", causes)
+	failedAt := h.clock.Now()
+	if n := len(flaky.requests()); n != 1 {
+		t.Errorf("flaky channel got %d requests during the run, want 1: nothing before its Retry-After of 7s", n)
+	}
+	if ids := steady.alertIDs(); len(ids) != 1 {
+		t.Errorf("steady channel got %q, want the alert exactly once", ids)
+	}
+	if got := failures(x, taskNotify); !slices.Equal(got, []string{"RetryableDeliveryError", "RetryableDeliveryError", "RetryableDeliveryError", "RetryableDeliveryError"}) {
+		t.Errorf("Notify failures %q, want RetryableDeliveryError 4 times (1 + 3 retries, each before the 7s)", got)
+	}
+	checkBackoff(t, h.engine.takeSleeps(), 3, 5*time.Second, 60*time.Second)
+	causes := failureCauses(x, taskNotify)
+	if len(causes) != 4 || !strings.Contains(causes[0], "retry after 7s") {
+		t.Errorf("Notify failure causes %q, want the first to carry the channel's Retry-After of 7s", causes)
+	}
+	for i, c := range causes[min(1, len(causes)):] {
+		if !strings.Contains(c, "waiting until") {
+			t.Errorf("retry %d failed with %q, want it to say the delivery waits for the channel", i+1, c)
+		}
+	}
+	if countEntered(x, "AlertsHeldForNextRun") != 1 {
+		t.Errorf("states entered %q, want AlertsHeldForNextRun after the retries", entered(x))
+	}
+	alerts := h.outbox()
+	if len(alerts) != 1 {
+		t.Fatalf("outbox holds %d alerts, want the one waiting for flaky", len(alerts))
+	}
+	d := alerts[0].Deliveries["flaky"]
+	if d == nil || d.Status != "pending" || d.Attempts != 1 || d.NotBefore == nil || !d.NotBefore.Equal(failedAt.Add(7*time.Second)) {
+		t.Fatalf("delivery on flaky = %+v, want pending after 1 attempt, not before %s", d, failedAt.Add(7*time.Second))
+	}
+
+	h.clock.Advance(7 * time.Second)
+	x = h.mustSucceed(schedule)
+	if out := output(t, x); num(out, "notify.delivered") != 1 || num(out, "notify.pending") != 0 {
+		t.Errorf("next run's notify output %v, want delivered 1, pending 0", field(out, "notify"))
+	}
+	ids := flaky.alertIDs()
+	if len(ids) != 2 || ids[0] != ids[1] {
+		t.Errorf("flaky channel got %q, want the same alert twice (refused, then delivered)", ids)
+	}
+	if ids := steady.alertIDs(); len(ids) != 1 {
+		t.Errorf("steady channel got %q after the next run, want the alert still exactly once", ids)
+	}
+	if n := len(h.outbox()); n != 0 {
+		t.Errorf("outbox holds %d alerts, want none", n)
+	}
+}
+
+// TestChannel429WithLongRetryAfterWaitsForALaterRun: a Retry-After longer
+// than the definition's retries can wait does not fail Notify: it succeeds
+// with the delivery pending, no retry is spent, and runs before the time
+// send nothing to the channel.
+func TestChannel429WithLongRetryAfterWaitsForALaterRun(t *testing.T) {
+	h, x, steady, flaky := channelFault(t, failFirst(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Retry-After", "120")
+		w.WriteHeader(http.StatusTooManyRequests)
+	}))
+	if n := scheduled(x, taskNotify); n != 1 {
+		t.Errorf("Notify attempted %d times, want 1: a 120s wait is beyond the retries", n)
+	}
+	if got := failures(x, taskNotify); len(got) != 0 {
+		t.Errorf("Notify failures %q, want none", got)
+	}
+	if sleeps := h.engine.takeSleeps(); len(sleeps) != 0 {
+		t.Errorf("retry sleeps %v, want none", sleeps)
+	}
+	if out := output(t, x); num(out, "notify.delivered") != 1 || num(out, "notify.pending") != 1 {
+		t.Errorf("notify output %v, want delivered 1 (steady), pending 1 (flaky)", field(out, "notify"))
+	}
+	// A run a minute later leaves flaky alone.
+	h.clock.Advance(time.Minute)
+	x = h.mustSucceed(schedule)
+	if out := output(t, x); num(out, "notify.delivered") != 0 || num(out, "notify.pending") != 1 || len(failures(x, taskNotify)) != 0 {
+		t.Errorf("run a minute later: notify output %v, failures %q; want pending 1 and no failure", field(out, "notify"), failures(x, taskNotify))
+	}
+	if n := len(flaky.requests()); n != 1 {
+		t.Errorf("flaky channel got %d requests within its Retry-After of 120s, want 1", n)
+	}
+	// The run after the two minutes delivers.
+	h.clock.Advance(time.Minute)
+	x = h.mustSucceed(schedule)
+	if out := output(t, x); num(out, "notify.delivered") != 1 || num(out, "notify.pending") != 0 {
+		t.Errorf("run after 120s: notify output %v, want delivered 1, pending 0", field(out, "notify"))
+	}
+	if ids := flaky.alertIDs(); len(ids) != 2 || ids[0] != ids[1] {
+		t.Errorf("flaky channel got %q, want the same alert twice (refused, then delivered)", ids)
+	}
+	if ids := steady.alertIDs(); len(ids) != 1 {
+		t.Errorf("steady channel got %q, want the alert exactly once", ids)
+	}
+	if n := len(h.outbox()); n != 0 {
+		t.Errorf("outbox holds %d alerts, want none", n)
 	}
 }
 
