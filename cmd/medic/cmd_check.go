@@ -15,6 +15,7 @@ import (
 
 	"github.com/medic-dev/medic/internal/local"
 	"github.com/medic-dev/medic/internal/sfnapi"
+	"github.com/medic-dev/medic/internal/target"
 )
 
 var checkCommand = &command{
@@ -82,11 +83,9 @@ func check(ctx context.Context, out *io2, f *remoteFlags, names []string, asJSON
 		r.ConsoleURL = consoleLink(c.region, r.ExecutionArn)
 	}
 	if c.env != nil {
-		statuses, err := readStatuses(ctx, c.env)
-		if err != nil {
+		if err := addLocalDetails(ctx, c.env, r); err != nil {
 			return err
 		}
-		r.applyStatuses(statuses)
 	}
 	if asJSON {
 		if err := json.NewEncoder(out.stdout).Encode(r); err != nil {
@@ -107,11 +106,21 @@ func check(ctx context.Context, out *io2, f *remoteFlags, names []string, asJSON
 	return exitWith(code)
 }
 
-// missingTargets lists the requested names the run did not check.
+// missingTargets lists the requested names the run did not check. When
+// the report has no targets because a scale-mode run's results are
+// elsewhere (ResultsIn), a name is missing when LoadTargets reported a
+// problem with it.
 func missingTargets(r *report, names []string) []string {
+	elsewhere := len(r.Targets) == 0 && r.ResultsIn != ""
 	var missing []string
 	for _, n := range names {
-		if !slices.ContainsFunc(r.Targets, func(t targetReport) bool { return t.Name == n }) {
+		var found bool
+		if elsewhere {
+			found = !slices.ContainsFunc(r.Problems, func(p target.Problem) bool { return p.Target == n })
+		} else {
+			found = slices.ContainsFunc(r.Targets, func(t targetReport) bool { return t.Name == n })
+		}
+		if !found {
 			missing = append(missing, n)
 		}
 	}
@@ -159,7 +168,11 @@ func summarizeState(name, output string) string {
 	case "LoadTargets":
 		var lo loadOutput
 		if json.Unmarshal([]byte(output), &lo) == nil {
-			s := fmt.Sprintf("%s trigger: %s in %s", lo.Trigger, plural(lo.Summary.Targets, "target"), plural(len(lo.Batches), "batch"))
+			batches := len(lo.Batches)
+			if lo.TargetList != nil {
+				batches = lo.Summary.Batches
+			}
+			s := fmt.Sprintf("%s trigger: %s in %s", lo.Trigger, plural(lo.Summary.Targets, "target"), plural(batches, "batch"))
 			if lo.Summary.ProblemCount > 0 {
 				s += fmt.Sprintf(", %s skipped", plural(lo.Summary.ProblemCount, "problem"))
 			}

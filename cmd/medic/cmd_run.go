@@ -142,11 +142,9 @@ func runExecution(ctx context.Context, c *conn, out *io2, asJSON bool, name, inp
 		r.ConsoleURL = consoleLink(c.region, r.ExecutionArn)
 	}
 	if c.env != nil {
-		statuses, err := readStatuses(ctx, c.env)
-		if err != nil {
+		if err := addLocalDetails(ctx, c.env, r); err != nil {
 			return nil, err
 		}
-		r.applyStatuses(statuses)
 	}
 	if asJSON {
 		enc := json.NewEncoder(out.stdout)
@@ -157,6 +155,21 @@ func runExecution(ctx context.Context, c *conn, out *io2, asJSON bool, name, inp
 		printReport(out.stdout, r)
 	}
 	return r, nil
+}
+
+// addLocalDetails adds what the history lacks and the local store has: a
+// scale-mode run's results (from the batch echo objects) and every
+// target's status after the run.
+func addLocalDetails(ctx context.Context, env *local.Env, r *report) error {
+	if err := addBatchEchoes(ctx, env, r); err != nil {
+		return err
+	}
+	statuses, err := readStatuses(ctx, env)
+	if err != nil {
+		return err
+	}
+	r.applyStatuses(statuses)
+	return nil
 }
 
 // readStatuses reads every target's status from state/status.json.

@@ -24,8 +24,11 @@ func printReport(w io.Writer, r *report) {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.Name, orDash(t.Status), checkWord(t), latency(t), failed(t))
 		}
 		tw.Flush()
-	} else if r.Status == "SUCCEEDED" {
+	} else if r.Status == "SUCCEEDED" && r.ResultsIn == "" {
 		fmt.Fprintln(w, "\nNo targets were checked.")
+	}
+	if r.ResultsIn != "" {
+		fmt.Fprintf(w, "\n  per-target results of this scale-mode run are in %s*.json (one JSON array per batch; this run's have \"run\": %q)\n", r.ResultsIn, r.Execution)
 	}
 	for _, p := range r.Problems {
 		fmt.Fprintf(w, "  skipped: %s\n", p)

@@ -34,6 +34,24 @@ type report struct {
 	Changes     []change       `json:"changes"`
 	Notify      *notifyResult  `json:"notify,omitempty"`
 	NotifyError string         `json:"notifyError,omitempty"`
+	// ResultsIn is set when the targets' results of a scale-mode run are
+	// not in the report (they are not in its history, and the CLI could
+	// not read them from the bucket): where they are, as
+	// s3://<bucket>/echo/batch/.
+	ResultsIn string `json:"resultsIn,omitempty"`
+
+	// targetList is where a scale-mode run's LoadTargets wrote the
+	// targets (nil for the inline definition).
+	targetList *targetListRef
+	// probed is true when the history holds Probe outputs, the targets'
+	// results (the inline definition).
+	probed bool
+}
+
+// targetListRef is LoadTargets' targetList in the scale definition.
+type targetListRef struct {
+	Bucket string `json:"bucket"`
+	Key    string `json:"key"`
 }
 
 // targetReport is one target's line.
@@ -75,8 +93,10 @@ type (
 		Batches   []struct {
 			Targets []target.Target `json:"targets"`
 		} `json:"batches"`
-		Summary struct {
+		TargetList *targetListRef `json:"targetList"`
+		Summary    struct {
 			Targets      int              `json:"targets"`
+			Batches      int              `json:"batches"`
 			Problems     []target.Problem `json:"problems"`
 			ProblemCount int              `json:"problemCount"`
 		} `json:"summary"`
@@ -147,6 +167,7 @@ func buildReport(x *execution) *report {
 			if json.Unmarshal(out, &lo) == nil {
 				r.Trigger, r.Requested = lo.Trigger, lo.Requested
 				r.Problems, r.ProblemCount = lo.Summary.Problems, lo.Summary.ProblemCount
+				r.targetList = lo.TargetList
 				for _, b := range lo.Batches {
 					for _, t := range b.Targets {
 						add(t.Name)
@@ -156,13 +177,9 @@ func buildReport(x *execution) *report {
 		case "Probe":
 			var po probeOutput
 			if json.Unmarshal(out, &po) == nil {
+				r.probed = true
 				for _, res := range po.Results {
-					t := add(res.Target)
-					if res.Skipped != "" {
-						t.Skipped = res.Skipped
-						continue
-					}
-					t.Checked, t.Up, t.LatencyMS, t.StatusCode, t.Failures = true, res.Up, res.LatencyMS, res.StatusCode, res.Failures
+					add(res.Target).setResult(res)
 				}
 			}
 		case "BatchNotProbed", "EchoNotWritten":
@@ -190,7 +207,26 @@ func buildReport(x *execution) *report {
 	for _, n := range order {
 		r.Targets = append(r.Targets, *byName[n])
 	}
+	if r.scaleResultsMissing() {
+		r.ResultsIn = batchEchoURL(r.targetList.Bucket)
+	}
 	return r
+}
+
+// scaleResultsMissing reports whether this is a scale-mode run whose
+// targets' results are not in its history: they are in the batch echo
+// objects, written by Express child executions.
+func (r *report) scaleResultsMissing() bool {
+	return r.targetList != nil && !r.probed
+}
+
+// setResult records one probe result on t.
+func (t *targetReport) setResult(res probe.Result) {
+	if res.Skipped != "" {
+		t.Skipped = res.Skipped
+		return
+	}
+	t.Checked, t.Up, t.LatencyMS, t.StatusCode, t.Failures = true, res.Up, res.LatencyMS, res.StatusCode, res.Failures
 }
 
 // applyStatuses sets each target's status from the stored state.
