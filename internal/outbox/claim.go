@@ -103,6 +103,26 @@ func Claim(ctx context.Context, s *store.Store, id, channel, claim string, now t
 	return e, true, nil
 }
 
+// Hold sets the NotBefore of alert id's delivery to channel to until, with
+// If-Match (re-reading on conflict), when that delivery is pending and not
+// already held as long: its channel asked, on another alert, not to be sent
+// to before until. Other deliveries are left as they are. An absent alert
+// is an error wrapping store.ErrNotFound.
+func Hold(ctx context.Context, s *store.Store, id, channel string, until time.Time) (Entry, error) {
+	e, err := Update(ctx, s, id, func(a *Alert) error {
+		d := a.Deliveries[channel]
+		if d == nil || (d.Status != Pending && d.Status != "") || (d.NotBefore != nil && !d.NotBefore.Before(until)) {
+			return ErrNoChange
+		}
+		d.NotBefore = &until
+		return nil
+	})
+	if err != nil {
+		return e, fmt.Errorf("hold %s on channel %s until %s: %w", id, channel, until.Format(time.RFC3339), err)
+	}
+	return e, nil
+}
+
 // Outcome is the result of one send.
 type Outcome struct {
 	// Status is Delivered, Rejected or Pending (a transient failure).

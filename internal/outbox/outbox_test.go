@@ -364,3 +364,50 @@ func TestDeliveryJSON(t *testing.T) {
 		})
 	}
 }
+
+func TestHold(t *testing.T) {
+	until := t0.Add(2 * time.Minute)
+	sooner, later := t0.Add(time.Minute), t0.Add(time.Hour)
+	tests := []struct {
+		name string
+		d    *outbox.Delivery
+		want *time.Time // the NotBefore after Hold
+	}{
+		{name: "pending", d: &outbox.Delivery{Status: outbox.Pending}, want: &until},
+		{name: "pending, held for less", d: &outbox.Delivery{Status: outbox.Pending, NotBefore: &sooner}, want: &until},
+		{name: "pending, held for longer", d: &outbox.Delivery{Status: outbox.Pending, NotBefore: &later}, want: &later},
+		{name: "sending", d: &outbox.Delivery{Status: outbox.Sending, LeaseUntil: &later, Claim: "other"}, want: nil},
+		{name: "delivered", d: &outbox.Delivery{Status: outbox.Delivered}, want: nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			s := newStore(t)
+			a := alert("x", t0, "pager")
+			a.Deliveries["ops"] = tt.d
+			if _, err := outbox.Create(ctx, s, a); err != nil {
+				t.Fatal(err)
+			}
+			e, err := outbox.Hold(ctx, s, "x", "ops", until)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := e.Alert.Deliveries["ops"].NotBefore
+			if (got == nil) != (tt.want == nil) || (got != nil && !got.Equal(*tt.want)) {
+				t.Fatalf("NotBefore = %v, want %v", got, tt.want)
+			}
+			if e.Alert.Deliveries["pager"].NotBefore != nil {
+				t.Fatal("Hold changed another channel's delivery")
+			}
+			if e2, _ := outbox.Get(ctx, s, "x"); e2.ETag != e.ETag {
+				t.Fatal("Hold returned a stale entry")
+			}
+		})
+	}
+	t.Run("missing alert", func(t *testing.T) {
+		_, err := outbox.Hold(context.Background(), newStore(t), "gone", "ops", until)
+		if !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("err = %v, want ErrNotFound", err)
+		}
+	})
+}

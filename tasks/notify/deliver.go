@@ -27,7 +27,11 @@ type run struct {
 	senders map[string]senderOrErr
 	out     Out
 	retries []retry
-	fatal   []error
+	// holds maps a channel that answered with a retry hint during this run
+	// to the time it asked to be left alone until; other alerts' deliveries
+	// to it are not sent in this run.
+	holds map[string]time.Time
+	fatal []error
 }
 
 // deliverAlert drops e's alert if it is past its deadline, or else sends it
@@ -47,6 +51,17 @@ func (r *run) deliverAlert(ctx context.Context, e outbox.Entry) {
 	latest := e
 	for _, name := range names {
 		d, now := latest.Alert.Deliveries[name], r.h.now()
+		if until, held := r.held(name, now); held && outbox.Claimable(d, now) {
+			next, err := outbox.Hold(ctx, r.h.Store, a.ID, name, until)
+			if errors.Is(err, store.ErrNotFound) {
+				return // another run finished or dropped it
+			}
+			if err != nil {
+				r.fail(err)
+				return
+			}
+			latest, d = next, next.Alert.Deliveries[name]
+		}
 		if !outbox.Claimable(d, now) {
 			if outbox.Waiting(d, now) {
 				r.wait(a, name, d, now)
@@ -116,6 +131,9 @@ func (r *run) deliverOne(ctx context.Context, a outbox.Alert, name string) (outb
 			due:  o.NotBefore, hint: hint,
 		})
 		if hint > 0 {
+			if r.holds[name].Before(o.NotBefore) {
+				r.holds[name] = o.NotBefore
+			}
 			log.Warn("delivery failed transiently; the alert stays pending and is not sent there before the time the channel asked for",
 				"error", o.Error, "notBefore", o.NotBefore)
 		} else {

@@ -102,7 +102,7 @@ func (h *Handler) Handle(ctx context.Context, in In) (Out, error) {
 	} else if err != nil {
 		return Out{}, err
 	}
-	r := &run{h: h, log: log, claim: claimID(in.Run), channels: channels, senders: map[string]senderOrErr{}}
+	r := &run{h: h, log: log, claim: claimID(in.Run), channels: channels, senders: map[string]senderOrErr{}, holds: map[string]time.Time{}}
 
 	sem := make(chan struct{}, h.parallel())
 	var wg sync.WaitGroup

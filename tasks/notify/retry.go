@@ -34,6 +34,15 @@ func retryHint(err error) time.Duration {
 	return min(ce.RetryAfter, channel.MaxRetryAfter)
 }
 
+// held reports whether channel name asked, during this run, not to be sent
+// to before a time still after now, and that time.
+func (r *run) held(name string, now time.Time) (time.Time, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	until, ok := r.holds[name]
+	return until, ok && now.Before(until)
+}
+
 // wait notes a delivery that is not sent because its channel asked not to
 // be sent to before d.NotBefore.
 func (r *run) wait(a outbox.Alert, name string, d *outbox.Delivery, now time.Time) {
@@ -41,6 +50,8 @@ func (r *run) wait(a outbox.Alert, name string, d *outbox.Delivery, now time.Tim
 	text := fmt.Sprintf("alert %s on channel %s: waiting until %s, as the channel asked", a.ID, name, nb.UTC().Format(time.RFC3339))
 	if d.LastError != "" {
 		text += " (last error: " + d.LastError + ")"
+	} else {
+		text += " (on another alert)"
 	}
 	r.log.Info("delivery not sent: the channel asked to wait", "alert", a.ID, "target", a.Target, "kind", a.Kind,
 		"channel", name, "notBefore", nb)

@@ -190,6 +190,52 @@ func TestRetryHintLeavesOtherChannelsAlone(t *testing.T) {
 	}
 }
 
+// TestRetryHintHoldsTheChannelForOtherAlerts: once a channel has asked to
+// wait, the run sends it no other alert; those deliveries wait until the
+// same time (recorded, so later runs wait too) and are delivered then.
+func TestRetryHintHoldsTheChannelForOtherAlerts(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	w.peers["discord"].respond(tooMany("120", `{"message": "You are being rate limited.", "retry_after": 120, "global": false}`))
+	w.raise("a1", "discord", "hook2")
+	w.clock.Advance(time.Second)
+	w.raise("a2", "discord", "hook2") // raised later: sent after a1
+	w.clock.Set(t0.Add(time.Minute))
+	h := w.handler()
+	h.Parallel = 1 // one alert at a time, so a1's answer is known before a2
+
+	out, err := h.Handle(ctx, notify.In{Run: "run-1"})
+	if err != nil || out != (notify.Out{Delivered: 2, Pending: 2}) {
+		t.Fatalf("run 1 = %+v, %v", out, err)
+	}
+	if got := w.requests(); got["discord"] != 1 || got["hook2"] != 2 {
+		t.Fatalf("requests = %v, want discord tried once (for a1), hook2 twice", got)
+	}
+	want := t0.Add(time.Minute + 120*time.Second)
+	for _, id := range []string{"a1", "a2"} {
+		if d := delivery(t, w, id, "discord"); d.Status != outbox.Pending || d.NotBefore == nil || !d.NotBefore.Equal(want) {
+			t.Fatalf("%s on discord = %+v, want pending until %s", id, d, want)
+		}
+	}
+	if d := delivery(t, w, "a2", "discord"); d.Attempts != 0 {
+		t.Fatalf("a2 on discord counts %d attempts, want 0 (never sent)", d.Attempts)
+	}
+
+	w.peers["discord"].set(answerOK)
+	w.clock.Set(want.Add(-time.Second))
+	out, err = w.handler().Handle(ctx, notify.In{Run: "run-2"})
+	checkRetryable(t, "run 2 a second early", err, true)
+	if out != (notify.Out{Pending: 2}) || w.requests()["discord"] != 1 {
+		t.Fatalf("run 2 a second early = %+v; discord got %d requests", out, w.requests()["discord"])
+	}
+	w.clock.Set(want)
+	out, err = w.handler().Handle(ctx, notify.In{Run: "run-3"})
+	if err != nil || out != (notify.Out{Delivered: 2}) || w.requests()["discord"] != 3 {
+		t.Fatalf("run 3 = %+v, %v; discord got %d requests, want 3", out, err, w.requests()["discord"])
+	}
+	w.noSecrets(nil)
+}
+
 func checkRetryable(t *testing.T, what string, err error, want bool) {
 	t.Helper()
 	var rde *notify.RetryableDeliveryError
