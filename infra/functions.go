@@ -131,14 +131,22 @@ func newFunctions(stack awscdk.Stack, root string, set Settings, bucket awss3.Bu
 		for k, v := range spec.env {
 			env[k] = jsii.String(v)
 		}
-		if task == "notify" {
+		if task == "notify" || task == "probe" {
+			// notify reads channel credentials; probe reads targets'
+			// headerSecrets (only when a target has some).
 			env["MEDIC_SECRET_ARN"] = secret.SecretArn()
+		}
+		if task == "notify" {
 			env["MEDIC_SNS_TOPIC_ARN"] = topic.TopicArn()
 		}
 		fn := newTaskFunction(stack, root, set, task, spec, env)
 		grantS3(fn.Role(), bucket, spec.access)
-		if task == "notify" {
-			grantNotify(fn.Role(), topic, secret)
+		switch task {
+		case "notify":
+			grantReadSecret(fn.Role(), secret)
+			grantPublish(fn.Role(), topic)
+		case "probe":
+			grantReadSecret(fn.Role(), secret)
 		}
 		fns[task] = fn
 	}
@@ -225,14 +233,19 @@ func grantS3(role awsiam.IRole, bucket awss3.Bucket, a s3Access) {
 	}
 }
 
-// grantNotify lets the notify function read the channel secret and publish
-// to the topic, and nothing else of either.
-func grantNotify(role awsiam.IRole, topic awssns.Topic, secret awssecretsmanager.ISecret) {
+// grantReadSecret lets a function (notify, probe) read the secret, and
+// nothing else of it.
+func grantReadSecret(role awsiam.IRole, secret awssecretsmanager.ISecret) {
 	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:       jsii.String("ReadChannelSecret"),
+		Sid:       jsii.String("ReadSecret"),
 		Actions:   jsii.Strings("secretsmanager:GetSecretValue"),
 		Resources: jsii.Strings(*secretResource(secret)),
 	}))
+}
+
+// grantPublish lets the notify function publish to the topic, and nothing
+// else of it.
+func grantPublish(role awsiam.IRole, topic awssns.Topic) {
 	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:       jsii.String("PublishAlerts"),
 		Actions:   jsii.Strings("sns:Publish"),

@@ -50,7 +50,7 @@ func TestFunctions(t *testing.T) {
 	bucket := map[string]any{"Ref": s.logicalID(s.stack.Bucket)}
 	wantEnv := map[string]map[string]any{
 		"loadtargets":    {"MEDIC_CONFIG_KEY": "config/targets.yaml", "MEDIC_BATCH_SIZE": "100", "MEDIC_STALE_AFTER": "15m"},
-		"probe":          {"MEDIC_ALLOW_NETWORKS": "public"},
+		"probe":          {"MEDIC_ALLOW_NETWORKS": "public", "MEDIC_SECRET_ARN": map[string]any{"Ref": s.logicalID(s.stack.Secret)}},
 		"writeecho":      {},
 		"checkstaleness": {"MEDIC_CONFIG_KEY": "config/targets.yaml", "MEDIC_STALE_AFTER": "15m"},
 		"notify": {

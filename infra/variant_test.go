@@ -43,7 +43,7 @@ func TestSettingsReachTheStack(t *testing.T) {
 	for task, want := range map[string]map[string]any{
 		"loadtargets":    {"MEDIC_BATCH_SIZE": "1", "MEDIC_STALE_AFTER": "30m"},
 		"checkstaleness": {"MEDIC_STALE_AFTER": "30m"},
-		"probe":          {"MEDIC_ALLOW_NETWORKS": "private"},
+		"probe":          {"MEDIC_ALLOW_NETWORKS": "private", "MEDIC_SECRET_ARN": secretArn},
 		"notify":         {"MEDIC_SECRET_ARN": secretArn},
 	} {
 		for k, v := range want {
@@ -64,19 +64,21 @@ func TestSettingsReachTheStack(t *testing.T) {
 		t.Errorf("MaxConcurrency = %#v, want 3", mc)
 	}
 
-	// A referenced secret: no new secret, and notify reads it by partial
-	// ARN plus Secrets Manager's six-character suffix.
+	// A referenced secret: no new secret, and notify and probe read it by
+	// partial ARN plus Secrets Manager's six-character suffix.
 	if n := len(s.resources("AWS::SecretsManager::Secret")); n != 0 {
 		t.Errorf("%d secrets created, want none with secretArn set", n)
 	}
-	var reads []any
-	for _, st := range s.statementsOf(s.logicalID(s.stack.Functions["notify"].Role())) {
-		if reflect.DeepEqual(st.actions(), []string{"secretsmanager:GetSecretValue"}) {
-			reads = append(reads, st.resources()...)
+	for _, task := range []string{"notify", "probe"} {
+		var reads []any
+		for _, st := range s.statementsOf(s.logicalID(s.stack.Functions[task].Role())) {
+			if reflect.DeepEqual(st.actions(), []string{"secretsmanager:GetSecretValue"}) {
+				reads = append(reads, st.resources()...)
+			}
 		}
-	}
-	if !reflect.DeepEqual(reads, []any{secretArn + "-??????"}) {
-		t.Errorf("notify reads secrets %v, want %s-??????", reads, secretArn)
+		if !reflect.DeepEqual(reads, []any{secretArn + "-??????"}) {
+			t.Errorf("%s reads secrets %v, want %s-??????", task, reads, secretArn)
+		}
 	}
 
 	// The alarm rule exists with the prefix and starts the state machine
