@@ -6,8 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/medic-dev/medic/internal/loopback"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -373,11 +373,9 @@ func num(v any, path string) int {
 // freePort returns a loopback address on which nothing listens.
 func freePort(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := loopback.RefusingAddr()
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	_ = ln.Close()
 	return addr
 }

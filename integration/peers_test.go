@@ -92,7 +92,7 @@ func (p *pki) leaf(ips []net.IP, names []string, from, until time.Time, selfSign
 // discardLog silences the test servers' own logs (clients that hang up).
 var discardLog = log.New(io.Discard, "", 0)
 
-var loopback = []net.IP{net.IPv4(127, 0, 0, 1)}
+var loopbackIPs = []net.IP{net.IPv4(127, 0, 0, 1)}
 
 // tlsServer starts an HTTPS server with cert.
 func tlsServer(t *testing.T, cert tls.Certificate, h http.Handler) *httptest.Server {

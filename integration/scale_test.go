@@ -47,8 +47,8 @@ func startPeers(t *testing.T, h *harness) peers {
 		}
 	})
 	plain := httpServer(t, mux)
-	good := tlsServer(t, h.pki.leaf(loopback, nil, start.Add(-24*time.Hour), start.Add(90*24*time.Hour), false), mux)
-	expired := tlsServer(t, h.pki.leaf(loopback, nil, start.Add(-48*time.Hour), start.Add(-24*time.Hour), false), mux)
+	good := tlsServer(t, h.pki.leaf(loopbackIPs, nil, start.Add(-24*time.Hour), start.Add(90*24*time.Hour), false), mux)
+	expired := tlsServer(t, h.pki.leaf(loopbackIPs, nil, start.Add(-48*time.Hour), start.Add(-24*time.Hour), false), mux)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -82,7 +82,7 @@ func TestTargetInvalidCertificate(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			h := newHarness(t, setup{})
 			from, until := start.Add(-time.Hour), start.Add(30*24*time.Hour)
-			cert := h.pki.leaf(loopback, nil, from, until, true)
+			cert := h.pki.leaf(loopbackIPs, nil, from, until, true)
 			if c.wrongName {
 				cert = h.pki.leaf(nil, []string{"localhost"}, from, until, false)
 			}
@@ -97,7 +97,7 @@ func TestTargetInvalidCertificate(t *testing.T) {
 
 func TestTargetExpiredCertificate(t *testing.T) {
 	h := newHarness(t, setup{})
-	cert := h.pki.leaf(loopback, nil, start.Add(-60*24*time.Hour), start.Add(-48*time.Hour), false)
+	cert := h.pki.leaf(loopbackIPs, nil, start.Add(-60*24*time.Hour), start.Add(-48*time.Hour), false)
 	srv := tlsServer(t, cert, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
 	targetFault(t, h, srv.URL, "", "certificate expired 2d ago")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/medic-dev/medic/internal/loopback"
 	"io"
 	"net"
 	"net/http"
@@ -76,13 +77,12 @@ func startDemoPeers() (*demoPeers, error) {
 		p.close()
 		return nil, err
 	}
-	ln, lerr := net.Listen("tcp", "127.0.0.1:0")
-	if lerr != nil {
+	refusing, rerr := loopback.RefusingAddr()
+	if rerr != nil {
 		p.close()
-		return nil, fmt.Errorf("listen on loopback: %w", lerr)
+		return nil, rerr
 	}
-	p.refusing = ln.Addr().String()
-	ln.Close()
+	p.refusing = refusing
 	return p, nil
 }
 

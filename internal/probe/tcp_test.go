@@ -2,6 +2,7 @@ package probe_test
 
 import (
 	"context"
+	"github.com/medic-dev/medic/internal/loopback"
 	"net"
 	"testing"
 	"time"
@@ -25,12 +26,10 @@ func TestTCP(t *testing.T) {
 			_ = c.Close()
 		}
 	}()
-	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	closedAddr, err := loopback.RefusingAddr()
 	if err != nil {
 		t.Fatal(err)
 	}
-	closedAddr := closed.Addr().String()
-	_ = closed.Close()
 	_, openPort, _ := net.SplitHostPort(open.Addr().String())
 
 	tests := []struct {
@@ -86,12 +85,10 @@ func TestTCPTimeout(t *testing.T) {
 }
 
 func TestHTTPConnectionRefused(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := loopback.RefusingAddr()
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	_ = ln.Close()
 	res := local().Probe(context.Background(), target.Target{Name: "gone", Kind: target.KindHTTP, URL: "http://" + addr + "/"})
 	checkFailures(t, res.Failures, []string{"connection refused"})
 	if res.StatusCode != 0 || res.Phases == nil || res.Phases.ConnectMS <= 0 {
