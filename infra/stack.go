@@ -91,7 +91,7 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) (*Stack,
 		s.DistributedMapPolicy = grantDistributedMap(s.Stack, s.StateMachine, s.Bucket)
 	}
 	newTriggers(s.Stack, set, s.Bucket, s.StateMachine)
-	newAlarms(s.Stack, set, s.StateMachine, s.Topic)
+	newAlarms(s.Stack, set, s.StateMachine, s.Functions["notify"], s.Topic)
 	newOutputs(s.Stack, s.Bucket, s.StateMachine, s.Topic, s.Secret)
 	suppressFindings(s)
 	return s, nil

@@ -29,7 +29,7 @@ func TestResourceCounts(t *testing.T) {
 		"AWS::S3::Bucket":                  1,
 		"AWS::Scheduler::Schedule":         1,
 		"AWS::Events::Rule":                1, // pulse uploads; no alarm rule without a prefix
-		"AWS::CloudWatch::Alarm":           4,
+		"AWS::CloudWatch::Alarm":           6,
 		"AWS::SNS::Topic":                  1,
 		"AWS::SecretsManager::Secret":      1,
 		"Custom::CDKBucketDeployment":      1,
@@ -325,6 +325,35 @@ func TestAlarms(t *testing.T) {
 			"OKActions":          topic,
 		})
 	}
+}
+
+// TestAlertDeliveryAlarms: Notify's failures are caught by the state
+// machine, so delivery problems get alarms of their own: any ERROR line of
+// the notify function (a rejected or dropped alert), and function errors in
+// three runs in a row (a channel that stays unreachable).
+func TestAlertDeliveryAlarms(t *testing.T) {
+	s := defaultStack(t)
+	topic := []any{map[string]any{"Ref": s.logicalID(s.stack.Topic)}}
+	notify := s.stack.Functions["notify"]
+	s.tpl.HasResourceProperties(jsii.String("AWS::Logs::MetricFilter"), map[string]any{
+		"LogGroupName":  map[string]any{"Ref": s.logicalID(notify.LogGroup())},
+		"FilterPattern": `{ $.level = "ERROR" }`,
+		"MetricTransformations": []any{map[string]any{
+			"MetricNamespace": "medic", "MetricName": "AlertDeliveryErrors", "MetricValue": "1",
+		}},
+	})
+	s.tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
+		"Namespace": "medic", "MetricName": "AlertDeliveryErrors", "Statistic": "Sum", "Period": 300,
+		"Threshold": 1, "EvaluationPeriods": 1, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+		"TreatMissingData": "notBreaching", "AlarmActions": topic, "OKActions": topic,
+	})
+	s.tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
+		"Namespace": "AWS/Lambda", "MetricName": "Errors",
+		"Dimensions": []any{map[string]any{"Name": "FunctionName", "Value": map[string]any{"Ref": s.logicalID(notify)}}},
+		"Statistic": "Sum", "Period": 10 * 60, "Threshold": 1, "EvaluationPeriods": 3, "DatapointsToAlarm": 3,
+		"ComparisonOperator": "GreaterThanOrEqualToThreshold", "TreatMissingData": "notBreaching",
+		"AlarmActions": topic, "OKActions": topic,
+	})
 }
 
 func TestOutputs(t *testing.T) {
