@@ -350,7 +350,7 @@ func TestAlertDeliveryAlarms(t *testing.T) {
 	s.tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
 		"Namespace": "AWS/Lambda", "MetricName": "Errors",
 		"Dimensions": []any{map[string]any{"Name": "FunctionName", "Value": map[string]any{"Ref": s.logicalID(notify)}}},
-		"Statistic": "Sum", "Period": 10 * 60, "Threshold": 1, "EvaluationPeriods": 3, "DatapointsToAlarm": 3,
+		"Statistic":  "Sum", "Period": 10 * 60, "Threshold": 1, "EvaluationPeriods": 3, "DatapointsToAlarm": 3,
 		"ComparisonOperator": "GreaterThanOrEqualToThreshold", "TreatMissingData": "notBreaching",
 		"AlarmActions": topic, "OKActions": topic,
 	})
