@@ -203,3 +203,17 @@ func problemsOf(key string, err error) []Problem {
 	}
 	return []Problem{{Source: key, Error: err.Error()}}
 }
+
+// LoadOptionsFromEnv reads MEDIC_CONFIG_KEY and MEDIC_STALE_AFTER through
+// getenv (os.Getenv in a Lambda); unset values keep Load's defaults.
+func LoadOptionsFromEnv(getenv func(string) string) (LoadOptions, error) {
+	opts := LoadOptions{ConfigKey: getenv("MEDIC_CONFIG_KEY")}
+	if v := getenv("MEDIC_STALE_AFTER"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return LoadOptions{}, fmt.Errorf("MEDIC_STALE_AFTER=%q: want a positive duration like \"15m\"", v)
+		}
+		opts.StaleAfter = d
+	}
+	return opts, nil
+}

@@ -3,7 +3,6 @@ package loadtargets
 import (
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/medic-dev/medic/internal/target"
 )
@@ -23,18 +22,13 @@ type Settings struct {
 // SettingsFromEnv reads MEDIC_CONFIG_KEY, MEDIC_STALE_AFTER,
 // MEDIC_BATCH_SIZE and MEDIC_MODE through getenv (os.Getenv in the Lambda).
 func SettingsFromEnv(getenv func(string) string) (Settings, error) {
-	s := Settings{Opts: target.LoadOptions{ConfigKey: getenv("MEDIC_CONFIG_KEY")}, BatchSize: DefaultBatchSize, Mode: ModeInline}
-	mode, err := ParseMode(getenv("MEDIC_MODE"))
+	opts, err := target.LoadOptionsFromEnv(getenv)
 	if err != nil {
 		return Settings{}, err
 	}
-	s.Mode = mode
-	if v := getenv("MEDIC_STALE_AFTER"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			return Settings{}, fmt.Errorf("MEDIC_STALE_AFTER=%q: want a positive duration like \"15m\"", v)
-		}
-		s.Opts.StaleAfter = d
+	s := Settings{Opts: opts, BatchSize: DefaultBatchSize, Mode: ModeInline}
+	if s.Mode, err = ParseMode(getenv("MEDIC_MODE")); err != nil {
+		return Settings{}, err
 	}
 	if v := getenv("MEDIC_BATCH_SIZE"); v != "" {
 		n, err := strconv.Atoi(v)

@@ -5,15 +5,11 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"os"
-	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/medic-dev/medic/internal/clock"
 	"github.com/medic-dev/medic/internal/store"
@@ -32,28 +28,16 @@ func main() {
 }
 
 func newHandler(ctx context.Context, log *slog.Logger) (*checkstaleness.Handler, error) {
-	bucket := os.Getenv("MEDIC_BUCKET")
-	if bucket == "" {
-		return nil, fmt.Errorf("MEDIC_BUCKET is not set")
-	}
-	opts := target.LoadOptions{ConfigKey: os.Getenv("MEDIC_CONFIG_KEY")}
-	if v := os.Getenv("MEDIC_STALE_AFTER"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			return nil, fmt.Errorf("MEDIC_STALE_AFTER=%q: want a positive duration like \"15m\"", v)
-		}
-		opts.StaleAfter = d
-	}
-	cfg, err := config.LoadDefaultConfig(ctx)
+	opts, err := target.LoadOptionsFromEnv(os.Getenv)
 	if err != nil {
-		return nil, fmt.Errorf("load AWS configuration: %w", err)
+		return nil, err
 	}
-	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
-		// A custom endpoint (AWS_ENDPOINT_URL_S3) is MinIO or LocalStack in practice.
-		o.UsePathStyle = os.Getenv("AWS_ENDPOINT_URL_S3") != "" || os.Getenv("AWS_ENDPOINT_URL") != ""
-	})
+	st, _, err := store.FromEnv(ctx, os.Getenv)
+	if err != nil {
+		return nil, err
+	}
 	return &checkstaleness.Handler{
-		Store:  store.New(client, bucket),
+		Store:  st,
 		Load:   opts,
 		Clock:  clock.System{},
 		Logger: log,

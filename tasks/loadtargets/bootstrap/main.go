@@ -6,14 +6,11 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/medic-dev/medic/internal/store"
 	"github.com/medic-dev/medic/tasks/loadtargets"
@@ -30,24 +27,16 @@ func main() {
 }
 
 func newHandler(ctx context.Context, log *slog.Logger) (*loadtargets.Handler, error) {
-	bucket := os.Getenv("MEDIC_BUCKET")
-	if bucket == "" {
-		return nil, fmt.Errorf("MEDIC_BUCKET is not set")
-	}
 	settings, err := loadtargets.SettingsFromEnv(os.Getenv)
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := config.LoadDefaultConfig(ctx)
+	st, _, err := store.FromEnv(ctx, os.Getenv)
 	if err != nil {
-		return nil, fmt.Errorf("load AWS configuration: %w", err)
+		return nil, err
 	}
-	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
-		// A custom endpoint (AWS_ENDPOINT_URL_S3) is MinIO or LocalStack in practice.
-		o.UsePathStyle = os.Getenv("AWS_ENDPOINT_URL_S3") != "" || os.Getenv("AWS_ENDPOINT_URL") != ""
-	})
 	return &loadtargets.Handler{
-		Store:     store.New(client, bucket),
+		Store:     st,
 		Opts:      settings.Opts,
 		BatchSize: settings.BatchSize,
 		Mode:      settings.Mode,

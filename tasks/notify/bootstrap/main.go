@@ -8,14 +8,11 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
@@ -40,19 +37,10 @@ func main() {
 }
 
 func newHandler(ctx context.Context) (*notify.Handler, error) {
-	bucket := os.Getenv("MEDIC_BUCKET")
-	if bucket == "" {
-		return nil, fmt.Errorf("MEDIC_BUCKET is not set")
-	}
-	cfg, err := config.LoadDefaultConfig(ctx)
+	st, cfg, err := store.FromEnv(ctx, os.Getenv)
 	if err != nil {
-		return nil, fmt.Errorf("load AWS configuration: %w", err)
+		return nil, err
 	}
-	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
-		// A custom endpoint (AWS_ENDPOINT_URL_S3) is MinIO or LocalStack in practice.
-		o.UsePathStyle = os.Getenv("AWS_ENDPOINT_URL_S3") != "" || os.Getenv("AWS_ENDPOINT_URL") != ""
-	})
-	st := store.New(client, bucket)
 	var secrets secret.Source = secret.Env{}
 	if arn := os.Getenv("MEDIC_SECRET_ARN"); arn != "" {
 		secrets = &secret.SecretsManager{API: secretsmanager.NewFromConfig(cfg), ARN: arn}
