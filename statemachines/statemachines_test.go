@@ -39,6 +39,21 @@ func TestDefinitionIsValidJSONAsWritten(t *testing.T) {
 	}
 }
 
+// TestExecutionsAreBounded: a Standard execution may otherwise run for a
+// year; a run stuck in a task must end as TIMED_OUT, which the stack's
+// ExecutionsTimedOut alarm reports, well before runs pile up.
+func TestExecutionsAreBounded(t *testing.T) {
+	for _, d := range definitions {
+		var v struct{ TimeoutSeconds int }
+		if err := json.Unmarshal([]byte(d.raw()), &v); err != nil {
+			t.Fatal(err)
+		}
+		if v.TimeoutSeconds <= 0 || v.TimeoutSeconds > 3600 {
+			t.Errorf("%s: TimeoutSeconds = %d, want a bound from 1 s to an hour", d.file, v.TimeoutSeconds)
+		}
+	}
+}
+
 func TestEveryPlaceholderHasAValueAndEveryValueAPlaceholder(t *testing.T) {
 	for _, d := range definitions {
 		t.Run(d.file, func(t *testing.T) {
