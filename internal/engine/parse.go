@@ -578,27 +578,36 @@ func (p *parser) parallel(f *fields, st *State, where string) {
 	}
 }
 
-func (p *parser) retriers(f *fields, where string) []Retrier {
-	v, ok := f.raw("Retry")
+// eachObject walks the optional array field key of f ("Retry", "Catch"):
+// a value that is not an array, or an element that is not an object, is a
+// problem; fn gets each object's fields, its location ("<where>: Key[i]")
+// and whether it is the last element.
+func (p *parser) eachObject(f *fields, key, where string, fn func(of *fields, w string, last bool)) {
+	v, ok := f.raw(key)
 	if !ok {
-		return nil
+		return
 	}
 	arr, isArr := v.([]any)
 	if !isArr {
-		p.addf("%s: field Retry must be an array", where)
-		return nil
+		p.addf("%s: field %s must be an array", where, key)
+		return
 	}
-	var out []Retrier
 	for i, e := range arr {
 		m, isObj := e.(map[string]any)
-		w := fmt.Sprintf("%s: Retry[%d]", where, i)
+		w := fmt.Sprintf("%s: %s[%d]", where, key, i)
 		if !isObj {
 			p.addf("%s must be an object", w)
 			continue
 		}
-		rf := p.fields(m, w)
+		fn(p.fields(m, w), w, i == len(arr)-1)
+	}
+}
+
+func (p *parser) retriers(f *fields, where string) []Retrier {
+	var out []Retrier
+	p.eachObject(f, "Retry", where, func(rf *fields, w string, last bool) {
 		r := Retrier{IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2}
-		r.ErrorEquals = p.errorEquals(rf, w, i == len(arr)-1)
+		r.ErrorEquals = p.errorEquals(rf, w, last)
 		if n, ok := rf.integer("IntervalSeconds", 1); ok {
 			r.IntervalSeconds = float64(n)
 		}
@@ -622,30 +631,14 @@ func (p *parser) retriers(f *fields, where string) []Retrier {
 		}
 		rf.done([]string{"ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate", "MaxDelaySeconds", "JitterStrategy", "Comment"})
 		out = append(out, r)
-	}
+	})
 	return out
 }
 
 func (p *parser) catchers(f *fields, where string) []Catcher {
-	v, ok := f.raw("Catch")
-	if !ok {
-		return nil
-	}
-	arr, isArr := v.([]any)
-	if !isArr {
-		p.addf("%s: field Catch must be an array", where)
-		return nil
-	}
 	var out []Catcher
-	for i, e := range arr {
-		m, isObj := e.(map[string]any)
-		w := fmt.Sprintf("%s: Catch[%d]", where, i)
-		if !isObj {
-			p.addf("%s must be an object", w)
-			continue
-		}
-		cf := p.fields(m, w)
-		c := Catcher{ErrorEquals: p.errorEquals(cf, w, i == len(arr)-1)}
+	p.eachObject(f, "Catch", where, func(cf *fields, w string, last bool) {
+		c := Catcher{ErrorEquals: p.errorEquals(cf, w, last)}
 		next, ok := cf.str("Next")
 		if !ok {
 			p.addf("%s: field Next is required", w)
@@ -654,7 +647,7 @@ func (p *parser) catchers(f *fields, where string) []Catcher {
 		c.ResultPath = cf.ioPathField("ResultPath", true)
 		cf.done([]string{"ErrorEquals", "Next", "ResultPath", "Comment"})
 		out = append(out, c)
-	}
+	})
 	return out
 }
 

@@ -23,6 +23,8 @@ func TestValidation(t *testing.T) {
 		{"unknown field", `{"StartAt":"A","States":{"A":{"Type":"Succeed","Result":1}}}`, `state "A": field Result is not supported here`},
 		{"States.ALL not last", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:1:function:f","Retry":[{"ErrorEquals":["States.ALL"]},{"ErrorEquals":["X"]}],"End":true}}}`, `state "A": Retry[0]: field ErrorEquals: States.ALL must be in the last entry`},
 		{"States.ALL not alone", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:1:function:f","Catch":[{"ErrorEquals":["States.ALL","X"],"Next":"A"}],"End":true}}}`, `Catch[0]: field ErrorEquals: States.ALL must appear alone`},
+		{"retry not an array", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:1:function:f","Retry":{},"End":true}}}`, `state "A": field Retry must be an array`},
+		{"catch entry not an object", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:1:function:f","Catch":[3],"End":true}}}`, `state "A": Catch[0] must be an object`},
 		{"catch Next unknown", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:1:function:f","Catch":[{"ErrorEquals":["X"],"Next":"Q"}],"End":true}}}`, `state "A": Catch[0]: field Next: state "Q" does not exist`},
 		{"bad path", `{"StartAt":"A","States":{"A":{"Type":"Pass","InputPath":"a.b","End":true}}}`, `state "A": field InputPath: invalid path "a.b"`},
 		{"result path not reference", `{"StartAt":"A","States":{"A":{"Type":"Pass","ResultPath":"$.a[*]","End":true}}}`, `state "A": field ResultPath: "$.a[*]" must be a reference path`},
