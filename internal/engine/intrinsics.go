@@ -133,8 +133,8 @@ func (p *intrinsicParser) arg() (intrinsicArg, error) {
 		for ; end < len(p.src); end++ {
 			c := p.src[end]
 			if quote != 0 {
-				if c == '\\' {
-					end++
+				if c == '\\' && end+1 < len(p.src) {
+					end++ // the escaped character
 				} else if c == quote {
 					quote = 0
 				}
