@@ -22,17 +22,20 @@ func newTopic(stack awscdk.Stack) awssns.Topic {
 	})
 }
 
-// newSecret creates the channels' secret holding an empty JSON object, or
-// references the one named by the secretArn setting.
-func newSecret(stack awscdk.Stack, set Settings) awssecretsmanager.ISecret {
-	if set.SecretArn != "" {
-		if completeSecretArnRE.MatchString(set.SecretArn) {
-			return awssecretsmanager.Secret_FromSecretCompleteArn(stack, jsii.String("ChannelSecret"), jsii.String(set.SecretArn))
+// newSecret creates a secret holding an empty JSON object for the operator
+// to fill in, or references the one at arn when it is set. There are two:
+// ChannelSecret (channel credentials, read by notify alone) and
+// TargetSecret (targets' headerSecrets, read by probe alone), so neither
+// function can read the other's credentials.
+func newSecret(stack awscdk.Stack, id, arn, description string) awssecretsmanager.ISecret {
+	if arn != "" {
+		if completeSecretArnRE.MatchString(arn) {
+			return awssecretsmanager.Secret_FromSecretCompleteArn(stack, jsii.String(id), jsii.String(arn))
 		}
-		return awssecretsmanager.Secret_FromSecretPartialArn(stack, jsii.String("ChannelSecret"), jsii.String(set.SecretArn))
+		return awssecretsmanager.Secret_FromSecretPartialArn(stack, jsii.String(id), jsii.String(arn))
 	}
-	return awssecretsmanager.NewSecret(stack, jsii.String("ChannelSecret"), &awssecretsmanager.SecretProps{
-		Description: jsii.String(`medic channel credentials: a JSON object {"NAME": "value"}; channels name their keys in config/targets.yaml`),
+	return awssecretsmanager.NewSecret(stack, jsii.String(id), &awssecretsmanager.SecretProps{
+		Description: jsii.String(description),
 		// Not a secret: an empty object for the operator to fill in.
 		SecretStringValue: awscdk.SecretValue_UnsafePlainText(jsii.String("{}")),
 	})

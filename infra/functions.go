@@ -122,7 +122,7 @@ func baseFunctionSpecs(set Settings) map[string]functionSpec {
 
 // newFunctions creates one function per task, each with its own role, log
 // group and least-privilege policy.
-func newFunctions(stack awscdk.Stack, root string, set Settings, bucket awss3.Bucket, topic awssns.Topic, secret awssecretsmanager.ISecret) map[string]awslambda.Function {
+func newFunctions(stack awscdk.Stack, root string, set Settings, bucket awss3.Bucket, topic awssns.Topic, channelSecret, targetSecret awssecretsmanager.ISecret) map[string]awslambda.Function {
 	specs := functionSpecs(set)
 	fns := make(map[string]awslambda.Function, len(Tasks))
 	for _, task := range Tasks {
@@ -131,22 +131,26 @@ func newFunctions(stack awscdk.Stack, root string, set Settings, bucket awss3.Bu
 		for k, v := range spec.env {
 			env[k] = jsii.String(v)
 		}
-		if task == "notify" || task == "probe" {
-			// notify reads channel credentials; probe reads targets'
-			// headerSecrets (only when a target has some).
-			env["MEDIC_SECRET_ARN"] = secret.SecretArn()
-		}
-		if task == "notify" {
+		switch task {
+		case "notify":
+			env["MEDIC_SECRET_ARN"] = channelSecret.SecretArn()
 			env["MEDIC_SNS_TOPIC_ARN"] = topic.TopicArn()
+		case "probe":
+			if targetSecret != nil {
+				// Read only when a batch has a target with headerSecrets.
+				env["MEDIC_TARGET_SECRET_ARN"] = targetSecret.SecretArn()
+			}
 		}
 		fn := newTaskFunction(stack, root, set, task, spec, env)
 		grantS3(fn.Role(), bucket, spec.access)
 		switch task {
 		case "notify":
-			grantReadSecret(fn.Role(), secret)
+			grantReadSecret(fn.Role(), channelSecret)
 			grantPublish(fn.Role(), topic)
 		case "probe":
-			grantReadSecret(fn.Role(), secret)
+			if targetSecret != nil {
+				grantReadSecret(fn.Role(), targetSecret)
+			}
 		}
 		fns[task] = fn
 	}
@@ -233,8 +237,8 @@ func grantS3(role awsiam.IRole, bucket awss3.Bucket, a s3Access) {
 	}
 }
 
-// grantReadSecret lets a function (notify, probe) read the secret, and
-// nothing else of it.
+// grantReadSecret lets a function read one secret's value, and nothing
+// else of it.
 func grantReadSecret(role awsiam.IRole, secret awssecretsmanager.ISecret) {
 	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:       jsii.String("ReadSecret"),

@@ -33,8 +33,8 @@ const (
 		"permissions; Resource * is what the service requires to log executions to CloudWatch Logs."
 	reasonAccessLogs = "The bucket is private and written only by medic's own roles every few minutes; server access logs " +
 		"would add a second bucket and more objects than the data itself. Use CloudTrail S3 data events for an audit trail."
-	reasonRotation = "The secret holds webhook URLs and tokens issued by third parties (Slack, Discord, LINE); they cannot be " +
-		"rotated by a Lambda rotation function. Operators replace them by updating the secret."
+	reasonRotation = "The secret holds credentials issued by third parties (Slack, Discord and LINE webhook URLs and tokens, " +
+		"targets' API tokens); a Lambda rotation function cannot rotate them. Operators replace them by updating the secret."
 	reasonCDKHandler = "A handler of aws-cdk-lib itself, run by CloudFormation only at deploy time; its runtime, " +
 		"managed logging policy and permissions are set by CDK and cannot be changed from the stack."
 )
@@ -80,8 +80,10 @@ func suppressFindings(s *Stack) {
 			rule("AwsSolutions-IAM5", reasonLogDelivery+" "+reasonXRay, "Resource::*"))
 	}
 	suppress(s.Bucket, false, rule("AwsSolutions-S1", reasonAccessLogs))
-	if sec, created := s.Secret.(awssecretsmanager.Secret); created {
-		suppress(sec, false, rule("AwsSolutions-SMG4", reasonRotation))
+	for _, sec := range []awssecretsmanager.ISecret{s.Secret, s.TargetSecret} {
+		if created, ok := sec.(awssecretsmanager.Secret); ok {
+			suppress(created, false, rule("AwsSolutions-SMG4", reasonRotation))
+		}
 	}
 
 	// The config deployment and the bucket's EventBridge switch are custom

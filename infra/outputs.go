@@ -10,7 +10,7 @@ import (
 )
 
 // newOutputs tells the operator what was deployed and what to do next.
-func newOutputs(stack awscdk.Stack, bucket awss3.Bucket, sm awsstepfunctions.StateMachine, topic awssns.Topic, secret awssecretsmanager.ISecret) {
+func newOutputs(stack awscdk.Stack, bucket awss3.Bucket, sm awsstepfunctions.StateMachine, topic awssns.Topic, channelSecret, targetSecret awssecretsmanager.ISecret) {
 	out := func(id, description string, value *string) {
 		awscdk.NewCfnOutput(stack, jsii.String(id), &awscdk.CfnOutputProps{Description: jsii.String(description), Value: value})
 	}
@@ -21,7 +21,10 @@ func newOutputs(stack awscdk.Stack, bucket awss3.Bucket, sm awsstepfunctions.Sta
 	out("StateMachineArn", "The health-check state machine", arn)
 	out("BucketName", "The bucket holding config/, pulse/, echo/, state/ and outbox/", bucket.BucketName())
 	out("AlertsTopicArn", "SNS topic for the sns channel and the monitor's own alarms: subscribe your email here", topic.TopicArn())
-	out("ChannelSecretArn", `Secrets Manager secret for channel credentials, a JSON object {"NAME": "value"}`, secret.SecretArn())
+	out("ChannelSecretArn", `Secrets Manager secret for channel credentials, a JSON object {"NAME": "value"}`, channelSecret.SecretArn())
+	if targetSecret != nil {
+		out("TargetSecretArn", `Secrets Manager secret for the values of targets' headerSecrets, a JSON object {"NAME": "value"}`, targetSecret.SecretArn())
+	}
 	out("ConsoleUrl", "Runs of the health check in the Step Functions console",
 		join(jsii.String("https://"), region, jsii.String(".console.aws.amazon.com/states/home?region="), region,
 			jsii.String("#/statemachines/view/"), arn))

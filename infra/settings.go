@@ -22,6 +22,7 @@ const (
 	CtxMapConcurrency       = "mapConcurrency"
 	CtxAlarmNamePrefix      = "alarmNamePrefix"
 	CtxSecretArn            = "secretArn"
+	CtxTargetSecretArn      = "targetSecretArn"
 	CtxLogRetentionDays     = "logRetentionDays"
 	CtxAllowPrivateNetworks = "allowPrivateNetworks"
 	CtxScaleMode            = "scaleMode"
@@ -30,7 +31,7 @@ const (
 // ContextKeys lists every setting read from CDK context.
 var ContextKeys = []string{
 	CtxScheduleMinutes, CtxStaleAfter, CtxBatchSize, CtxMapConcurrency,
-	CtxAlarmNamePrefix, CtxSecretArn, CtxLogRetentionDays, CtxAllowPrivateNetworks, CtxScaleMode,
+	CtxAlarmNamePrefix, CtxSecretArn, CtxTargetSecretArn, CtxLogRetentionDays, CtxAllowPrivateNetworks, CtxScaleMode,
 }
 
 // Settings are the deploy-time choices an operator makes through CDK context
@@ -52,8 +53,13 @@ type Settings struct {
 	// a targeted check; empty means no alarm rule.
 	AlarmNamePrefix string
 	// SecretArn references an existing Secrets Manager secret for channel
-	// credentials; empty means the stack creates one.
+	// credentials; empty means the stack creates one. Only the notify
+	// function reads it.
 	SecretArn string
+	// TargetSecretArn references an existing Secrets Manager secret holding
+	// the values of targets' headerSecrets; empty means the stack creates
+	// one. Only the probe function reads it.
+	TargetSecretArn string
 	// LogRetentionDays is how long Lambda and state machine logs are kept; it
 	// must be a value CloudWatch Logs accepts.
 	LogRetentionDays int
@@ -221,9 +227,13 @@ func ParseSettings(values map[string]any) (Settings, error) {
 	if str(CtxAlarmNamePrefix, &s.AlarmNamePrefix) && !alarmPrefixRE.MatchString(s.AlarmNamePrefix) {
 		bad(CtxAlarmNamePrefix, values[CtxAlarmNamePrefix], "at most 255 printable characters (empty for no alarm rule)")
 	}
-	if str(CtxSecretArn, &s.SecretArn) && s.SecretArn != "" && !secretArnRE.MatchString(s.SecretArn) {
-		bad(CtxSecretArn, values[CtxSecretArn], "a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME) or empty")
+	secretArn := func(key string, dst *string) {
+		if str(key, dst) && *dst != "" && !secretArnRE.MatchString(*dst) {
+			bad(key, values[key], "a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME) or empty")
+		}
 	}
+	secretArn(CtxSecretArn, &s.SecretArn)
+	secretArn(CtxTargetSecretArn, &s.TargetSecretArn)
 
 	boolean(CtxAllowPrivateNetworks, &s.AllowPrivateNetworks)
 

@@ -43,6 +43,10 @@ func TestParseSettingsGood(t *testing.T) {
 			func(s Settings) bool { return s.StaleAfter == "1h30m" }},
 		{"complete secret arn", map[string]any{CtxSecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:medic/channels-AbC123"},
 			func(s Settings) bool { return strings.HasSuffix(s.SecretArn, "-AbC123") }},
+		{"target secret arn", map[string]any{CtxTargetSecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:medic/targets"},
+			func(s Settings) bool {
+				return s.TargetSecretArn == "arn:aws:secretsmanager:eu-west-1:123456789012:secret:medic/targets" && s.SecretArn == ""
+			}},
 		{"empty secret and prefix", map[string]any{CtxSecretArn: "", CtxAlarmNamePrefix: ""},
 			func(s Settings) bool { return s.SecretArn == "" && s.AlarmNamePrefix == "" }},
 		{"alarm prefix", map[string]any{CtxAlarmNamePrefix: "prod-web-"},
@@ -84,6 +88,8 @@ func TestParseSettingsBad(t *testing.T) {
 		{"staleAfter number", map[string]any{CtxStaleAfter: 15.0}, []string{"staleAfter", "a string"}},
 		{"secret not an arn", map[string]any{CtxSecretArn: "medic-channels"}, []string{"secretArn", "Secrets Manager secret ARN"}},
 		{"secret of another service", map[string]any{CtxSecretArn: "arn:aws:ssm:us-east-1:123456789012:parameter/x"}, []string{"secretArn"}},
+		{"target secret not an arn", map[string]any{CtxTargetSecretArn: "medic-targets"}, []string{"context targetSecretArn", `"medic-targets"`, "Secrets Manager secret ARN"}},
+		{"target secret number", map[string]any{CtxTargetSecretArn: 7.0}, []string{"targetSecretArn", "a string"}},
 		{"alarm prefix control char", map[string]any{CtxAlarmNamePrefix: "a\nb"}, []string{"alarmNamePrefix"}},
 		{"alarm prefix too long", map[string]any{CtxAlarmNamePrefix: strings.Repeat("a", 256)}, []string{"alarmNamePrefix"}},
 		{"private networks word", map[string]any{CtxAllowPrivateNetworks: "yes please"}, []string{"allowPrivateNetworks", "true or false"}},

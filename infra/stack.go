@@ -44,7 +44,12 @@ type Stack struct {
 	Functions    map[string]awslambda.Function
 	StateMachine awsstepfunctions.StateMachine
 	Topic        awssns.Topic
-	Secret       awssecretsmanager.ISecret
+	// Secret holds channel credentials; only notify reads it.
+	Secret awssecretsmanager.ISecret
+	// TargetSecret holds the values of targets' headerSecrets; only probe
+	// reads it. Nil when the deployed targets file uses no headerSecrets
+	// and the targetSecretArn setting is empty.
+	TargetSecret awssecretsmanager.ISecret
 	// Settings are the settings the stack was built with.
 	Settings Settings
 	// DistributedMapPolicy lets the state machine run its Distributed Map's
@@ -70,6 +75,10 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) (*Stack,
 	if err := checkSources(root); err != nil {
 		return nil, fmt.Errorf("new stack %s: %w", id, err)
 	}
+	targets, err := readTargetsFile(root, props.Settings)
+	if err != nil {
+		return nil, fmt.Errorf("new stack %s: %w", id, err)
+	}
 	def, err := Definition(props.Settings)
 	if err != nil {
 		return nil, fmt.Errorf("new stack %s: %w", id, err)
@@ -84,15 +93,21 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) (*Stack,
 
 	s.Bucket = newBucket(s.Stack, root, set.ScaleMode)
 	s.Topic = newTopic(s.Stack)
-	s.Secret = newSecret(s.Stack, set)
-	s.Functions = newFunctions(s.Stack, root, set, s.Bucket, s.Topic, s.Secret)
+	s.Secret = newSecret(s.Stack, "ChannelSecret", set.SecretArn,
+		`medic channel credentials: a JSON object {"NAME": "value"}; channels name their keys in config/targets.yaml`)
+	if set.TargetSecretArn != "" || usesHeaderSecrets(targets) {
+		// Only when needed: a secret costs $0.40 a month.
+		s.TargetSecret = newSecret(s.Stack, "TargetSecret", set.TargetSecretArn,
+			`medic target credentials: a JSON object {"NAME": "value"}; targets name their keys in headerSecrets in config/targets.yaml`)
+	}
+	s.Functions = newFunctions(s.Stack, root, set, s.Bucket, s.Topic, s.Secret, s.TargetSecret)
 	s.StateMachine = newStateMachine(s.Stack, def, set, s.Functions)
 	if set.ScaleMode {
 		s.DistributedMapPolicy = grantDistributedMap(s.Stack, s.StateMachine, s.Bucket)
 	}
 	newTriggers(s.Stack, set, s.Bucket, s.StateMachine)
 	newAlarms(s.Stack, set, s.StateMachine, s.Functions["notify"], s.Topic)
-	newOutputs(s.Stack, s.Bucket, s.StateMachine, s.Topic, s.Secret)
+	newOutputs(s.Stack, s.Bucket, s.StateMachine, s.Topic, s.Secret, s.TargetSecret)
 	suppressFindings(s)
 	return s, nil
 }
@@ -112,17 +127,14 @@ func Definition(set Settings) (string, error) {
 		map[string]string{statemachines.MapConcurrency: fmt.Sprint(set.MapConcurrency)})
 }
 
-// checkSources reports a missing task entry point or targets file before
-// CDK tries (and fails, less clearly) to bundle it.
+// checkSources reports a missing task entry point before CDK tries (and
+// fails, less clearly) to bundle it.
 func checkSources(root string) error {
 	for _, t := range Tasks {
 		p := filepath.Join(root, "tasks", t, "bootstrap", "main.go")
 		if _, err := os.Stat(p); err != nil {
 			return fmt.Errorf("task %s has no Lambda entry point: %w", t, err)
 		}
-	}
-	if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(ConfigKey))); err != nil {
-		return fmt.Errorf("targets file to deploy: %w", err)
 	}
 	return nil
 }

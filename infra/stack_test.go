@@ -31,7 +31,7 @@ func TestResourceCounts(t *testing.T) {
 		"AWS::Events::Rule":                1, // pulse uploads; no alarm rule without a prefix
 		"AWS::CloudWatch::Alarm":           6,
 		"AWS::SNS::Topic":                  1,
-		"AWS::SecretsManager::Secret":      1,
+		"AWS::SecretsManager::Secret":      1, // channel credentials; config/targets.yaml uses no headerSecrets
 		"Custom::CDKBucketDeployment":      1,
 		"AWS::Logs::LogGroup":              6, // five functions and the state machine
 	} {
@@ -50,7 +50,7 @@ func TestFunctions(t *testing.T) {
 	bucket := map[string]any{"Ref": s.logicalID(s.stack.Bucket)}
 	wantEnv := map[string]map[string]any{
 		"loadtargets":    {"MEDIC_CONFIG_KEY": "config/targets.yaml", "MEDIC_BATCH_SIZE": "100", "MEDIC_STALE_AFTER": "15m"},
-		"probe":          {"MEDIC_ALLOW_NETWORKS": "public", "MEDIC_SECRET_ARN": map[string]any{"Ref": s.logicalID(s.stack.Secret)}},
+		"probe":          {"MEDIC_ALLOW_NETWORKS": "public"},
 		"writeecho":      {},
 		"checkstaleness": {"MEDIC_CONFIG_KEY": "config/targets.yaml", "MEDIC_STALE_AFTER": "15m"},
 		"notify": {

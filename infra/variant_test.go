@@ -15,7 +15,10 @@ import (
 // and region as the CDK CLI sets them. The function assets come from CDK's
 // cache, so nothing is rebuilt.
 func TestSettingsReachTheStack(t *testing.T) {
-	const secretArn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:medic/channels"
+	const (
+		secretArn       = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:medic/channels"
+		targetSecretArn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:medic/targets-AbC123"
+	)
 	s, err := synth(map[string]any{
 		CtxScheduleMinutes:      "5",
 		CtxStaleAfter:           "30m",
@@ -23,6 +26,7 @@ func TestSettingsReachTheStack(t *testing.T) {
 		CtxMapConcurrency:       "3",
 		CtxAlarmNamePrefix:      "web-",
 		CtxSecretArn:            secretArn,
+		CtxTargetSecretArn:      targetSecretArn,
 		CtxLogRetentionDays:     "7",
 		CtxAllowPrivateNetworks: "true",
 	}, &awscdk.Environment{Account: jsii.String("123456789012"), Region: jsii.String("eu-west-1")})
@@ -43,7 +47,7 @@ func TestSettingsReachTheStack(t *testing.T) {
 	for task, want := range map[string]map[string]any{
 		"loadtargets":    {"MEDIC_BATCH_SIZE": "1", "MEDIC_STALE_AFTER": "30m"},
 		"checkstaleness": {"MEDIC_STALE_AFTER": "30m"},
-		"probe":          {"MEDIC_ALLOW_NETWORKS": "private", "MEDIC_SECRET_ARN": secretArn},
+		"probe":          {"MEDIC_ALLOW_NETWORKS": "private", "MEDIC_TARGET_SECRET_ARN": targetSecretArn},
 		"notify":         {"MEDIC_SECRET_ARN": secretArn},
 	} {
 		for k, v := range want {
@@ -64,20 +68,21 @@ func TestSettingsReachTheStack(t *testing.T) {
 		t.Errorf("MaxConcurrency = %#v, want 3", mc)
 	}
 
-	// A referenced secret: no new secret, and notify and probe read it by
-	// partial ARN plus Secrets Manager's six-character suffix.
+	// Referenced secrets: none created; notify reads the channel secret by
+	// partial ARN plus Secrets Manager's six-character suffix, probe the
+	// target secret by its complete ARN.
 	if n := len(s.resources("AWS::SecretsManager::Secret")); n != 0 {
-		t.Errorf("%d secrets created, want none with secretArn set", n)
+		t.Errorf("%d secrets created, want none with secretArn and targetSecretArn set", n)
 	}
-	for _, task := range []string{"notify", "probe"} {
+	for task, want := range map[string]string{"notify": secretArn + "-??????", "probe": targetSecretArn} {
 		var reads []any
 		for _, st := range s.statementsOf(s.logicalID(s.stack.Functions[task].Role())) {
 			if reflect.DeepEqual(st.actions(), []string{"secretsmanager:GetSecretValue"}) {
 				reads = append(reads, st.resources()...)
 			}
 		}
-		if !reflect.DeepEqual(reads, []any{secretArn + "-??????"}) {
-			t.Errorf("%s reads secrets %v, want %s-??????", task, reads, secretArn)
+		if !reflect.DeepEqual(reads, []any{want}) {
+			t.Errorf("%s reads secrets %v, want %s", task, reads, want)
 		}
 	}
 

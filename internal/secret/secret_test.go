@@ -115,7 +115,7 @@ func TestSecretsManagerErrors(t *testing.T) {
 		{name: "unknown secret", arn: testARN + "-other", secretString: `{}`, wantErr: "ResourceNotFoundException"},
 		{name: "not json", arn: testARN, secretString: `hunter2`, wantErr: "must be a JSON object"},
 		{name: "not a string value", arn: testARN, secretString: `{"K": 42}`, wantErr: `key "K" in the secret must be a JSON string`},
-		{name: "no arn", arn: "", secretString: `{}`, wantErr: "MEDIC_SECRET_ARN is empty"},
+		{name: "no arn", arn: "", secretString: `{}`, wantErr: "its ARN is empty"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -153,6 +153,12 @@ func TestEnv(t *testing.T) {
 		if err != nil || got != tt.want {
 			t.Errorf("Secret(%q) = %q, %v", tt.key, got, err)
 		}
+	}
+	withHint := secret.Env{Lookup: src.Lookup, Where: "the environment (set it in .env)"}
+	var missing *secret.MissingError
+	if _, err := withHint.Secret(context.Background(), "NOPE"); !errors.As(err, &missing) ||
+		err.Error() != `secret "NOPE" is not set in the environment (set it in .env)` {
+		t.Errorf("with Where: err = %v, want a MissingError naming the hint", err)
 	}
 	t.Setenv("MEDIC_TEST_SECRET", "v")
 	if v, err := (secret.Env{}).Secret(context.Background(), "MEDIC_TEST_SECRET"); err != nil || v != "v" {

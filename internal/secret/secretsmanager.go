@@ -28,7 +28,8 @@ var _ SecretsManagerAPI = (*secretsmanager.Client)(nil)
 // and cached for TTL; it is safe for concurrent use.
 type SecretsManager struct {
 	API SecretsManagerAPI
-	// ARN (or name) of the secret: MEDIC_SECRET_ARN.
+	// ARN (or name) of the secret: MEDIC_SECRET_ARN for notify,
+	// MEDIC_TARGET_SECRET_ARN for probe.
 	ARN string
 	// TTL of the cache; zero means DefaultTTL.
 	TTL time.Duration
@@ -73,7 +74,7 @@ func (s *SecretsManager) load(ctx context.Context) (map[string]string, error) {
 		return s.values, nil
 	}
 	if s.ARN == "" {
-		return nil, fmt.Errorf("no Secrets Manager secret configured (MEDIC_SECRET_ARN is empty)")
+		return nil, fmt.Errorf("no Secrets Manager secret configured (its ARN is empty)")
 	}
 	out, err := s.API.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(s.ARN)})
 	if err != nil {

@@ -31,6 +31,9 @@ func (e *MissingError) Error() string {
 type Env struct {
 	// Lookup replaces os.LookupEnv; nil means os.LookupEnv.
 	Lookup func(string) (string, bool)
+	// Where is how a MissingError describes the environment; empty means
+	// "the environment". A caller can add how to fix a missing secret.
+	Where string
 }
 
 var _ Source = Env{}
@@ -47,7 +50,11 @@ func (e Env) Secret(_ context.Context, name string) (string, error) {
 	}
 	v, ok := lookup(name)
 	if !ok || v == "" {
-		return "", &MissingError{Name: name, Where: "the environment"}
+		where := e.Where
+		if where == "" {
+			where = "the environment"
+		}
+		return "", &MissingError{Name: name, Where: where}
 	}
 	return v, nil
 }

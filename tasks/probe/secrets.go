@@ -12,21 +12,37 @@ import (
 	"github.com/medic-dev/medic/internal/secret"
 )
 
+// TargetSecretEnv names the setting holding the ARN of the secret with the
+// values of targets' headerSecrets.
+const TargetSecretEnv = "MEDIC_TARGET_SECRET_ARN"
+
 // SecretSource returns where the probe reads the values of targets'
-// headerSecrets: the Secrets Manager secret named by MEDIC_SECRET_ARN (a
-// JSON object {"NAME": "value"}, the channels' secret), or the environment
-// when MEDIC_SECRET_ARN is empty. getenv reads the settings (os.Getenv).
+// headerSecrets: the Secrets Manager secret named by MEDIC_TARGET_SECRET_ARN
+// (a JSON object {"NAME": "value"}, the stack's TargetSecret, never the
+// channels' secret), or the environment when MEDIC_TARGET_SECRET_ARN is
+// empty. getenv reads the settings (os.Getenv).
 // Nothing is loaded or fetched until a target needs a secret, so a batch
 // without headerSecrets costs no Secrets Manager call.
 func SecretSource(getenv func(string) string) probe.SecretSource {
-	if arn := getenv("MEDIC_SECRET_ARN"); arn != "" {
+	if arn := getenv(TargetSecretEnv); arn != "" {
 		return &lazySecretsManager{arn: arn}
 	}
-	return secret.Env{Lookup: func(k string) (string, bool) {
+	env := secret.Env{Lookup: func(k string) (string, bool) {
 		v := getenv(k)
 		return v, v != ""
 	}}
+	if getenv("AWS_LAMBDA_FUNCTION_NAME") != "" {
+		// Deployed without a target secret: the stack creates one only when
+		// the targets file it deploys uses headerSecrets.
+		env.Where = noTargetSecret
+	}
+	return env
 }
+
+// noTargetSecret is where a missing secret was looked for in a Lambda
+// deployed without a target secret, with how to fix it.
+const noTargetSecret = "the environment: this deployment has no target secret (" + TargetSecretEnv +
+	" is empty). cdk deploy creates one when config/targets.yaml uses headerSecrets, or set the targetSecretArn setting"
 
 // lazySecretsManager builds the Secrets Manager client on first use. The
 // source it builds caches the secret for secret.DefaultTTL.

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -43,7 +44,7 @@ func authTarget(name, url, secretName string) target.Target {
 		StaleAfter:    target.Duration(15 * time.Minute), FailureThreshold: 2, SuccessThreshold: 1, Source: "config/targets.yaml"}
 }
 
-// TestHandleHeaderSecretsFromEnvironment: without MEDIC_SECRET_ARN the
+// TestHandleHeaderSecretsFromEnvironment: without MEDIC_TARGET_SECRET_ARN the
 // probe reads secret headers from the environment (the real secret.Env);
 // the value reaches the server and nowhere else: not the output, not the
 // logs.
@@ -84,6 +85,35 @@ func TestHandleHeaderSecretsFromEnvironment(t *testing.T) {
 	}
 }
 
+// TestHandleHeaderSecretsInLambdaWithoutTargetSecret: a Lambda deployed
+// without a target secret (the targets file used no headerSecrets, then one
+// was uploaded that does) fails those checks with a failure saying how to
+// fix it, and still checks the other targets.
+func TestHandleHeaderSecretsInLambdaWithoutTargetSecret(t *testing.T) {
+	srv := authSite(t)
+	env := map[string]string{"AWS_LAMBDA_FUNCTION_NAME": "medic-probe"}
+	h := &probetask.Handler{Prober: &probe.Prober{Allow: probe.All, Secrets: probetask.SecretSource(func(k string) string { return env[k] })}}
+	plain := authTarget("plain", srv.URL, "")
+	plain.HeaderSecrets = nil
+	plain.Expect = target.Expect{Status: []int{401}}
+	out, err := h.Handle(context.Background(), probetask.In{Run: "exec-1", Targets: []target.Target{authTarget("api", srv.URL, "API_HEALTH_TOKEN"), plain}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api, other := out.Results[0], out.Results[1]
+	if api.Up || len(api.Failures) != 1 {
+		t.Fatalf("api: up %v failures %q, want one failure", api.Up, api.Failures)
+	}
+	for _, w := range []string{`secret "API_HEALTH_TOKEN" is not set`, "no target secret", probetask.TargetSecretEnv, "headerSecrets", "targetSecretArn"} {
+		if !strings.Contains(api.Failures[0], w) {
+			t.Errorf("failure %q does not mention %q", api.Failures[0], w)
+		}
+	}
+	if !other.Up {
+		t.Errorf("the target without headerSecrets: up %v failures %q, want up", other.Up, other.Failures)
+	}
+}
+
 func equal(a, b []string) bool {
 	if len(a) != len(b) {
 		return false
@@ -96,7 +126,7 @@ func equal(a, b []string) bool {
 	return true
 }
 
-// TestSecretSourceReadsSecretsManagerLazily: with MEDIC_SECRET_ARN set the
+// TestSecretSourceReadsSecretsManagerLazily: with MEDIC_TARGET_SECRET_ARN set the
 // probe reads the JSON secret through the real SDK, and only once a batch
 // has a target that needs it.
 func TestSecretSourceReadsSecretsManagerLazily(t *testing.T) {
@@ -126,7 +156,7 @@ func TestSecretSourceReadsSecretsManagerLazily(t *testing.T) {
 	}
 
 	srv := authSite(t)
-	settings := map[string]string{"MEDIC_SECRET_ARN": arn, "API_HEALTH_TOKEN": "not this one: the environment is not read"}
+	settings := map[string]string{probetask.TargetSecretEnv: arn, "API_HEALTH_TOKEN": "not this one: the environment is not read"}
 	h := &probetask.Handler{Prober: &probe.Prober{Allow: probe.All, Secrets: probetask.SecretSource(func(k string) string { return settings[k] })}}
 
 	plain := authTarget("plain", srv.URL, "")

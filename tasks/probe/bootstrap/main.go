@@ -1,7 +1,7 @@
 // Command bootstrap is the Probe Lambda. It reads MEDIC_ALLOW_NETWORKS
-// (public by default; private or all) and MEDIC_SECRET_ARN (the Secrets
-// Manager secret holding the values of targets' headerSecrets; empty reads
-// them from the environment) once and serves the handler. The secret is
+// (public by default; private or all) and MEDIC_TARGET_SECRET_ARN (the
+// Secrets Manager secret holding the values of targets' headerSecrets;
+// empty reads them from the environment) once and serves the handler. The secret is
 // fetched only when a batch has a target with headerSecrets.
 package main
 
@@ -27,8 +27,8 @@ func main() {
 		Logger: log,
 	}
 	secrets := "environment"
-	if os.Getenv("MEDIC_SECRET_ARN") != "" {
-		secrets = "MEDIC_SECRET_ARN"
+	if os.Getenv(probetask.TargetSecretEnv) != "" {
+		secrets = probetask.TargetSecretEnv
 	}
 	log.Info("probe ready", "allowNetworks", allow.String(), "secrets", secrets)
 	lambda.Start(h.Handle)

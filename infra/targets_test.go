@@ -1,0 +1,67 @@
+package infra
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestReadTargetsFile: the stack reads the targets file it deploys; a file
+// every run would reject stops the synth naming each problem, and
+// headerSecrets (a target's own or the defaults') decide whether the
+// target secret is needed.
+func TestReadTargetsFile(t *testing.T) {
+	tests := []struct {
+		name        string
+		file        string
+		wantErr     []string
+		wantSecrets bool
+	}{
+		{name: "no header secrets", file: "targets:\n  - {name: web, url: https://example.com/}\n"},
+		{name: "a target's header secret", wantSecrets: true,
+			file: "targets:\n  - {name: web, url: https://example.com/}\n  - {name: api, url: https://api.example.com/, headerSecrets: {Authorization: API_TOKEN}}\n"},
+		{name: "header secrets from the defaults", wantSecrets: true,
+			file: "defaults: {headerSecrets: {Authorization: API_TOKEN}}\ntargets:\n  - {name: api, url: https://api.example.com/}\n"},
+		{name: "defaults' header secrets replaced by none", wantSecrets: false,
+			file: "defaults: {headerSecrets: {Authorization: API_TOKEN}}\ntargets:\n  - {name: api, url: https://api.example.com/, headerSecrets: {}}\n"},
+		{name: "tcp targets never send headers",
+			file: "targets:\n  - {name: db, tcp: db.example.com:5432}\n"},
+		{name: "a bad target", file: "targets:\n  - {name: web, url: https://example.com/, tiemout: 5s}\n  - {name: ok, url: https://example.com/}\n",
+			wantErr: []string{"1 problem", "config/targets.yaml: target web: tiemout", "medic validate config/targets.yaml"}},
+		{name: "not YAML", file: "targets: [\n", wantErr: []string{"targets file to deploy", "config/targets.yaml"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			if err := os.MkdirAll(filepath.Join(root, "config"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(root, "config", "targets.yaml"), []byte(tt.file), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			f, err := readTargetsFile(root, DefaultSettings())
+			if len(tt.wantErr) > 0 {
+				if err == nil {
+					t.Fatalf("no error, want one containing %q", tt.wantErr)
+				}
+				for _, w := range tt.wantErr {
+					if !strings.Contains(err.Error(), w) {
+						t.Errorf("error %q does not contain %q", err, w)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := usesHeaderSecrets(f); got != tt.wantSecrets {
+				t.Errorf("usesHeaderSecrets = %v, want %v", got, tt.wantSecrets)
+			}
+		})
+	}
+
+	if _, err := readTargetsFile(t.TempDir(), DefaultSettings()); err == nil || !strings.Contains(err.Error(), "targets file to deploy") {
+		t.Errorf("a missing file: err = %v, want one naming the targets file", err)
+	}
+}
