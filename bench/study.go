@@ -114,7 +114,7 @@ func describe(p Point) string {
 	if p.Infeasible != "" {
 		return "cannot run: " + p.Infeasible
 	}
-	return fmt.Sprintf("$%.2f/month (run took %s)", p.Bill.Total(), p.Wall.Round(time.Millisecond))
+	return fmt.Sprintf("$%.2f/month all in, $%.2f usage (run took %s)", p.Bill.Total(), p.Bill.Usage(), p.Wall.Round(time.Millisecond))
 }
 
 func shortReason(s string) string {
@@ -218,7 +218,13 @@ func money(v float64) string {
 	return "$" + groupDigits(n) + "." + cents
 }
 
-func cell(p Point, ok bool) string {
+// cell is a configuration's all-in figure in a table.
+func cell(p Point, ok bool) string { return cellOf(p, ok, p.Bill.Total()) }
+
+// usageCell is a configuration's usage figure in a table.
+func usageCell(p Point, ok bool) string { return cellOf(p, ok, p.Bill.Usage()) }
+
+func cellOf(p Point, ok bool, usd float64) string {
 	switch {
 	case !ok:
 		return "–"
@@ -227,9 +233,9 @@ func cell(p Point, ok bool) string {
 	case p.Infeasible != "":
 		return "cannot run¹"
 	case p.Extrapolated:
-		return money(p.Bill.Total()) + "*"
+		return money(usd) + "*"
 	}
-	return money(p.Bill.Total())
+	return money(usd)
 }
 
 // Markdown renders the study.
@@ -237,21 +243,25 @@ func (s *Study) Markdown() string {
 	var w strings.Builder
 	inB, _ := s.BestBatch(ModeInline)
 	scB, _ := s.BestBatch(ModeScale)
-	fmt.Fprintf(&w, "Monthly cost at a %d-minute cadence (%s runs a month), us-east-1 list prices, Step Functions free tier applied, Lambda free tier not applied. "+
+	fmt.Fprintf(&w, "Monthly cost at a %d-minute cadence (%s runs a month), us-east-1 list prices, Step Functions and Scheduler free tiers applied, "+
+		"Lambda, CloudWatch and X-Ray free tiers not applied. **Usage** prices the run's counts (transitions, Lambda, Express, S3, scheduler, logs); "+
+		"**all in** adds the stack's monthly items (%d alarms, %d custom metric, %d secret: %s), X-Ray traces and Secrets Manager calls (upper bounds). "+
 		"Loopback targets answering in %s. `*` = extrapolated from the two largest real runs (fixed + per-target fit); everything else is a real local run.\n\n",
-		int(cost.Cadence.Minutes()), groupDigits(cost.RunsPerMonth), s.Opts.Delay)
-	fmt.Fprintf(&w, "| targets | medic inline (batch %d) | medic scale mode (batch %d) | Route 53, base | Route 53, HTTPS + string match | Synthetics canaries |\n|---:|---:|---:|---:|---:|---:|\n", inB, scB)
+		int(cost.Cadence.Minutes()), groupDigits(cost.RunsPerMonth), cost.StackAlarms, cost.StackCustomMetrics, cost.StackSecrets,
+		money(cost.Monthly(cost.Run{}, 0).Sum(cost.Fixed)), s.Opts.Delay)
+	fmt.Fprintf(&w, "| targets | medic inline (batch %d), usage | medic inline, **all in** | medic scale mode (batch %d), usage | medic scale mode, **all in** "+
+		"| Route 53, base | Route 53, HTTPS + string match | Synthetics canaries |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n", inB, scB)
 	for _, n := range s.Opts.Targets {
 		pi, oki := s.Point(ModeInline, inB, n)
 		ps, oks := s.Point(ModeScale, scB, n)
-		fmt.Fprintf(&w, "| %s | %s | %s | %s | %s | %s |\n", groupDigits(n), cell(pi, oki), cell(ps, oks),
+		fmt.Fprintf(&w, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", groupDigits(n), usageCell(pi, oki), cell(pi, oki), usageCell(ps, oks), cell(ps, oks),
 			money(cost.Route53(n, 0)), money(cost.Route53(n, 2)), money(cost.Synthetics(n, cost.RunsPerMonth)))
 	}
 	w.WriteString("\n¹ see the reasons below. ² not run for real, and too few batches in the real runs to extrapolate.\n\n")
 
 	for _, mode := range []string{ModeInline, ModeScale} {
 		b, regret := s.BestBatch(mode)
-		fmt.Fprintf(&w, "#### Batch size, %s mode (chosen: %d, at most %.0f%% above the cheapest size at any target count)\n\n", mode, b, (regret-1)*100)
+		fmt.Fprintf(&w, "#### Batch size, %s mode, all in (chosen: %d, at most %.0f%% above the cheapest size at any target count)\n\n", mode, b, (regret-1)*100)
 		w.WriteString("| batch |")
 		for _, n := range s.Opts.Targets {
 			fmt.Fprintf(&w, " %s targets |", groupDigits(n))
@@ -296,22 +306,30 @@ func (s *Study) Markdown() string {
 			}
 		}
 		w.WriteString("\n|---|" + strings.Repeat("---:|", len(pts)) + "\n")
-		var items []string
-		for _, p := range pts {
-			for _, l := range p.Bill.Lines {
-				if !slices.Contains(items, l.Item) {
-					items = append(items, l.Item)
-				}
-			}
-		}
-		for _, it := range items {
-			fmt.Fprintf(&w, "| %s |", it)
+		row := func(label string, usd func(Point) float64) {
+			fmt.Fprintf(&w, "| %s |", label)
 			for _, p := range pts {
-				fmt.Fprintf(&w, " %s |", money(p.Bill.USD(it)))
+				fmt.Fprintf(&w, " %s |", money(usd(p)))
 			}
 			w.WriteString("\n")
 		}
-		w.WriteString("| **total** |")
+		for _, part := range []cost.Part{cost.Usage, cost.Tracing, cost.Fixed} {
+			var items []string
+			for _, p := range pts {
+				for _, l := range p.Bill.Lines {
+					if l.Part == part && !slices.Contains(items, l.Item) {
+						items = append(items, l.Item)
+					}
+				}
+			}
+			for _, it := range items {
+				row(it, func(p Point) float64 { return p.Bill.USD(it) })
+			}
+			if part == cost.Usage {
+				row("**usage**", func(p Point) float64 { return p.Bill.Usage() })
+			}
+		}
+		w.WriteString("| **all in** |")
 		for _, p := range pts {
 			fmt.Fprintf(&w, " **%s** |", money(p.Bill.Total()))
 		}

@@ -74,9 +74,25 @@ func ExpressBilledMs(d time.Duration) int64 {
 	return max(steps, 1) * 100
 }
 
+// Part says which figure a bill line belongs to.
+type Part int
+
+const (
+	// Usage lines price the run's own counts (transitions, Lambda, Express,
+	// S3, scheduler, logs): the "usage" figure.
+	Usage Part = iota
+	// Tracing lines grow with the runs but are not usage: X-Ray traces and
+	// Secrets Manager API calls.
+	Tracing
+	// Fixed lines are the deployed stack's monthly items, whatever the
+	// runs: alarms, the custom metric, the secret.
+	Fixed
+)
+
 // Line is one item of a monthly bill.
 type Line struct {
 	Item     string
+	Part     Part
 	Quantity float64 // a month's quantity, in Unit
 	Unit     string
 	USD      float64
@@ -88,7 +104,8 @@ type Bill struct {
 	Lines []Line
 }
 
-// Total is the sum of the lines.
+// Total is the sum of all the lines: the "all in" figure (usage, X-Ray,
+// Secrets Manager calls and the stack's fixed items).
 func (b Bill) Total() float64 {
 	var t float64
 	for _, l := range b.Lines {
@@ -96,6 +113,22 @@ func (b Bill) Total() float64 {
 	}
 	return t
 }
+
+// Sum is the sum of the lines of one part.
+func (b Bill) Sum(p Part) float64 {
+	var t float64
+	for _, l := range b.Lines {
+		if l.Part == p {
+			t += l.USD
+		}
+	}
+	return t
+}
+
+// Usage is the "usage" figure: the sum of the usage lines, what the run's
+// own counts cost without the stack's fixed items, X-Ray or Secrets
+// Manager calls.
+func (b Bill) Usage() float64 { return b.Sum(Usage) }
 
 // USD returns the cost of the line named item (0 when absent).
 func (b Bill) USD(item string) float64 {
@@ -105,6 +138,27 @@ func (b Bill) USD(item string) float64 {
 		}
 	}
 	return 0
+}
+
+// Quantity returns the month's quantity of the line named item (0 when
+// absent).
+func (b Bill) Quantity(item string) float64 {
+	for _, l := range b.Lines {
+		if l.Item == item {
+			return l.Quantity
+		}
+	}
+	return 0
+}
+
+// UnappliedFreeTiers is what CloudWatch's always-free tier (10 alarm
+// metrics, 10 custom metrics) and X-Ray's (100,000 traces a month) would
+// take off the bill in an account that uses them for nothing else. Monthly
+// does not apply them: like Lambda's, they are shared with the account.
+func (b Bill) UnappliedFreeTiers() float64 {
+	return min(b.Quantity(ItemAlarms), CloudWatchFreeAlarms)*AlarmMonth +
+		min(b.Quantity(ItemCustomMetrics), CloudWatchFreeMetrics)*CustomMetricMonth +
+		min(b.Quantity(ItemXRay), XRayFreeTraces)*XRayTrace
 }
 
 // Bill line names.
@@ -119,16 +173,35 @@ const (
 	ItemScheduler        = "EventBridge Scheduler"
 	ItemStateMachineLogs = "CloudWatch Logs, Step Functions"
 	ItemFunctionLogs     = "CloudWatch Logs, Lambda"
+
+	ItemXRay          = "X-Ray traces (upper bound)"
+	ItemSecretCalls   = "Secrets Manager API calls (upper bound)"
+	ItemAlarms        = "CloudWatch alarms"
+	ItemCustomMetrics = "CloudWatch custom metric"
+	ItemSecrets       = "Secrets Manager secret"
 )
 
-// Monthly prices runs executions of r. The Step Functions and Scheduler
-// free tiers are applied; Lambda's (1M requests and 400,000 GB-s a month,
-// shared with everything else in the account) is not.
+// Monthly prices runs executions of r (a month's worth) all in: the usage
+// lines, then X-Ray and Secrets Manager calls (Tracing), then the stack's
+// monthly items (Fixed: StackAlarms, StackCustomMetrics, StackSecrets).
+//
+// The Step Functions and Scheduler free tiers are applied; Lambda's (1M
+// requests and 400,000 GB-s a month), CloudWatch's (10 alarm metrics, 10
+// custom metrics) and X-Ray's (100,000 traces) are not: they are shared
+// with everything else in the account (see Bill.UnappliedFreeTiers).
+//
+// X-Ray is one trace per Standard execution (each run is one) and one per
+// Express child, an upper bound: sampling can only lower it, and the Lambda
+// invocations join their execution's trace. Secrets Manager is at most one
+// GetSecretValue per Notify invocation (Notify runs only when alerts are
+// pending and caches the secret for 5 minutes). S3 storage (a few MB at
+// most) is negligible and not priced.
 func Monthly(r Run, runs int) Bill {
 	n := float64(runs)
 	b := Bill{Runs: runs}
+	part := Usage
 	add := func(item string, q float64, unit string, usd float64) {
-		b.Lines = append(b.Lines, Line{Item: item, Quantity: q, Unit: unit, USD: usd})
+		b.Lines = append(b.Lines, Line{Item: item, Part: part, Quantity: q, Unit: unit, USD: usd})
 	}
 	tr := float64(r.Transitions) * n
 	add(ItemTransitions, tr, "transitions", max(tr-StandardFreeTransitions, 0)*StandardTransition)
@@ -155,6 +228,17 @@ func Monthly(r Run, runs int) Bill {
 	add(ItemStateMachineLogs, gb, "GB", gb*LogsGB)
 	gb = float64(r.FunctionLogBytes) * n / (1 << 30)
 	add(ItemFunctionLogs, gb, "GB", gb*LogsGB)
+
+	part = Tracing
+	traces := float64(1+r.ExpressRequests) * n
+	add(ItemXRay, traces, "traces", traces*XRayTrace)
+	calls := float64(find(r.Functions, "notify").Invocations) * n
+	add(ItemSecretCalls, calls, "calls", calls*SecretsManagerCall)
+
+	part = Fixed
+	add(ItemAlarms, StackAlarms, "alarm-months", StackAlarms*AlarmMonth)
+	add(ItemCustomMetrics, StackCustomMetrics, "metric-months", StackCustomMetrics*CustomMetricMonth)
+	add(ItemSecrets, StackSecrets, "secret-months", StackSecrets*SecretMonth)
 	return b
 }
 

@@ -15,6 +15,8 @@ func TestMonthlyHandComputed(t *testing.T) {
 	r.AddInvocation("probe", 700*time.Millisecond)
 	r.AddInvocation("probe", 799400*time.Microsecond) // 799.4 ms bills as 800 ms
 	r.AddInvocation("loadtargets", 100*time.Millisecond)
+	r.AddInvocation("notify", 50*time.Millisecond)
+	r.AddInvocation("notify", 50*time.Millisecond)
 	r.S3Writes, r.S3Reads = 20, 30
 	r.SchedulerInvocations = 1
 	r.StateMachineLogBytes = 1 << 20
@@ -30,10 +32,11 @@ func TestMonthlyHandComputed(t *testing.T) {
 		ItemExpressRequests: 0.002,
 		// 0.3 s × 64/1024 GB × 1,000 = 18.75 GB-s × $0.00001667.
 		ItemExpressDuration: 0.0003125625,
-		// 3,000 × $0.20/M.
-		ItemLambdaRequests: 0.0006,
-		// (1.5 s × 0.25 GB + 0.1 s × 0.125 GB) × 1,000 = 387.5 GB-s × $0.0000133334.
-		ItemLambdaDuration: 0.0051666925,
+		// 5,000 × $0.20/M.
+		ItemLambdaRequests: 0.001,
+		// (1.5 s × 0.25 GB + 0.1 s × 0.125 GB + 0.1 s × 0.125 GB) × 1,000
+		// = 400 GB-s × $0.0000133334.
+		ItemLambdaDuration: 0.00533336,
 		// 20,000 × $0.005/1,000.
 		ItemS3Writes: 0.10,
 		// 30,000 × $0.0004/1,000.
@@ -44,6 +47,17 @@ func TestMonthlyHandComputed(t *testing.T) {
 		ItemStateMachineLogs: 0.48828125,
 		// 512 KiB × 1,000 = 500 MiB = 0.48828125 GB × $0.50.
 		ItemFunctionLogs: 0.244140625,
+
+		// (1 Standard execution + 2 Express children) × 1,000 = 3,000
+		// traces × $5/M.
+		ItemXRay: 0.015,
+		// 2 Notify invocations × 1,000 = 2,000 GetSecretValue × $0.05/10,000.
+		ItemSecretCalls: 0.01,
+
+		// 6 alarms × $0.10, 1 custom metric × $0.30, 1 secret × $0.40.
+		ItemAlarms:        0.60,
+		ItemCustomMetrics: 0.30,
+		ItemSecrets:       0.40,
 	}
 	if len(b.Lines) != len(want) {
 		t.Errorf("bill has %d lines, want %d: %+v", len(b.Lines), len(want), b.Lines)
@@ -55,8 +69,24 @@ func TestMonthlyHandComputed(t *testing.T) {
 			t.Errorf("%s = $%.10f, want $%.10f", item, got, usd)
 		}
 	}
-	if !near(b.Total(), total) || !near(total, 1.0025011300) {
-		t.Errorf("total = $%.10f (sum of wanted lines $%.10f), want $1.0025011300", b.Total(), total)
+	parts := []struct {
+		name      string
+		got, want float64
+	}{
+		// 0.15 + 0.002 + 0.0003125625 + 0.001 + 0.00533336 + 0.10 + 0.012
+		// + 0 + 0.48828125 + 0.244140625.
+		{"usage", b.Usage(), 1.0030677975},
+		{"X-Ray and Secrets Manager calls", b.Sum(Tracing), 0.025},
+		{"fixed", b.Sum(Fixed), 1.30},
+		{"all in", b.Total(), 2.3280677975},
+		{"all in, the sum of the wanted lines", total, 2.3280677975},
+		// 6 alarms and 1 metric fit CloudWatch's free tier; 3,000 traces X-Ray's.
+		{"unapplied free tiers", b.UnappliedFreeTiers(), 0.915},
+	}
+	for _, p := range parts {
+		if !near(p.got, p.want) {
+			t.Errorf("%s = $%.10f, want $%.10f", p.name, p.got, p.want)
+		}
 	}
 }
 
@@ -73,6 +103,11 @@ func TestFreeTierAndAlternatives(t *testing.T) {
 		{"Synthetics, 10 targets every 10 minutes", Synthetics(10, RunsPerMonth), 51.84},
 		{"Express minimum bill", float64(ExpressBilledMs(time.Millisecond)), 100},
 		{"Express rounding", float64(ExpressBilledMs(100*time.Millisecond + time.Nanosecond)), 200},
+		// 4,320 × (1 + 99) = 432,000 traces; 100,000 of them free.
+		{"X-Ray, 99 children a run", Monthly(Run{ExpressRequests: 99}, RunsPerMonth).USD(ItemXRay), 2.16},
+		{"unapplied free tiers, X-Ray over its free tier", Monthly(Run{ExpressRequests: 99}, RunsPerMonth).UnappliedFreeTiers(), 0.6 + 0.3 + 0.5},
+		{"no Notify, no Secrets Manager calls", Monthly(Run{Transitions: 5}, RunsPerMonth).USD(ItemSecretCalls), 0},
+		{"fixed items with no runs", Monthly(Run{}, 0).Total(), 1.30},
 	}
 	for _, c := range cases {
 		if !near(c.got, c.want) {

@@ -1,11 +1,15 @@
 // Package cost turns the counts of one medic run (billed state
 // transitions, Lambda invocations and their durations, S3 requests,
-// scheduler invocations, log bytes) into a monthly AWS bill, and compares
-// it with Route 53 health checks and CloudWatch Synthetics canaries.
+// scheduler invocations, log bytes) into a monthly AWS bill, adds the
+// deployed stack's own monthly items (alarms, a custom metric, a secret)
+// and X-Ray tracing so that the bill is "all in", and compares it with
+// Route 53 health checks and CloudWatch Synthetics canaries.
 //
 // Prices are us-east-1 list prices from /work/shared/AWS-FACTS.md (the
 // repository's AWS facts); lines marked (secondary) there are from a
-// reliable copy rather than AWS's own page.
+// reliable copy rather than AWS's own page. The CloudWatch alarm and
+// custom-metric, Secrets Manager and X-Ray prices are from AWS's pricing
+// pages and not in the repository's AWS facts.
 package cost
 
 import "time"
@@ -54,6 +58,40 @@ const (
 
 	// SyntheticsRun is one CloudWatch Synthetics canary run (secondary).
 	SyntheticsRun = 0.0012
+
+	// AlarmMonth is one standard-resolution CloudWatch metric alarm for a
+	// month, from AWS's pricing page (aws.amazon.com/cloudwatch/pricing);
+	// not in the repository's AWS facts.
+	AlarmMonth = 0.10
+	// CustomMetricMonth is one CloudWatch custom metric (such as a log
+	// metric filter's) for a month, from AWS's pricing page
+	// (aws.amazon.com/cloudwatch/pricing); not in the repository's AWS facts.
+	CustomMetricMonth = 0.30
+	// CloudWatchFreeAlarms and CloudWatchFreeMetrics are CloudWatch's
+	// always-free tier (alarm metrics and custom metrics a month), from
+	// AWS's pricing page; not in the repository's AWS facts. Not applied:
+	// the tier is shared with everything else in the account.
+	CloudWatchFreeAlarms  = 10
+	CloudWatchFreeMetrics = 10
+
+	// SecretMonth is one Secrets Manager secret for a month, from AWS's
+	// pricing page (aws.amazon.com/secrets-manager/pricing); not in the
+	// repository's AWS facts.
+	SecretMonth = 0.40
+	// SecretsManagerCall is one Secrets Manager API call ($0.05 per
+	// 10,000), from AWS's pricing page
+	// (aws.amazon.com/secrets-manager/pricing); not in the repository's AWS
+	// facts.
+	SecretsManagerCall = 0.05 / 10_000
+
+	// XRayTrace is one X-Ray trace recorded ($5.00 per 1M), from AWS's
+	// pricing page (aws.amazon.com/xray/pricing); not in the repository's
+	// AWS facts.
+	XRayTrace = 5.00 / 1e6
+	// XRayFreeTraces a month is X-Ray's free tier, from AWS's pricing page;
+	// not in the repository's AWS facts. Not applied: the tier is shared
+	// with everything else in the account.
+	XRayFreeTraces = 100_000
 )
 
 // Cadence and month.
@@ -73,6 +111,21 @@ var FunctionMemoryMB = map[string]int{
 	"checkstaleness": 128,
 	"notify":         128,
 }
+
+// What the default stack deploys that is billed by the month, whatever the
+// runs. They mirror infra/ (alarms.go: the alarms and the AlertDeliveryErrors
+// metric filter; channels.go: the channel-credentials secret); change both
+// together (infra/cost_test.go checks them against the synthesized stack).
+const (
+	// StackAlarms are standard-resolution CloudWatch metric alarms.
+	StackAlarms = 6
+	// StackCustomMetrics are custom metrics created by log metric filters.
+	StackCustomMetrics = 1
+	// StackSecrets are Secrets Manager secrets: the channel credentials. A
+	// second one (targets' headerSecrets) is created only when the targets
+	// file uses headerSecrets, and adds SecretMonth.
+	StackSecrets = 1
+)
 
 // LambdaPlatformLogBytes approximates the START, END and REPORT lines Lambda
 // writes to CloudWatch Logs for every invocation (JSON log format).

@@ -69,26 +69,51 @@ func (r *report) goals(w *strings.Builder) {
 		if p.Infeasible != "" {
 			return "cannot run: " + p.Infeasible
 		}
-		if t := p.Bill.Total(); t < goal {
-			return fmt.Sprintf("%s: met (%s under)", money(t), money(goal-t))
-		} else {
-			return fmt.Sprintf("%s: **not met, by %s**", money(t), money(t-goal))
+		t := p.Bill.Total()
+		if t < goal {
+			return fmt.Sprintf("%s (usage %s): met (%s under)", money(t), money(p.Bill.Usage()), money(goal-t))
 		}
+		return fmt.Sprintf("%s (usage %s): **not met, by %s**", money(t), money(p.Bill.Usage()), money(t-goal))
 	}
 	w.WriteString("## Goals\n\n| goal (10-minute cadence, all in) | inline definition | scale mode |\n|---|---|---|\n")
 	fmt.Fprintf(w, "| under $1/month at 10 targets | %s | %s |\n", verdict(i10, 1), verdict(s10, 1))
 	fmt.Fprintf(w, "| under $5/month at 1,000 targets | %s | %s |\n\n", verdict(i1k, 5), verdict(s1k, 5))
-	fmt.Fprintf(w, "Batch sizes: inline %d, scale mode %d (chosen below from the cost model). ", inB, scB)
+	fixed := cost.Monthly(cost.Run{}, 0)
+	fmt.Fprintf(w, "All in = usage (the run's counts, section 5) + the deployed stack's monthly items (%s whatever the targets: %d CloudWatch alarms %s, "+
+		"the AlertDeliveryErrors custom metric %s, the channel-credentials secret %s) + X-Ray traces + Secrets Manager calls. "+
+		"Batch sizes: inline %d, scale mode %d (chosen below from the cost model).\n\n",
+		money(fixed.Sum(cost.Fixed)), cost.StackAlarms, money(fixed.USD(cost.ItemAlarms)), money(fixed.USD(cost.ItemCustomMetrics)),
+		money(fixed.USD(cost.ItemSecrets)), inB, scB)
+	if s10.Infeasible == "" && s10.Bill.Total() >= 1 {
+		b := s10.Bill
+		fmt.Fprintf(w, "**The 10-target goal is missed by the scale mode too, by %s (%.0f%%), because of the stack's fixed items**: they alone (%s) are over $1, "+
+			"next to %s of usage and %s of X-Ray and Secrets Manager calls. ", money(b.Total()-1), (b.Total()-1)*100, money(b.Sum(cost.Fixed)),
+			money(b.Usage()), money(b.Sum(cost.Tracing)))
+		free := b.UnappliedFreeTiers()
+		fmt.Fprintf(w, "In an account that uses CloudWatch's and X-Ray's free tiers for nothing else they would take %s off (the alarms, the metric and the traces fit in them), "+
+			"leaving %s. ", money(free), money(b.Total()-free))
+		noAlarms := b.Usage() + b.Sum(cost.Tracing) + b.USD(cost.ItemSecrets)
+		fmt.Fprintf(w, "Without any alarm or metric at all, usage, tracing and the secret would still be %s. ", money(noAlarms))
+		w.WriteString("The goal predates the alarms and the secret; what the money buys is the monitor watching itself (a failed, timed-out, " +
+			"throttled or missing run and failing alert delivery each page the operator) and channel credentials kept out of the bucket. " +
+			"Holding the credentials in an SSM Parameter Store SecureString (standard parameters have no monthly charge) instead of Secrets Manager " +
+			"would remove the secret's line.\n\n")
+	}
 	if i10.Infeasible == "" && i10.Bill.Total() >= 1 {
-		fmt.Fprintf(w, "The inline definition misses the 10-target goal because of its fixed costs per run, which do not shrink with fewer targets: "+
+		fmt.Fprintf(w, "The inline definition misses the 10-target goal by more: besides the stack's fixed items, its usage alone is %s, from fixed costs per run "+
+			"that do not shrink with fewer targets: "+
 			"%d billed transitions a run (%s a month after the free tier) and %d S3 PUT/LIST requests (%s), "+
-			"of which one PUT per target for the echoes. ", i10.Run.Transitions, money(i10.Bill.USD(cost.ItemTransitions)),
+			"of which one PUT per target for the echoes. ", money(i10.Bill.Usage()), i10.Run.Transitions, money(i10.Bill.USD(cost.ItemTransitions)),
 			i10.Run.S3Writes, money(i10.Bill.USD(cost.ItemS3Writes)))
 	}
 	w.WriteString("At 1,000 targets the inline definition cannot run at all: LoadTargets puts every target in its output, " +
 		"and 1,000 targets of the benchmark's shape (URL, status and body expectation) are about 260 KB, over LoadTargets' 200 KB guard " +
-		"and Step Functions' 256 KB payload limit; one echo PUT per target would also cost $21.60 a month on its own. " +
-		"The scale mode meets both goals.\n\n")
+		"and Step Functions' 256 KB payload limit; one echo PUT per target would also cost $21.60 a month on its own. ")
+	if s1k.Infeasible == "" && s1k.Bill.Total() < 5 {
+		fmt.Fprintf(w, "The scale mode meets the 1,000-target goal all in (%s, of which %s fixed and %s X-Ray).", money(s1k.Bill.Total()),
+			money(s1k.Bill.Sum(cost.Fixed)), money(s1k.Bill.USD(cost.ItemXRay)))
+	}
+	w.WriteString("\n\n")
 }
 
 func ratio(a, b float64) string {
@@ -215,17 +240,41 @@ func (r *report) cost(w *strings.Builder) {
 		"- one EventBridge Scheduler invocation per run (free under 14M a month);\n" +
 		"- CloudWatch Logs: the JSON of the execution's history events, as a proxy for Step Functions logging at level ALL with " +
 		"`includeExecutionData` (the stack's setting), plus the functions' own JSON log lines and ~600 bytes of START/END/REPORT lines per invocation.\n\n" +
+		"That is the **usage** figure. The **all in** figure adds what the deployed stack costs beyond its runs (prices from AWS's pricing pages, " +
+		"not in the repository's AWS facts):\n\n" +
+		"- X-Ray (tracing is on for the state machine and every function): $5.00 per million traces, one per Standard execution and one per Express " +
+		"child — an upper bound, since sampling can only lower it; the Lambda invocations join their execution's trace;\n" +
+		"- Secrets Manager API calls: $0.05 per 10,000, at most one GetSecretValue per Notify invocation (Notify runs only when alerts are pending " +
+		"and caches the secret for 5 minutes). The measured steady-state runs have no alerts, so this line is $0; even a Notify in every run " +
+		"would be 4,320 calls, $0.02 a month;\n" +
+		"- the stack's monthly items, mirrored in `cost.StackAlarms`, `cost.StackCustomMetrics` and `cost.StackSecrets` and checked against the synthesized " +
+		"stack by `infra/cost_test.go`: 6 standard-resolution metric alarms at $0.10 each, the AlertDeliveryErrors metric filter's custom metric at $0.30, " +
+		"and the channel-credentials secret at $0.40. A second secret (targets' `headerSecrets`) exists only when the targets file uses them and adds $0.40;\n" +
+		"- S3 storage is not priced: the bucket holds a few MB at most (fractions of a cent).\n\n" +
+		"CloudWatch's always-free tier (10 alarm metrics, 10 custom metrics) and X-Ray's (100,000 traces a month) are not applied, like Lambda's: " +
+		"they are shared with the whole account. ")
+	scB, _ := s.BestBatch(bench.ModeScale)
+	var saved []string
+	for _, n := range s.Opts.Targets {
+		if p, ok := s.Point(bench.ModeScale, scB, n); ok && p.Infeasible == "" {
+			saved = append(saved, fmt.Sprintf("%s at %s targets", money(p.Bill.UnappliedFreeTiers()), thousands(float64(n))))
+		}
+	}
+	if len(saved) > 0 {
+		fmt.Fprintf(w, "In an account that uses them for nothing else, they would remove (scale mode) %s a month: the 6 alarms and the metric ($0.90) and "+
+			"up to 100,000 traces ($0.50).\n\n", strings.Join(saved, ", "))
+	}
+	w.WriteString("" +
 		"Targets are loopback servers answering in 50 ms and S3 is on loopback, so the measured Lambda durations are those of a fast network; " +
 		"on AWS an S3 request typically takes milliseconds to tens of milliseconds rather than well under one, and real endpoints are slower. ")
 	inB, _ := s.BestBatch(bench.ModeInline)
-	scB, _ := s.BestBatch(bench.ModeScale)
 	if p, ok := s.Point(bench.ModeScale, scB, 1000); ok && p.Infeasible == "" {
 		slow := p.Run
 		for i := range slow.Functions {
 			slow.Functions[i].BilledMs *= 10
 		}
 		slow.ExpressBilledMs *= 10
-		fmt.Fprintf(w, "Sensitivity: with every Lambda and Express duration 10× the measured one, the scale mode at 1,000 targets costs %s instead of %s.",
+		fmt.Fprintf(w, "Sensitivity: with every Lambda and Express duration 10× the measured one, the scale mode at 1,000 targets costs %s all in instead of %s.",
 			money(cost.Monthly(slow, cost.RunsPerMonth).Total()), money(p.Bill.Total()))
 	}
 	w.WriteString("\n\n")
@@ -235,7 +284,7 @@ func (r *report) cost(w *strings.Builder) {
 		"and **%d** in the scale mode. ", inB, scB)
 	if p25, ok := s.Point(bench.ModeInline, 25, 100); ok && p25.Infeasible == "" {
 		if pb, ok := s.Point(bench.ModeInline, inB, 100); ok && pb.Infeasible == "" {
-			fmt.Fprintf(w, "At 100 targets inline, batch 25 costs %s a month and batch %d %s; ", money(p25.Bill.Total()), inB, money(pb.Bill.Total()))
+			fmt.Fprintf(w, "At 100 targets inline, batch 25 costs %s a month all in and batch %d %s; ", money(p25.Bill.Total()), inB, money(pb.Bill.Total()))
 		}
 	}
 	w.WriteString("every batch costs two billed transitions (Probe, WriteEcho) plus its Map iteration's share, and two Lambda invocations, so fewer, larger " +
@@ -274,7 +323,10 @@ func (r *report) scaleMode(w *strings.Builder) {
 		"objects left over from an old batching cost nothing until the lifecycle rule (2 days) deletes them. The stack grants the state " +
 		"machine `states:StartExecution` on itself, `states:DescribeExecution`/`StopExecution` on `execution:<name>/*` and `s3:GetObject` on " +
 		"`runs/*`, and logs without execution data (the Express children log with the parent's settings).\n\n" +
-		"Further savings the model shows: the scale mode's largest item at small target counts is its 5 billed transitions a run (LoadTargets, " +
+		"Further savings the model shows: at small target counts the scale mode's largest items are the stack's fixed monthly items " +
+		"(6 alarms $0.60, the channel secret $0.40, the custom metric $0.30; see Goals), then its 5 billed transitions a run (LoadTargets, " +
 		"ProbeTargets, CheckStaleness, HasAlerts, Done: $0.44 a month); dropping HasAlerts/Done by always calling Notify would save $0.11 and cost " +
-		"a LIST and a Lambda invocation per run (~$0.03).\n")
+		"a LIST and a Lambda invocation per run (~$0.03), and up to one Secrets Manager call per run (4,320 a month, $0.02) as Notify's secret cache " +
+		"(5 minutes) is shorter than the 10-minute cadence. At 10,000 targets X-Ray's upper bound (one trace per Express child) is the second-largest item " +
+		"after S3 requests; sampling fewer traces, or tracing only the state machine, lowers it.\n")
 }

@@ -1,0 +1,26 @@
+package infra
+
+import (
+	"testing"
+
+	"github.com/medic-dev/medic/internal/cost"
+)
+
+// TestCostModelMirrorsStack checks that the cost model prices what the
+// default stack deploys: its monthly alarms, custom metrics (one per log
+// metric filter) and secrets.
+func TestCostModelMirrorsStack(t *testing.T) {
+	s := defaultStack(t)
+	for _, c := range []struct {
+		typ, constant string
+		want          int
+	}{
+		{"AWS::CloudWatch::Alarm", "cost.StackAlarms", cost.StackAlarms},
+		{"AWS::Logs::MetricFilter", "cost.StackCustomMetrics", cost.StackCustomMetrics},
+		{"AWS::SecretsManager::Secret", "cost.StackSecrets", cost.StackSecrets},
+	} {
+		if got := len(s.resources(c.typ)); got != c.want {
+			t.Errorf("the default stack has %d %s, %s is %d: change internal/cost and infra/ together", got, c.typ, c.constant, c.want)
+		}
+	}
+}
