@@ -2,8 +2,12 @@ package sfnapi
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 )
+
+// partitionRE matches an AWS partition: aws, aws-cn, aws-us-gov, aws-iso-b.
+var partitionRE = regexp.MustCompile(`^aws(-[a-z]+)*$`)
 
 // Region and Account are what local ARNs use.
 const (
@@ -28,6 +32,8 @@ func ExecutionArn(stateMachineArn, name string) string {
 
 // Arn is a parsed states ARN.
 type Arn struct {
+	// Partition is "aws", "aws-cn", "aws-us-gov" and so on.
+	Partition       string
 	Region, Account string
 	// Resource is "stateMachine" or "execution".
 	Resource     string
@@ -39,10 +45,10 @@ type Arn struct {
 // ParseArn parses a state machine or execution ARN.
 func ParseArn(s string) (Arn, error) {
 	parts := strings.Split(s, ":")
-	if len(parts) < 7 || parts[0] != "arn" || !strings.HasPrefix(parts[1], "aws") || parts[2] != "states" || parts[3] == "" || parts[4] == "" {
+	if len(parts) < 7 || parts[0] != "arn" || !partitionRE.MatchString(parts[1]) || parts[2] != "states" || parts[3] == "" || parts[4] == "" {
 		return Arn{}, fmt.Errorf("invalid arn %q: want arn:aws:states:REGION:ACCOUNT:stateMachine:NAME or ...:execution:MACHINE:NAME", s)
 	}
-	a := Arn{Region: parts[3], Account: parts[4], Resource: parts[5], StateMachine: parts[6]}
+	a := Arn{Partition: parts[1], Region: parts[3], Account: parts[4], Resource: parts[5], StateMachine: parts[6]}
 	switch {
 	case a.Resource == "stateMachine" && len(parts) == 7 && a.StateMachine != "":
 	case a.Resource == "execution" && len(parts) == 8 && a.StateMachine != "" && parts[7] != "":
@@ -62,7 +68,7 @@ func StateMachineArnOf(executionArn string) (string, error) {
 	if a.Resource != "execution" {
 		return "", fmt.Errorf("invalid arn %q: not an execution ARN", executionArn)
 	}
-	return "arn:aws:states:" + a.Region + ":" + a.Account + ":stateMachine:" + a.StateMachine, nil
+	return "arn:" + a.Partition + ":states:" + a.Region + ":" + a.Account + ":stateMachine:" + a.StateMachine, nil
 }
 
 func cutResource(arn, resource string) (prefix, name string, ok bool) {
