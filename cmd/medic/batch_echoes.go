@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/medic-dev/medic/internal/local"
 	"github.com/medic-dev/medic/internal/probe"
 	"github.com/medic-dev/medic/internal/store"
 	"github.com/medic-dev/medic/internal/target"
@@ -20,8 +20,8 @@ import (
 // A scale-mode run probes its batches in Express child executions, whose
 // events are not in the run's history: the targets' results are in the
 // batch echo objects (echo/batch/<first>--<last>.json, each a JSON array
-// of probe.Result naming the run that produced it). When the CLI has the
-// store (a local run), it reads them from there.
+// of probe.Result naming the run that produced it). When the CLI can reach
+// the run's bucket, it reads them from there.
 
 // batchEchoReaders bounds the batch echo objects read at once.
 const batchEchoReaders = 8
@@ -36,23 +36,37 @@ func batchEchoURL(bucket string) string {
 	return "s3://" + bucket + "/" + writeecho.PrefixBatchEcho
 }
 
-// addBatchEchoes fills in a scale-mode run's targets and their results
-// from the local store: the targets (in order) from the run's target list,
-// their results from the batch echo objects. It changes nothing when the
-// history already has the results or the run's bucket is not the store's.
-// ResultsIn stays set when a target of the run has no result there (its
-// batch failed, or a later run replaced the object).
-func addBatchEchoes(ctx context.Context, env *local.Env, r *report) error {
-	if !r.scaleResultsMissing() {
+// addRunResults fills in a scale-mode run's targets and their results
+// from the run's bucket, when the history lacks them and c can reach the
+// bucket (locally, or with --aws, or with --endpoint and --s3-endpoint).
+// A bucket the local store holds that cannot be read is an error; one in
+// AWS or behind an endpoint is a warning on stderr (the caller's
+// credentials may not reach it), and the report keeps saying where the
+// results are.
+func addRunResults(ctx context.Context, c *conn, r *report, stderr io.Writer) error {
+	if !r.scaleResultsMissing() || c.runStore == nil {
 		return nil
 	}
-	st, err := env.Store(ctx)
+	bucket := r.targetList.Bucket
+	st, err := c.runStore(ctx, bucket)
+	if err == nil && st != nil {
+		err = addBatchEchoes(ctx, st, r)
+	}
 	if err != nil {
-		return err
+		if c.env != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "medic: cannot read this run's per-target results from s3://%s: %v\n", bucket, err)
 	}
-	if r.targetList.Bucket != st.Bucket() {
-		return nil
-	}
+	return nil
+}
+
+// addBatchEchoes fills in a scale-mode run's targets and their results
+// from st, the run's bucket: the targets (in order) from the run's target
+// list, their results from the batch echo objects. ResultsIn stays set
+// when a target of the run has no result there (its batch failed, or a
+// later run replaced the object).
+func addBatchEchoes(ctx context.Context, st *store.Store, r *report) error {
 	targets, listed, err := readTargetList(ctx, st, r.targetList.Key)
 	if err != nil {
 		return err

@@ -183,6 +183,65 @@ func TestScaleRunWithoutStore(t *testing.T) {
 	}
 }
 
+// TestScaleCheckThroughServe: check --endpoint against a 'medic serve' in
+// the scale mode reads the results from the S3 endpoint beside it
+// (--s3-endpoint), the path --aws takes with the bucket in AWS; without
+// the bucket it cannot confirm the check and exits 1.
+func TestScaleCheckThroughServe(t *testing.T) {
+	f := scaleFixture(t)
+	dir := t.TempDir()
+	for k, v := range map[string]string{
+		"AWS_ACCESS_KEY_ID": "medic", "AWS_SECRET_ACCESS_KEY": "medic-local", "AWS_SESSION_TOKEN": "", "AWS_REGION": "us-east-1",
+		"AWS_ENDPOINT_URL_S3": "", "AWS_ENDPOINT_URL": "", "AWS_PROFILE": "",
+		"AWS_CONFIG_FILE": dir + "/config", "AWS_SHARED_CREDENTIALS_FILE": dir + "/credentials",
+	} {
+		t.Setenv(k, v)
+	}
+	endpoint, s3Addr, _ := startServe(t, f.flags("--mode", "scale", "--batch-size", "2")...)
+	s3 := "http://" + s3Addr
+
+	tests := []struct {
+		name  string
+		args  []string
+		code  int
+		rows  []string // targets whose table row must match scaleWant
+		want  []string // in stdout+stderr
+		avoid []string
+	}{
+		{"results read", []string{"--s3-endpoint", s3, "web", "db", "broken"}, exitDown,
+			[]string{"web", "db", "broken"}, []string{"connection refused"}, []string{"scale-mode run are in", "not confirmed"}},
+		{"healthy target", []string{"--s3-endpoint", s3, "web"}, exitOK, []string{"web"}, nil, []string{"not confirmed"}},
+		{"no bucket", []string{"web"}, exitDown, nil,
+			[]string{"per-target results of this scale-mode run are in s3://medic/echo/batch/*.json", "the check is not confirmed"}, nil},
+		{"unreachable bucket", []string{"--s3-endpoint", "http://" + freeAddr(t), "web"}, exitDown, nil,
+			[]string{"cannot read this run's per-target results from s3://medic", "the check is not confirmed"}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := medic(t, append([]string{"check", "--endpoint", endpoint}, tc.args...)...)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d\n%s%s", code, tc.code, out, errOut)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out+errOut, w) {
+					t.Errorf("output lacks %q:\n%s%s", w, out, errOut)
+				}
+			}
+			for _, a := range tc.avoid {
+				if strings.Contains(out+errOut, a) {
+					t.Errorf("output has %q:\n%s%s", a, out, errOut)
+				}
+			}
+			rows := tableRows(t, out)
+			for _, n := range tc.rows {
+				if w := scaleWant[n]; rows[n].check != w.check || rows[n].failed != w.failure || rows[n].latency == "-" {
+					t.Errorf("%s: row %+v, want check %s, failure %q and a latency\n%s", n, rows[n], w.check, w.failure, out)
+				}
+			}
+		})
+	}
+}
+
 func TestReadBatchEchoes(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	clk := clock.NewManual(t0)

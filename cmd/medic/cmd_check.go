@@ -31,8 +31,13 @@ as --aws. With --aws it starts an execution of the deployed state machine
 and prints its Step Functions console link; with --endpoint it uses any
 Step Functions API (such as 'medic serve').
 
+In the scale mode the targets' results are not in the execution's
+history; they are read from the run's bucket (with --aws through the
+usual AWS credentials, with --endpoint from --s3-endpoint).
+
 Exit codes: 0 every named target passed its check, 1 some failed or is
-DOWN/STALE, 2 usage or configuration error, 3 the execution failed.`,
+DOWN/STALE, or (scale mode) a result could not be read from the bucket,
+2 usage or configuration error, 3 the execution failed.`,
 	setup: func(fs *flag.FlagSet) func(context.Context, *io2, []string) error {
 		var f remoteFlags
 		f.register(fs, true)
@@ -82,10 +87,8 @@ func check(ctx context.Context, out *io2, f *remoteFlags, names []string, asJSON
 	if c.region != "" {
 		r.ConsoleURL = consoleLink(c.region, r.ExecutionArn)
 	}
-	if c.env != nil {
-		if err := addLocalDetails(ctx, c.env, r); err != nil {
-			return err
-		}
+	if err := addDetails(ctx, c, r, out.stderr); err != nil {
+		return err
 	}
 	if asJSON {
 		if err := json.NewEncoder(out.stdout).Encode(r); err != nil {
@@ -101,6 +104,11 @@ func check(ctx context.Context, out *io2, f *remoteFlags, names []string, asJSON
 	}
 	code := r.exitCode()
 	if code == exitOK && r.anyFailing() {
+		code = exitDown
+	}
+	if code == exitOK && r.ResultsIn != "" {
+		// A scale-mode run whose results could not all be read: not a pass.
+		fmt.Fprintf(out.stderr, "medic: not every checked target's result could be read, so the check is not confirmed; they are in %s*.json\n", r.ResultsIn)
 		code = exitDown
 	}
 	return exitWith(code)

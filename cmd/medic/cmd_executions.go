@@ -164,10 +164,8 @@ func show(ctx context.Context, out *io2, c *conn, ref string, asJSON, full bool)
 	if c.region != "" {
 		r.ConsoleURL = consoleLink(c.region, arn)
 	}
-	if c.env != nil {
-		if err := addBatchEchoes(ctx, c.env, r); err != nil {
-			return err
-		}
+	if err := addRunResults(ctx, c, r, out.stderr); err != nil {
+		return err
 	}
 	if asJSON {
 		return json.NewEncoder(out.stdout).Encode(struct {

@@ -141,10 +141,8 @@ func runExecution(ctx context.Context, c *conn, out *io2, asJSON bool, name, inp
 	if c.region != "" {
 		r.ConsoleURL = consoleLink(c.region, r.ExecutionArn)
 	}
-	if c.env != nil {
-		if err := addLocalDetails(ctx, c.env, r); err != nil {
-			return nil, err
-		}
+	if err := addDetails(ctx, c, r, out.stderr); err != nil {
+		return nil, err
 	}
 	if asJSON {
 		enc := json.NewEncoder(out.stdout)
@@ -157,14 +155,17 @@ func runExecution(ctx context.Context, c *conn, out *io2, asJSON bool, name, inp
 	return r, nil
 }
 
-// addLocalDetails adds what the history lacks and the local store has: a
-// scale-mode run's results (from the batch echo objects) and every
-// target's status after the run.
-func addLocalDetails(ctx context.Context, env *local.Env, r *report) error {
-	if err := addBatchEchoes(ctx, env, r); err != nil {
+// addDetails adds what the history lacks: a scale-mode run's results
+// (from the batch echo objects in its bucket) and, locally, every target's
+// status after the run.
+func addDetails(ctx context.Context, c *conn, r *report, stderr io.Writer) error {
+	if err := addRunResults(ctx, c, r, stderr); err != nil {
 		return err
 	}
-	statuses, err := readStatuses(ctx, env)
+	if c.env == nil {
+		return nil
+	}
+	statuses, err := readStatuses(ctx, c.env)
 	if err != nil {
 		return err
 	}

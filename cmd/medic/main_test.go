@@ -298,23 +298,44 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-func TestServeWithSDK(t *testing.T) {
-	f := newFixture(t)
-	addr, s3Addr := freeAddr(t), freeAddr(t)
+// startServe runs 'medic serve' with args on free loopback addresses
+// until stop, which returns its exit code and stderr.
+func startServe(t *testing.T, args ...string) (endpoint, s3Addr string, stop func() (int, string)) {
+	t.Helper()
+	addr := freeAddr(t)
+	s3Addr = freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr syncBuffer
-	done := make(chan int)
+	done := make(chan int, 1)
 	go func() {
-		done <- runContext(ctx, append([]string{"serve", "--addr", addr, "--s3-addr", s3Addr}, f.flags()...), &stdout, &stderr)
+		done <- runContext(ctx, append([]string{"serve", "--addr", addr, "--s3-addr", s3Addr}, args...), &stdout, &stderr)
 	}()
-	endpoint := "http://" + addr
 	deadline := time.Now().Add(20 * time.Second)
 	for !strings.Contains(stdout.String(), "Ctrl-C") {
 		if time.Now().After(deadline) {
+			cancel()
 			t.Fatalf("serve did not start:\n%s%s", stdout.String(), stderr.String())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	stopped := false
+	stop = func() (int, string) {
+		if stopped {
+			return exitOK, ""
+		}
+		stopped = true
+		cancel()
+		return <-done, stderr.String()
+	}
+	t.Cleanup(func() { stop() })
+	return "http://" + addr, s3Addr, stop
+}
+
+func TestServeWithSDK(t *testing.T) {
+	f := newFixture(t)
+	endpoint, s3Addr, stop := startServe(t, f.flags()...)
+	ctx := context.Background()
+	deadline := time.Now().Add(20 * time.Second)
 	c := localClient(endpoint)
 	smArn := aws.String(sfnapi.StateMachineArn("medic"))
 	start, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: smArn, Name: aws.String("sdk-1"), Input: aws.String(`{"targets":["web"]}`)})
@@ -373,9 +394,8 @@ func TestServeWithSDK(t *testing.T) {
 	}
 	resp.Body.Close()
 
-	cancel()
-	if code := <-done; code != exitOK {
-		t.Fatalf("serve exit %d\n%s", code, stderr.String())
+	if code, stderr := stop(); code != exitOK {
+		t.Fatalf("serve exit %d\n%s", code, stderr)
 	}
 }
 

@@ -14,10 +14,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/medic-dev/medic/internal/local"
 	"github.com/medic-dev/medic/internal/sfnapi"
+	"github.com/medic-dev/medic/internal/store"
 )
 
 // remoteFlags choose which Step Functions API a command talks to.
@@ -44,8 +46,12 @@ type conn struct {
 	// region is set for AWS, where executions have console links.
 	region string
 	// env is the local environment when the API is served in-process.
-	env   *local.Env
-	close func()
+	env *local.Env
+	// runStore opens the bucket a run names, to read what its history
+	// lacks (a scale-mode run's per-target results). Nil, or a nil store,
+	// when the command cannot reach that bucket.
+	runStore func(ctx context.Context, bucket string) (*store.Store, error)
+	close    func()
 }
 
 func (c *conn) Close() {
@@ -100,6 +106,13 @@ func connectLocal(env *local.Env) (*conn, error) {
 		client: localClient(url),
 		smArn:  env.StateMachineArn(),
 		env:    env,
+		runStore: func(ctx context.Context, bucket string) (*store.Store, error) {
+			st, err := env.Store(ctx)
+			if err != nil || st.Bucket() != bucket {
+				return nil, err
+			}
+			return st, nil
+		},
 		close: func() {
 			stop()
 			env.Close()
@@ -123,7 +136,11 @@ func (f *remoteFlags) connectAWS(ctx context.Context) (*conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
-	return &conn{client: sfn.NewFromConfig(cfg), smArn: arn, region: a.Region}, nil
+	s3api := s3.NewFromConfig(cfg)
+	return &conn{
+		client: sfn.NewFromConfig(cfg), smArn: arn, region: a.Region,
+		runStore: func(_ context.Context, bucket string) (*store.Store, error) { return store.New(s3api, bucket), nil },
+	}, nil
 }
 
 func (f *remoteFlags) connectEndpoint(ctx context.Context) (*conn, error) {
@@ -142,7 +159,18 @@ func (f *remoteFlags) connectEndpoint(ctx context.Context) (*conn, error) {
 		}
 		arn = aws.ToString(out.StateMachines[0].StateMachineArn)
 	}
-	return &conn{client: c, smArn: arn}, nil
+	cn := &conn{client: c, smArn: arn}
+	if ep := f.local.s3Endpoint; ep != "" {
+		// The S3 endpoint beside the API (a 'medic serve' prints both).
+		cn.runStore = func(ctx context.Context, bucket string) (*store.Store, error) {
+			api, err := local.ExternalS3(ctx, ep)
+			if err != nil {
+				return nil, err
+			}
+			return store.New(api, bucket), nil
+		}
+	}
+	return cn, nil
 }
 
 // stateMachineArn reads the ARN from the flag, the environment or the CDK

@@ -216,7 +216,7 @@ func (e *Env) Store(ctx context.Context) (*store.Store, error) {
 	}
 	var api *s3.Client
 	if e.opts.S3Endpoint != "" {
-		c, err := externalS3(ctx, e.opts.S3Endpoint)
+		c, err := ExternalS3(ctx, e.opts.S3Endpoint)
 		if err != nil {
 			return nil, err
 		}
@@ -275,9 +275,9 @@ func (e *Env) Close() error {
 
 func (e *Env) executionsDir() string { return filepath.Join(e.opts.StateDir, "executions") }
 
-// externalS3 builds a client for a custom S3 endpoint from the usual AWS
+// ExternalS3 builds a client for a custom S3 endpoint from the usual AWS
 // configuration (environment, shared files), with path-style addressing.
-func externalS3(ctx context.Context, endpoint string) (*s3.Client, error) {
+func ExternalS3(ctx context.Context, endpoint string) (*s3.Client, error) {
 	cfg, err := awsconfig.LoadDefaultConfig(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration for %s: %w", endpoint, err)
