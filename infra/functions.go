@@ -127,7 +127,13 @@ func newFunctions(stack awscdk.Stack, root string, set Settings, bucket awss3.Bu
 	fns := make(map[string]awslambda.Function, len(Tasks))
 	for _, task := range Tasks {
 		spec := specs[task]
-		env := map[string]*string{"MEDIC_BUCKET": bucket.BucketName()}
+		env := map[string]*string{
+			"MEDIC_BUCKET": bucket.BucketName(),
+			// A soft limit under the function's memory: the Go GC works
+			// harder near it instead of the function running out of memory
+			// (CheckStaleness holds every target's state at once).
+			"GOMEMLIMIT": jsii.String(goMemLimit(spec.memoryMB)),
+		}
 		for k, v := range spec.env {
 			env[k] = jsii.String(v)
 		}
@@ -271,4 +277,10 @@ func constructName(task string) string {
 		return n
 	}
 	return strings.ToUpper(task[:1]) + task[1:]
+}
+
+// goMemLimit is the GOMEMLIMIT for a function of memoryMB: 80%, leaving
+// the rest to the runtime, stacks and the Lambda runtime API client.
+func goMemLimit(memoryMB float64) string {
+	return fmt.Sprintf("%dMiB", int(memoryMB*0.8))
 }

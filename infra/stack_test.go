@@ -59,6 +59,8 @@ func TestFunctions(t *testing.T) {
 			"MEDIC_SNS_TOPIC_ARN": map[string]any{"Ref": s.logicalID(s.stack.Topic)},
 		},
 	}
+	// 80% of each function's memory.
+	goMemLimits := map[string]string{"loadtargets": "102MiB", "probe": "204MiB", "writeecho": "102MiB", "checkstaleness": "102MiB", "notify": "102MiB"}
 	memory := map[string]float64{"loadtargets": 128, "probe": 256, "writeecho": 128, "checkstaleness": 128, "notify": 128}
 	timeout := map[string]float64{"loadtargets": 30, "probe": 90, "writeecho": 30, "checkstaleness": 60, "notify": 60}
 	for _, task := range Tasks {
@@ -81,7 +83,7 @@ func TestFunctions(t *testing.T) {
 			if logging["LogFormat"] != "JSON" || logging["LogGroup"] == nil {
 				t.Errorf("LoggingConfig = %v, want JSON to its own log group", logging)
 			}
-			env := map[string]any{"MEDIC_BUCKET": bucket}
+			env := map[string]any{"MEDIC_BUCKET": bucket, "GOMEMLIMIT": goMemLimits[task]}
 			for k, v := range wantEnv[task] {
 				env[k] = v
 			}

@@ -77,7 +77,7 @@ func countEcho(st *TargetState, r *probe.Result) {
 	}
 	st.FailStreak++
 	st.SuccessStreak = 0
-	st.LastFailures = slices.Clone(r.Failures)
+	st.LastFailures = boundFailures(r.Failures)
 }
 
 // verdict is the status the rules call for; an empty status keeps the

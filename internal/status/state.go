@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+	"unicode/utf8"
 )
 
 // Statuses.
@@ -53,8 +54,50 @@ type TargetState struct {
 	Seq int `json:"seq"`
 	// LastAlertAt is when the last alert for the target was raised.
 	LastAlertAt time.Time `json:"lastAlertAt,omitzero"`
-	// LastFailures are the failed conditions of the last failed echo.
+	// LastFailures are the failed conditions of the last failed echo, at
+	// most MaxFailures of them (then "and N more"), each cut to
+	// MaxFailureBytes.
 	LastFailures []string `json:"lastFailures,omitempty"`
+}
+
+// Bounds on what the state keeps of a failed check. Every target's state is
+// in one object, which must stay within the store's read limit during a
+// wide outage too: at 10,000 targets with 63-character names, all failing
+// at these bounds, state/status.json is about 11 MiB.
+const (
+	MaxFailures     = 3
+	MaxFailureBytes = 200
+)
+
+// boundFailures keeps the first MaxFailures failures, each cut to
+// MaxFailureBytes at a character boundary (ending with "…"), and says how
+// many it left out.
+func boundFailures(failures []string) []string {
+	if len(failures) == 0 {
+		return nil
+	}
+	n := min(len(failures), MaxFailures)
+	out := make([]string, 0, n+1)
+	for _, f := range failures[:n] {
+		out = append(out, clip(f, MaxFailureBytes))
+	}
+	if rest := len(failures) - n; rest > 0 {
+		out = append(out, fmt.Sprintf("and %d more", rest))
+	}
+	return out
+}
+
+// clip cuts s to at most n bytes without splitting a character, ending
+// with "…" when it cut.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n - len("…")
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // File is the content of state/status.json.

@@ -82,9 +82,11 @@ type Info struct {
 	LastModified time.Time
 }
 
-// MaxObjectBytes caps what Get reads; medic's objects are small and a larger
-// one is a mistake or an attack, not data.
-const MaxObjectBytes = 4 << 20
+// MaxObjectBytes caps what Get reads: a larger object is a mistake or an
+// attack, not data. The largest medic writes are state/status.json (about
+// 11 MiB at 10,000 targets all failing, see status.MaxFailureBytes) and a
+// scale-mode run's target list.
+const MaxObjectBytes = 16 << 20
 
 // Get reads key. It returns an error wrapping ErrNotFound when key is absent.
 func (s *Store) Get(ctx context.Context, key string) (Object, error) {

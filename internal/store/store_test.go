@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -146,5 +147,27 @@ func TestGetTellsAccessDeniedFromMissing(t *testing.T) {
 	_, err = s.Get(ctx, "secret/x.json")
 	if err == nil || errors.Is(err, store.ErrNotFound) || !strings.Contains(err.Error(), "AccessDenied") {
 		t.Fatalf("denied existing key: got %v, want the AccessDenied error", err)
+	}
+}
+
+// TestGetSizeLimit: Get reads an object up to MaxObjectBytes and refuses a
+// larger one with an error naming the object and the limit.
+func TestGetSizeLimit(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t, s3local.Options{})
+	body := bytes.Repeat([]byte("x"), store.MaxObjectBytes)
+	if _, err := s.Put(ctx, "state/status.json", body, store.Condition{}); err != nil {
+		t.Fatal(err)
+	}
+	obj, err := s.Get(ctx, "state/status.json")
+	if err != nil || len(obj.Body) != store.MaxObjectBytes {
+		t.Fatalf("an object of exactly the limit: %d bytes, %v", len(obj.Body), err)
+	}
+	if _, err := s.Put(ctx, "state/status.json", append(body, 'x'), store.Condition{}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Get(ctx, "state/status.json")
+	if err == nil || !strings.Contains(err.Error(), "s3://medic/state/status.json") || !strings.Contains(err.Error(), fmt.Sprint(store.MaxObjectBytes)) {
+		t.Fatalf("an object one byte over the limit: err = %v, want one naming the object and the limit", err)
 	}
 }

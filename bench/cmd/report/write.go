@@ -2,13 +2,14 @@ package main
 
 import (
 	"fmt"
-	"github.com/medic-dev/medic/internal/probe"
 	"math"
 	"strings"
 	"time"
 
 	"github.com/medic-dev/medic/bench"
 	"github.com/medic-dev/medic/internal/cost"
+	"github.com/medic-dev/medic/internal/probe"
+	"github.com/medic-dev/medic/tasks/loadtargets"
 )
 
 type report struct {
@@ -280,8 +281,9 @@ func (r *report) cost(w *strings.Builder) {
 	w.WriteString("\n\n")
 	w.WriteString(s.Markdown())
 	w.WriteString("### Default batch size\n\n")
-	fmt.Fprintf(w, "The numbers call for **%d** in the inline definition (today `tasks/loadtargets` defaults to 25, `internal/local` to 10 and the stack to 25) "+
-		"and **%d** in the scale mode. ", inB, scB)
+	fmt.Fprintf(w, "The numbers call for **%d** in the inline definition and **%d** in the scale mode "+
+		"(the defaults today: %d in `tasks/loadtargets` and in `medic run`; the stack's `batchSize` in `cdk.json`). ",
+		inB, scB, loadtargets.DefaultBatchSize)
 	if p25, ok := s.Point(bench.ModeInline, 25, 100); ok && p25.Infeasible == "" {
 		if pb, ok := s.Point(bench.ModeInline, inB, 100); ok && pb.Infeasible == "" {
 			fmt.Fprintf(w, "At 100 targets inline, batch 25 costs %s a month all in and batch %d %s; ", money(p25.Bill.Total()), inB, money(pb.Bill.Total()))
