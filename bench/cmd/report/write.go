@@ -95,7 +95,7 @@ func (r *report) goals(w *strings.Builder) {
 			"leaving %s. ", money(free), money(b.Total()-free))
 		noAlarms := b.Usage() + b.Sum(cost.Tracing) + b.USD(cost.ItemSecrets)
 		fmt.Fprintf(w, "Without any alarm or metric at all, usage, tracing and the secret would still be %s. ", money(noAlarms))
-		w.WriteString("The goal predates the alarms and the secret; what the money buys is the monitor watching itself (a failed, timed-out, " +
+		w.WriteString("What the money buys is the monitor watching itself (a failed, timed-out, " +
 			"throttled or missing run and failing alert delivery each page the operator) and channel credentials kept out of the bucket. " +
 			"Holding the credentials in an SSM Parameter Store SecureString (standard parameters have no monthly charge) instead of Secrets Manager " +
 			"would remove the secret's line.\n\n")
