@@ -32,6 +32,17 @@ type run struct {
 	// to it are not sent in this run.
 	holds map[string]time.Time
 	fatal []error
+	// notTried counts alerts left untried for lack of time.
+	notTried int
+}
+
+// unsent counts e's alert as not tried in this invocation: its undelivered
+// channels stay pending.
+func (r *run) unsent(e outbox.Entry) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.notTried++
+	r.out.Pending += len(outbox.Undelivered(e.Alert))
 }
 
 // deliverAlert drops e's alert if it is past its deadline, or else sends it
@@ -151,7 +162,7 @@ func (r *run) send(ctx context.Context, a outbox.Alert, name string) (outbox.Out
 	if err != nil {
 		return outbox.Outcome{Status: outbox.Rejected, Error: err.Error()}, 0
 	}
-	sendCtx, cancel := context.WithTimeout(ctx, r.h.sendTimeout())
+	sendCtx, cancel := r.h.sendContext(ctx)
 	defer cancel()
 	err = sender.Send(sendCtx, a)
 	switch {

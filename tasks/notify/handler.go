@@ -43,6 +43,12 @@ const (
 	// retries: Handle succeeds with it counted as pending, and the next
 	// scheduled run sends it once its time has come.
 	DefaultRetryWindow = 40 * time.Second
+	// recordMargin is the time kept before the invocation's deadline to
+	// record the last sends' outcomes: a send is cut short to end by then.
+	recordMargin = 5 * time.Second
+	// minSendWindow is the least time a send is started with; with less
+	// left before recordMargin, Handle starts no more deliveries.
+	minSendWindow = 5 * time.Second
 )
 
 // Handler delivers outbox alerts.
@@ -108,12 +114,22 @@ func (h *Handler) Handle(ctx context.Context, in In) (Out, error) {
 	var wg sync.WaitGroup
 	for _, e := range entries {
 		sem <- struct{}{}
+		if !h.timeForOneMore(ctx) {
+			// A backlog (a wide outage raises an alert per target): the
+			// rest stay pending, and the state machine's retry goes on.
+			<-sem
+			r.unsent(e)
+			continue
+		}
 		wg.Go(func() {
 			defer func() { <-sem }()
 			r.deliverAlert(ctx, e)
 		})
 	}
 	wg.Wait()
+	if r.notTried > 0 {
+		log.Warn("out of time: alerts not tried in this invocation stay pending", "alerts", r.notTried)
+	}
 
 	if len(r.fatal) > 0 {
 		return r.out, errors.Join(r.fatal...)
@@ -138,6 +154,9 @@ type RetryableDeliveryError struct {
 	// for deliveries not sent because their channel asked to wait, which
 	// becomes possible within the retries.
 	Waiting []string
+	// NotTried counts alerts not tried because the invocation was running
+	// out of time (a backlog); they stay pending.
+	NotTried int
 	// RetryAfter is the longest wait a channel asked for among the
 	// deliveries above, 0 if none.
 	RetryAfter time.Duration
@@ -150,6 +169,9 @@ func (e *RetryableDeliveryError) Error() string {
 	}
 	if len(e.Waiting) > 0 {
 		parts = append(parts, fmt.Sprintf("%d deliveries wait for a channel's retry hint and stay pending", len(e.Waiting)))
+	}
+	if e.NotTried > 0 {
+		parts = append(parts, fmt.Sprintf("%d alerts were not tried before the function's time ran out and stay pending", e.NotTried))
 	}
 	s := strings.Join(parts, ", ")
 	if e.RetryAfter > 0 {
@@ -224,4 +246,22 @@ func claimID(run string) string {
 type senderOrErr struct {
 	s   channel.Sender
 	err error
+}
+
+// timeForOneMore reports whether ctx leaves time to start one more
+// delivery. Without a deadline there is always time.
+func (h *Handler) timeForOneMore(ctx context.Context) bool {
+	deadline, ok := ctx.Deadline()
+	return !ok || time.Until(deadline) > recordMargin+minSendWindow
+}
+
+// sendContext bounds one send by SendTimeout and so that it ends
+// recordMargin before ctx's deadline, leaving time to record its outcome
+// (a send cut short is a timeout: the delivery stays pending).
+func (h *Handler) sendContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	timeout := h.sendTimeout()
+	if deadline, ok := ctx.Deadline(); ok {
+		timeout = min(timeout, time.Until(deadline)-recordMargin)
+	}
+	return context.WithTimeout(ctx, timeout)
 }

@@ -502,3 +502,43 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 	return s.b.Write(p)
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// TestOutOfTimeLeavesAlertsPending: an invocation too close to its
+// deadline for one more send (a backlog after a wide outage) starts no
+// delivery, counts the alerts as pending and fails with
+// RetryableDeliveryError so the state machine's retry goes on; the next
+// invocation with time delivers each alert once.
+func TestOutOfTimeLeavesAlertsPending(t *testing.T) {
+	w := newWorld(t)
+	for _, id := range []string{"web-down-1", "web-down-2", "web-down-3"} {
+		w.raise(id, "hook", "hook2")
+	}
+	h := w.handler()
+
+	short, cancel := context.WithTimeout(context.Background(), 9*time.Second) // under the 5 s kept to record outcomes + a 5 s send
+	defer cancel()
+	out, err := h.Handle(short, notify.In{Run: "run-1"})
+	var re *notify.RetryableDeliveryError
+	if !errors.As(err, &re) || re.NotTried != 3 || !strings.Contains(err.Error(), "3 alerts were not tried before the function's time ran out") {
+		t.Fatalf("Handle near the deadline: err = %v, want a RetryableDeliveryError with 3 alerts not tried", err)
+	}
+	if out != (notify.Out{Pending: 6}) {
+		t.Fatalf("Handle near the deadline = %+v, want 6 deliveries pending", out)
+	}
+	if got := w.requests(); got["hook"] != 0 || got["hook2"] != 0 {
+		t.Fatalf("requests = %v, want none", got)
+	}
+	if !strings.Contains(w.logs.String(), "out of time") {
+		t.Errorf("no log line says the invocation ran out of time:\n%s", w.logs.String())
+	}
+
+	long, cancel2 := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel2()
+	out, err = h.Handle(long, notify.In{Run: "run-2"})
+	if err != nil || out != (notify.Out{Delivered: 6}) {
+		t.Fatalf("Handle with time = %+v, %v, want 6 delivered", out, err)
+	}
+	if got := w.requests(); got["hook"] != 3 || got["hook2"] != 3 {
+		t.Fatalf("requests = %v, want each alert once on each channel", got)
+	}
+}

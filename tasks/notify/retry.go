@@ -89,7 +89,8 @@ func (r *run) retryable() error {
 		r.log.Info("deliveries wait for their channels' retry hints beyond the state machine's retries; they stay pending for a later run",
 			"deliveries", later, "earliest", earliest, "retryWindow", r.h.retryWindow().String())
 	}
-	if len(e.Failures) == 0 && len(e.Waiting) == 0 {
+	e.NotTried = r.notTried
+	if len(e.Failures) == 0 && len(e.Waiting) == 0 && e.NotTried == 0 {
 		return nil
 	}
 	return e
