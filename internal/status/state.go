@@ -8,7 +8,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
-	"unicode/utf8"
+
+	"github.com/medic-dev/medic/internal/clip"
 )
 
 // Statuses.
@@ -79,25 +80,12 @@ func boundFailures(failures []string) []string {
 	n := min(len(failures), MaxFailures)
 	out := make([]string, 0, n+1)
 	for _, f := range failures[:n] {
-		out = append(out, clip(f, MaxFailureBytes))
+		out = append(out, clip.Bytes(f, MaxFailureBytes))
 	}
 	if rest := len(failures) - n; rest > 0 {
 		out = append(out, fmt.Sprintf("and %d more", rest))
 	}
 	return out
-}
-
-// clip cuts s to at most n bytes without splitting a character, ending
-// with "…" when it cut.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	cut := n - len("…")
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
 }
 
 // File is the content of state/status.json.

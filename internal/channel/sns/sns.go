@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -15,6 +14,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/medic-dev/medic/internal/channel"
+	"github.com/medic-dev/medic/internal/clip"
 	"github.com/medic-dev/medic/internal/outbox"
 	"github.com/medic-dev/medic/internal/target"
 )
@@ -75,7 +75,7 @@ func Input(a outbox.Alert, topicArn string) *awssns.PublishInput {
 	return &awssns.PublishInput{
 		TopicArn: aws.String(topicArn),
 		Subject:  aws.String(Subject(a)),
-		Message:  aws.String(truncateBytes(channel.Details(a), maxMessageBytes)),
+		Message:  aws.String(clip.Bytes(channel.Details(a), maxMessageBytes)),
 	}
 }
 
@@ -101,18 +101,6 @@ func Subject(a outbox.Alert) string {
 		out = out[:maxSubject-3] + "..."
 	}
 	return out
-}
-
-// truncateBytes cuts s to at most n bytes on a character boundary.
-func truncateBytes(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	cut := n - len("…")
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
 }
 
 // throttling are SNS error codes worth retrying even though their HTTP
