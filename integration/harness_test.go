@@ -64,6 +64,9 @@ type setup struct {
 	wrap map[string]func(engine.Func) engine.Func
 	// sendTimeout bounds one channel delivery (5 s when 0).
 	sendTimeout time.Duration
+	// probeSecrets, when set, is the probe's source of targets'
+	// headerSecrets (none when nil, as before).
+	probeSecrets probe.SecretSource
 }
 
 // harness is one local medic: the real definition and handlers over the
@@ -150,6 +153,8 @@ func (h *harness) bind(api *s3.Client, cfg setup) map[string]engine.Func {
 		Now:       h.clock.Now,
 		Resolver:  nxdomainResolver(h.t),
 		TLSConfig: &tls.Config{RootCAs: h.pki.roots},
+		Secrets:   cfg.probeSecrets,
+		Logger:    log,
 	}
 	handlers := map[string]any{
 		taskLoadTargets: (&loadtargets.Handler{Store: st, Opts: load, BatchSize: cfg.batchSize, Logger: log}).Handle,

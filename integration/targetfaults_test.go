@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -119,4 +120,58 @@ func TestTargetSlowerThanItsTimeout(t *testing.T) {
 		}
 	}))
 	targetFault(t, h, srv.URL, "", "timeout after 300ms while waiting for the response")
+}
+
+// panickySecrets is a target-secret source with a bug that panics for one
+// secret name; it answers the others from values.
+type panickySecrets struct {
+	name   string
+	values map[string]string
+}
+
+func (s panickySecrets) Secret(_ context.Context, name string) (string, error) {
+	if name == s.name {
+		var values []string
+		return values[len(name)], nil // the bug: an index out of range
+	}
+	v, ok := s.values[name]
+	if !ok {
+		return "", fmt.Errorf("secret %q is not set", name)
+	}
+	return v, nil
+}
+
+// TestTargetWhoseProbePanics: a panic while probing one target (here in
+// the secret source the probe reads its headerSecrets from) is that
+// target's failed check, with a text that says so; the run succeeds, the
+// other targets of the same batch are checked and up, and the broken one
+// goes DOWN like any failing target. Before, the panic on the probe's
+// goroutine ended the process (locally the run ABORTED; on AWS the whole
+// batch went unprobed).
+func TestTargetWhoseProbePanics(t *testing.T) {
+	h := newHarness(t, setup{probeSecrets: panickySecrets{name: "BROKEN", values: map[string]string{"GOOD": "token-1"}}})
+	good := newBodyServer(t, http.StatusOK, "ok")
+	h.putTargets(fmt.Sprintf(`
+targets:
+  - {name: before, url: %q}
+  - {name: broken, url: %q, headerSecrets: {X-Token: BROKEN}}
+  - {name: after, url: %q, headerSecrets: {X-Token: GOOD}}
+`, good.URL, good.URL, good.URL))
+	for range 2 { // failureThreshold 2
+		h.mustSucceed(schedule)
+		h.clock.Advance(time.Minute)
+	}
+	const want = "internal error while probing: panic: runtime error: index out of range [6] with length 0; this is a bug in medic"
+	bad := h.mustEcho("broken")
+	if bad.Up || len(bad.Failures) != 1 || !strings.HasPrefix(bad.Failures[0], want) {
+		t.Errorf("broken's echo: up %v, failures %q; want down with %q", bad.Up, bad.Failures, want)
+	}
+	for _, name := range []string{"before", "after"} {
+		if r := h.mustEcho(name); !r.Up {
+			t.Errorf("%s is not up next to the target whose probe panicked: %q", name, r.Failures)
+		}
+	}
+	if got := h.statusOf("broken"); got != "DOWN" {
+		t.Errorf("broken is %q after two failed checks, want DOWN", got)
+	}
 }

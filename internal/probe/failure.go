@@ -26,7 +26,10 @@ func describe(err error, stage string, timeout time.Duration) string {
 	var cert *certError
 	var dnsErr *net.DNSError
 	var recordErr tls.RecordHeaderError
+	var panicked *panicError
 	switch {
+	case errors.As(err, &panicked):
+		return panicked.Error()
 	case errors.As(err, &refused):
 		return refused.Error()
 	case errors.As(err, &cert):

@@ -92,6 +92,9 @@ func (p *Prober) probeHTTP(ctx context.Context, t target.Target, res *Result) {
 	// request carries them: every text about the check is redacted.
 	secret, redact, failure := p.secretHeaders(ctx, t)
 	defer func() { redact.all(res.Failures) }()
+	// Recovered here, before the redaction above, so that a panic's text
+	// is redacted like every other failure.
+	defer p.recoverCheck(t, res)
 	if failure != "" {
 		res.Failures = append(res.Failures, failure)
 		return
@@ -196,14 +199,18 @@ func (p *Prober) httpClient(t target.Target, chk *httpCheck, secret map[string]s
 		resolver: p.Resolver,
 		onDial:   chk.addDial,
 	}
-	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+	// The transport dials on goroutines of its own, where a panic would end
+	// the process: each dial recovers into its error.
+	dial := func(ctx context.Context, network, addr string) (conn net.Conn, err error) {
+		defer p.recoverDial(&err)
 		chk.setStage("connecting")
 		return dialer.DialContext(ctx, network, addr)
 	}
 	tr := &http.Transport{
 		Proxy:       nil,
 		DialContext: dial,
-		DialTLSContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		DialTLSContext: func(ctx context.Context, network, addr string) (conn net.Conn, err error) {
+			defer p.recoverDial(&err)
 			return p.dialTLS(ctx, dial, network, addr, chk)
 		},
 		DisableKeepAlives: true,

@@ -4,7 +4,10 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"log/slog"
 	"net"
+	"runtime"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -48,6 +51,9 @@ type Prober struct {
 	// means a target with HeaderSecrets fails its check (and one without
 	// them is probed as usual).
 	Secrets SecretSource
+	// Logger receives the stack of a check that panicked (see Probe); nil
+	// means slog.Default().
+	Logger *slog.Logger
 }
 
 func (p *Prober) now() time.Time {
@@ -72,8 +78,14 @@ func (p *Prober) maxBody() int64 {
 // return a Result with Skipped set (see Result.Skipped).
 //
 // The check is bounded by t.Timeout (DefaultTimeout when zero) and by ctx.
-func (p *Prober) Probe(ctx context.Context, t target.Target) Result {
-	res := Result{Target: t.Name, CheckedAt: p.now()}
+//
+// A check that panics (a bug in medic or in a library it uses, reached by
+// this target) fails this target only: its Result has Up false and a
+// failure that starts with InternalErrorPrefix, the stack goes to the
+// Prober's Logger, and the other checks of ProbeAll go on.
+func (p *Prober) Probe(ctx context.Context, t target.Target) (res Result) {
+	res = Result{Target: t.Name, CheckedAt: p.now()}
+	defer p.recoverCheck(t, &res)
 	kind := t.Kind
 	if kind == "" {
 		switch {
@@ -124,6 +136,66 @@ func (p *Prober) ProbeAll(ctx context.Context, targets []target.Target, concurre
 	}
 	wg.Wait()
 	return results
+}
+
+// InternalErrorPrefix starts the failure of a check that panicked.
+const InternalErrorPrefix = "internal error while probing"
+
+// recoverCheck, deferred, turns a panic of t's check into a failure of
+// res (see panicText). The stack goes to the log.
+func (p *Prober) recoverCheck(t target.Target, res *Result) {
+	v := recover()
+	if v == nil {
+		return
+	}
+	p.logger().Error("probe panicked", "target", t.Name, "panic", panicText(v), "stack", string(debug.Stack()))
+	res.Up = false
+	res.Skipped = ""
+	res.Failures = append(res.Failures, panicFailure(v))
+}
+
+func (p *Prober) logger() *slog.Logger {
+	if p.Logger != nil {
+		return p.Logger
+	}
+	return slog.Default()
+}
+
+// panicText words a recovered panic value. A Go runtime error ("runtime
+// error: index out of range [3] with length 3") is shown as it is: it
+// carries no data. Any other value is named by its type only, since it may
+// hold what the check was handling (a secret, a piece of a response); the
+// stack in the log says where it happened.
+func panicText(v any) string {
+	if re, ok := v.(runtime.Error); ok {
+		return re.Error()
+	}
+	return fmt.Sprintf("a %T value (not shown: it may hold data of the check)", v)
+}
+
+// panicFailure is the failure of a check that panicked with v.
+func panicFailure(v any) string {
+	return fmt.Sprintf("%s: panic: %s; this is a bug in medic (the probe's log has the stack); the other targets were checked as usual",
+		InternalErrorPrefix, panicText(v))
+}
+
+// panicError is a panic recovered on a goroutine of the HTTP transport
+// (dialing, the TLS handshake), returned as the dial's error so that the
+// check fails instead of the process.
+type panicError struct{ value any }
+
+func (e *panicError) Error() string { return panicFailure(e.value) }
+
+// recoverDial, deferred in a function the transport calls on its own
+// goroutine, turns a panic into *err (a *panicError), which the check
+// reports as its failure. Such a panic cannot reach Probe's recover.
+func (p *Prober) recoverDial(err *error) {
+	v := recover()
+	if v == nil {
+		return
+	}
+	p.logger().Error("probe panicked while connecting", "panic", panicText(v), "stack", string(debug.Stack()))
+	*err = &panicError{value: v}
 }
 
 // timeoutOf returns t's timeout, or the default.

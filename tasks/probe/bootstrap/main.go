@@ -23,7 +23,7 @@ func main() {
 		os.Exit(1)
 	}
 	h := &probetask.Handler{
-		Prober: &probe.Prober{Allow: allow, Secrets: probetask.SecretSource(os.Getenv)},
+		Prober: &probe.Prober{Allow: allow, Secrets: probetask.SecretSource(os.Getenv), Logger: log},
 		Logger: log,
 	}
 	secrets := "environment"
