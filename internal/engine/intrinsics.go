@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
+	"math"
 	mrand "math/rand/v2"
 	"strings"
 	"unicode/utf8"
@@ -528,16 +529,36 @@ func fnMathRandom(a []any) (any, error) {
 	return intValue(start + r(end-start)), nil
 }
 
+// fnMathAdd adds two numbers. As on AWS, each argument that is not an
+// integer is first rounded to the nearest one, halves towards positive
+// infinity (Java's Math.round: 1.5 → 2, −1.5 → −1, −2.5 → −2).
 func fnMathAdd(a []any) (any, error) {
-	x, err := argInt(a[0], "the first argument")
+	x, err := argRounded(a[0], "the first argument")
 	if err != nil {
 		return nil, err
 	}
-	y, err := argInt(a[1], "the second argument")
+	y, err := argRounded(a[1], "the second argument")
 	if err != nil {
 		return nil, err
 	}
 	return intValue(x + y), nil
+}
+
+// argRounded reads a number, rounding it to an integer as Java's Math.round
+// does (floor(x + 0.5)).
+func argRounded(v any, what string) (int64, error) {
+	if i, ok := toInt(v); ok {
+		return i, nil
+	}
+	f, ok := toFloat(v)
+	if !ok || math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(f) > 1<<62 {
+		return 0, fmt.Errorf("%s must be a number, got %s", what, encodeString(v))
+	}
+	r := math.Floor(f)
+	if f-r >= 0.5 { // exact, unlike f+0.5, for values just under a half
+		r++
+	}
+	return int64(r), nil
 }
 
 func fnStringSplit(a []any) (any, error) {

@@ -41,7 +41,7 @@ func TestIntrinsics(t *testing.T) {
 		{`States.JsonMerge($.obj, $.other, false)`, `{"a":1,"b":2}`, false},
 		{`States.JsonMerge($.obj, $.other, true)`, ``, true},
 		{`States.MathAdd($.n, -5)`, `-2`, false},
-		{`States.MathAdd(1.5, 1)`, ``, true},
+		{`States.MathAdd(1.5, 1)`, `3`, false},
 		{`States.MathRandom(7, 8)`, `7`, false},
 		{`States.MathRandom(1, 100, 42)`, ``, false},
 		{`States.StringSplit('a,b,,c', ',')`, `["a","b","c"]`, false},

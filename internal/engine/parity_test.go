@@ -1,0 +1,48 @@
+package engine_test
+
+import (
+	"testing"
+
+	"github.com/medic-dev/medic/internal/engine"
+)
+
+// The tests in this file pin behaviours where the engine once differed from
+// AWS Step Functions (issue 17), each against AWS's documented or recorded
+// behaviour.
+
+// intrinsicCase evaluates one intrinsic expression in a Pass state's
+// Parameters; with fails set it must fail with States.IntrinsicFailure.
+type intrinsicCase struct {
+	expr, input, want string
+	fails             bool
+}
+
+func runIntrinsicCases(t *testing.T, cases []intrinsicCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.expr, func(t *testing.T) {
+			def := `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"v.$":` + jsonString(tc.expr) + `},"OutputPath":"$.v","End":true}}}`
+			rc := runCase{def: def, input: tc.input, output: tc.want}
+			if tc.fails {
+				rc.status, rc.err, rc.output = engine.StatusFailed, engine.ErrIntrinsicFailure, ""
+			}
+			checkRun(t, rc)
+		})
+	}
+}
+
+// AWS: "If you specify a non-integer value for one or both the arguments,
+// Step Functions will round it off to the nearest integer" (intrinsic
+// functions, States.MathAdd). Recorded: halves round towards +∞.
+func TestMathAddRoundsArguments(t *testing.T) {
+	runIntrinsicCases(t, []intrinsicCase{
+		{expr: `States.MathAdd(1.49, 1.5)`, want: `3`},
+		{expr: `States.MathAdd(-1.5, 0)`, want: `-1`},
+		{expr: `States.MathAdd(-2.5, 0)`, want: `-2`},
+		{expr: `States.MathAdd(-0.5, 0.5)`, want: `1`},
+		{expr: `States.MathAdd(0.49999999999999994, 0)`, want: `0`},
+		{expr: `States.MathAdd($.a, $.b)`, input: `{"a":2.7,"b":-0.2}`, want: `3`},
+		{expr: `States.MathAdd(111, -1)`, want: `110`},
+		{expr: `States.MathAdd($.s, 1)`, input: `{"s":"1"}`, fails: true},
+	})
+}
