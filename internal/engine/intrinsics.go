@@ -308,6 +308,9 @@ func fnStringToJSON(a []any) (any, error) {
 	if !ok {
 		return nil, fmt.Errorf("the argument must be a string, got %s", typeName(a[0]))
 	}
+	if strings.TrimLeft(s, " \t\n\r") == "" {
+		return nil, nil // AWS: an empty or blank string gives null
+	}
 	v, err := decodeValue([]byte(s))
 	if err != nil {
 		return nil, fmt.Errorf("the argument is not JSON: %w", err)

@@ -46,3 +46,13 @@ func TestMathAddRoundsArguments(t *testing.T) {
 		{expr: `States.MathAdd($.s, 1)`, input: `{"s":"1"}`, fails: true},
 	})
 }
+
+// Recorded on AWS: States.StringToJson of an empty or blank string is null.
+func TestStringToJsonOfBlankIsNull(t *testing.T) {
+	runIntrinsicCases(t, []intrinsicCase{
+		{expr: `States.StringToJson('')`, want: `null`},
+		{expr: `States.StringToJson($.s)`, input: `{"s":"  \n\t "}`, want: `null`},
+		{expr: `States.StringToJson($.s)`, input: `{"s":" [1] "}`, want: `[1]`},
+		{expr: `States.StringToJson('x')`, fails: true},
+	})
+}
