@@ -283,14 +283,7 @@ func fnFormat(a []any) (any, error) {
 			if next >= len(a) {
 				return nil, fmt.Errorf("the template has more placeholders than arguments (%d)", len(a)-1)
 			}
-			switch v := a[next].(type) {
-			case string:
-				b.WriteString(v)
-			case map[string]any, []any:
-				return nil, fmt.Errorf("argument %d is an %s; only strings, numbers, booleans and null can be formatted", next, typeName(v))
-			default:
-				b.Write(encodeValue(v))
-			}
+			writeFormatArg(&b, a[next])
 			next++
 			i++
 			continue
@@ -301,6 +294,40 @@ func fnFormat(a []any) (any, error) {
 		return nil, fmt.Errorf("the template has %d placeholder(s) but %d argument(s) were given", next-1, len(a)-1)
 	}
 	return b.String(), nil
+}
+
+// writeFormatArg writes one States.Format argument as AWS renders it: a
+// string as its text, a number, boolean or null as JSON, and an object or
+// array as Java's Map and List do (`{Arg1=1, Arg2=[a, b]}`), with the
+// strings inside unquoted. Object keys are written in sorted order (the
+// engine does not keep the input's key order).
+func writeFormatArg(b *strings.Builder, v any) {
+	switch t := v.(type) {
+	case string:
+		b.WriteString(t)
+	case map[string]any:
+		b.WriteByte('{')
+		for i, k := range sortedKeys(t) {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(k)
+			b.WriteByte('=')
+			writeFormatArg(b, t[k])
+		}
+		b.WriteByte('}')
+	case []any:
+		b.WriteByte('[')
+		for i, e := range t {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeFormatArg(b, e)
+		}
+		b.WriteByte(']')
+	default:
+		b.Write(encodeValue(t))
+	}
 }
 
 func fnStringToJSON(a []any) (any, error) {

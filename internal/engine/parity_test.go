@@ -56,3 +56,14 @@ func TestStringToJsonOfBlankIsNull(t *testing.T) {
 		{expr: `States.StringToJson('x')`, fails: true},
 	})
 }
+
+// Recorded on AWS: States.Format renders an object or array argument as
+// Java's Map and List print themselves.
+func TestFormatRendersObjectsAndArrays(t *testing.T) {
+	runIntrinsicCases(t, []intrinsicCase{
+		{expr: `States.Format('{}', $.o)`, input: `{"o":{"Arg1":1,"Arg2":[]}}`, want: `"{Arg1=1, Arg2=[]}"`},
+		{expr: `States.Format('x={}', $.a)`, input: `{"a":[1,"two",null,true,{"k":"v"}]}`, want: `"x=[1, two, null, true, {k=v}]"`},
+		{expr: `States.Format('{} {}', $.o, 'y')`, input: `{"o":{}}`, want: `"{} y"`},
+		{expr: `States.Format('{}', $.n)`, input: `{"n":null}`, want: `"null"`},
+	})
+}
