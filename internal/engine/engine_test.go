@@ -124,7 +124,7 @@ func TestInputOutputProcessing(t *testing.T) {
 			input: `{"a":"A","b":[10,20]}`, output: `{"k":"lit","v":"A","n":{"x":20},"arr":[{"q":"A"}],"name":"exec-1","state":"P","sm":"sm"}`},
 		{name: "parameters wildcard gives array", def: pass(`"Parameters":{"ids.$":"$.items[*].id"},`), input: `{"items":[{"id":1},{"id":2}]}`, output: `{"ids":[1,2]}`},
 		{name: "parameters filter", def: pass(`"Parameters":{"big.$":"$.items[?(@.n > 1)].id"},`), input: `{"items":[{"id":"a","n":1},{"id":"b","n":2}]}`, output: `{"big":["b"]}`},
-		{name: "parameters path failure", def: pass(`"Parameters":{"v.$":"$.missing"},`), status: engine.StatusFailed, err: engine.ErrParameterPathFailure},
+		{name: "parameters path selecting nothing is runtime", def: pass(`"Parameters":{"v.$":"$.missing"},`), status: engine.StatusFailed, err: engine.ErrRuntime},
 		{name: "task result selector and result path", def: task(`"ResultSelector":{"got.$":"$.a"},"ResultPath":"$.r",`), input: `{"a":1}`, funcs: fns, output: `{"a":1,"r":{"got":1}}`},
 		{name: "task output path", def: task(`"OutputPath":"$.a",`), input: `{"a":{"b":1}}`, funcs: fns, output: `{"b":1}`},
 		{name: "execution input and start time", def: pass(`"Parameters":{"in.$":"$$.Execution.Input","t.$":"$$.Execution.StartTime","id.$":"$$.Execution.Id"},`), input: `{"z":true}`,

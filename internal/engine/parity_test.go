@@ -67,3 +67,24 @@ func TestFormatRendersObjectsAndArrays(t *testing.T) {
 		{expr: `States.Format('{}', $.n)`, input: `{"n":null}`, want: `"null"`},
 	})
 }
+
+// Recorded on AWS (and in its error text, "The JSONPath '$.x' specified for
+// the field 'v.$' could not be found in the input"): a ".$" path that
+// selects nothing in Parameters, ItemSelector or ResultSelector fails the
+// execution with States.Runtime, which a States.ALL Catch does not catch.
+func TestPayloadPathSelectingNothingIsRuntime(t *testing.T) {
+	catchAll := `"Catch":[{"ErrorEquals":["States.ALL"],"Next":"Caught"}],`
+	caught := `,"Caught":{"Type":"Succeed"}`
+	fns := map[string]engine.Func{fnArn: echo}
+	cases := []runCase{
+		{name: "Parameters of a Task", def: `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + fnArn + `","Parameters":{"v.$":"$.missing"},` + catchAll + `"End":true}` + caught + `}}`, funcs: fns},
+		{name: "ResultSelector", def: `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + fnArn + `","ResultSelector":{"v.$":"$.missing"},` + catchAll + `"End":true}` + caught + `}}`, funcs: fns},
+		{name: "ItemSelector", def: `{"StartAt":"M","States":{"M":{"Type":"Map","ItemSelector":{"v.$":"$.missing"},"ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},` + catchAll + `"End":true}` + caught + `}}`, input: `[1]`},
+		{name: "Parameters of a Pass", def: pass(`"Parameters":{"deep":{"v.$":"$.a.b"}},`), input: `{"a":{}}`},
+		{name: "Parameters of a Parallel", def: `{"StartAt":"P","States":{"P":{"Type":"Parallel","Parameters":{"v.$":"$.missing"},"Branches":[{"StartAt":"B","States":{"B":{"Type":"Pass","End":true}}}],` + catchAll + `"End":true}` + caught + `}}`},
+	}
+	for _, tc := range cases {
+		tc.status, tc.err, tc.cause = engine.StatusFailed, engine.ErrRuntime, "could not be found in the input"
+		t.Run(tc.name, func(t *testing.T) { checkRun(t, tc) })
+	}
+}

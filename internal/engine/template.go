@@ -57,8 +57,9 @@ func (c *intrinsic) readsContext() bool {
 }
 
 // eval evaluates against the input ($) and the context object ($$).
-// A path that selects nothing is a States.ParameterPathFailure; an intrinsic
-// that fails is a States.IntrinsicFailure.
+// A path that selects nothing fails with States.Runtime, as on AWS (where
+// States.ALL does not catch it); an intrinsic that fails is a
+// States.IntrinsicFailure.
 func (d *dynamic) eval(input, ctx any, field string) (any, error) {
 	if d.call != nil {
 		v, err := d.call.eval(input, ctx)
@@ -73,7 +74,7 @@ func (d *dynamic) eval(input, ctx any, field string) (any, error) {
 	}
 	v, err := d.path.eval(root)
 	if err != nil {
-		return nil, &Failure{ErrParameterPathFailure, fmt.Sprintf("the JSONPath '%s' specified for the field '%s.$' could not be found in the input '%s'", d.path.src, field, encodeString(root))}
+		return nil, &Failure{ErrRuntime, fmt.Sprintf("the JSONPath '%s' specified for the field '%s.$' could not be found in the input '%s'", d.path.src, field, encodeString(root))}
 	}
 	return v, nil
 }
