@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -105,5 +107,63 @@ func TestStop(t *testing.T) {
 	stopped, err := env.Stop(ctx, x.Arn, "Operator", "enough")
 	if err != nil || stopped.Status != sfnapi.StatusAborted || stopped.Error != "Operator" || stopped.Cause != "enough" || stopped.StopDate.IsZero() {
 		t.Fatalf("stop: %+v %v", stopped, err)
+	}
+}
+
+// A RUNNING record is judged by who runs it: a live execution of this
+// process stays RUNNING to every Env of the process, while one left behind
+// by an Env of this process, or by a process that is gone, is ABORTED.
+func TestRunningRecordsAreJudgedByTheirRunner(t *testing.T) {
+	release := make(chan struct{})
+	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-release
+		io.WriteString(w, "ok")
+	}))
+	defer web.Close()
+	dir := t.TempDir()
+	ctx := context.Background()
+	env, err := local.Open(local.Options{StateDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	defer close(release) // before Close, which waits for the held execution
+	if err := env.PutTargets(ctx, targetsFor(web.URL)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Start(ctx, env.StateMachineArn(), "held", `{"trigger":"schedule"}`); err != nil {
+		t.Fatal(err)
+	}
+	left := func(name string, pid int) {
+		rec := fmt.Sprintf(`{"executionArn":%q,"name":%q,"status":"RUNNING","input":{},"startDate":"2026-03-01T12:00:00Z","transitions":0,"events":[],"pid":%d}`,
+			sfnapi.ExecutionArn(env.StateMachineArn(), name), name, pid)
+		if err := os.WriteFile(filepath.Join(dir, "executions", name+".json"), []byte(rec), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	left("left-by-this-process", os.Getpid())
+	left("left-by-a-gone-process", 1<<22+12345) // above pid_max's default: no such process
+
+	other, err := local.Open(local.Options{StateDir: dir}) // a second Env of this process, as a CLI command beside `serve`
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := other.Records()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, r := range recs {
+		got[r.Name] = r.Status + " " + r.Error
+	}
+	want := map[string]string{
+		"held":                   "RUNNING ",
+		"left-by-this-process":   "ABORTED medic.Interrupted",
+		"left-by-a-gone-process": "ABORTED medic.Interrupted",
+	}
+	for name, w := range want {
+		if got[name] != w {
+			t.Errorf("%s listed as %q, want %q", name, got[name], w)
+		}
 	}
 }

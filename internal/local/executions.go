@@ -109,11 +109,17 @@ func (e *Env) start(ctx context.Context, smArn, name, input string) (*running, e
 		cancel: cancel,
 		done:   make(chan struct{}),
 	}
+	// Registered before its RUNNING record is written, so a reader that
+	// finds that record can always tell this live execution from one left
+	// behind (see readRecord).
+	e.running[arn] = r
+	live.add(e.recordPath(name), r)
 	if err := e.writeRecord(r.rec); err != nil {
+		delete(e.running, arn)
+		live.remove(e.recordPath(name))
 		cancel(nil)
 		return nil, err
 	}
-	e.running[arn] = r
 	e.wg.Add(1)
 	go e.execute(runCtx, r)
 	return r, nil
@@ -154,9 +160,12 @@ func (e *Env) execute(ctx context.Context, r *running) {
 	if err := e.writeRecord(rec); err != nil {
 		e.opts.Log.Error("record execution", "execution", rec.Name, "error", err)
 	}
+	// Unregistered only once the final record is in place: a reader that
+	// no longer finds it running reads the final record.
 	e.mu.Lock()
 	delete(e.running, rec.Arn)
 	e.mu.Unlock()
+	live.remove(e.recordPath(rec.Name))
 }
 
 // Describe returns an execution (sfnapi.Backend).
@@ -242,20 +251,35 @@ func (e *Env) Records() ([]Record, error) {
 				continue
 			}
 			rec, err := e.readRecord(name)
+			if errors.Is(err, sfnapi.ErrExecutionDoesNotExist) {
+				continue // removed since the listing
+			}
+			if err != nil {
+				return nil, err
+			}
+			byArn[rec.Arn] = rec
+		}
+	} else {
+		e.memMu.Lock()
+		names := make([]string, 0, len(e.memory))
+		for _, rec := range e.memory {
+			names = append(names, rec.Name)
+		}
+		e.memMu.Unlock()
+		for _, name := range names {
+			rec, err := e.readRecord(name)
 			if err != nil {
 				return nil, err
 			}
 			byArn[rec.Arn] = rec
 		}
 	}
-	e.memMu.Lock()
-	for arn, rec := range e.memory {
-		byArn[arn] = rec
-	}
-	e.memMu.Unlock()
+	// Started since the listing: their records may not have been seen.
 	e.mu.Lock()
 	for arn, r := range e.running {
-		byArn[arn] = r.snapshot()
+		if _, ok := byArn[arn]; !ok {
+			byArn[arn] = r.snapshot()
+		}
 	}
 	e.mu.Unlock()
 	out := make([]Record, 0, len(byArn))
@@ -276,12 +300,6 @@ func (e *Env) record(arn string) (Record, error) {
 	if err != nil || a.Resource != "execution" {
 		return Record{}, fmt.Errorf("%s: %w", arn, sfnapi.ErrExecutionDoesNotExist)
 	}
-	e.mu.Lock()
-	r, ok := e.running[arn]
-	e.mu.Unlock()
-	if ok {
-		return r.snapshot(), nil
-	}
 	if sfnapi.ExecutionArn(e.smArn, a.Execution) != arn {
 		return Record{}, fmt.Errorf("%s: %w", arn, sfnapi.ErrExecutionDoesNotExist)
 	}
@@ -300,8 +318,53 @@ func (e *Env) recordedLocked(arn, name string) bool {
 	return err == nil
 }
 
-// readRecord reads a finished (or another process's) execution by name.
+// readRecord reads an execution by name: a live one of this process from
+// memory, any other from its record.
+//
+// An execution of this process is registered (e.running, and the
+// process-wide live set) before its RUNNING record is written and
+// unregistered only after its final record has replaced it. So a RUNNING
+// record of this process whose execution is not registered is either one
+// that finished a moment ago (its final record is now in place: read it
+// again) or one that an earlier Env of this process left behind; only the
+// latter is reported ABORTED. A RUNNING record of another process is
+// ABORTED when that process is gone.
 func (e *Env) readRecord(name string) (Record, error) {
+	arn := sfnapi.ExecutionArn(e.smArn, name)
+	if r := e.runningExecution(arn); r != nil {
+		return r.snapshot(), nil
+	}
+	rec, err := e.loadRecord(name)
+	if err != nil || rec.Status != sfnapi.StatusRunning {
+		return rec, err
+	}
+	if rec.PID != os.Getpid() {
+		if !processAlive(rec.PID) {
+			rec.Status, rec.Error, rec.Cause = sfnapi.StatusAborted, "medic.Interrupted", "the process running it stopped"
+		}
+		return rec, nil
+	}
+	if r := e.runningExecution(arn); r != nil {
+		return r.snapshot(), nil
+	}
+	if r := live.get(e.recordPath(name)); r != nil {
+		return r.snapshot(), nil // another Env of this process runs it
+	}
+	if rec, err = e.loadRecord(name); err != nil || rec.Status != sfnapi.StatusRunning {
+		return rec, err
+	}
+	rec.Status, rec.Error, rec.Cause = sfnapi.StatusAborted, "medic.Interrupted", "the process running it stopped"
+	return rec, nil
+}
+
+func (e *Env) runningExecution(arn string) *running {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.running[arn]
+}
+
+// loadRecord reads an execution's stored record as it is.
+func (e *Env) loadRecord(name string) (Record, error) {
 	if e.opts.StateDir == "" {
 		e.memMu.Lock()
 		defer e.memMu.Unlock()
@@ -310,7 +373,7 @@ func (e *Env) readRecord(name string) (Record, error) {
 		}
 		return Record{}, fmt.Errorf("execution %s: %w", name, sfnapi.ErrExecutionDoesNotExist)
 	}
-	path := filepath.Join(e.executionsDir(), name+".json")
+	path := e.recordPath(name)
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return Record{}, fmt.Errorf("execution %s: %w", name, sfnapi.ErrExecutionDoesNotExist)
@@ -322,13 +385,45 @@ func (e *Env) readRecord(name string) (Record, error) {
 	if err := json.Unmarshal(b, &rec); err != nil {
 		return Record{}, fmt.Errorf("read %s: %w", path, err)
 	}
-	if rec.Status == sfnapi.StatusRunning && rec.PID == os.Getpid() {
-		// Not in e.running: a previous Env of this process ended without finishing it.
-		rec.Status, rec.Error, rec.Cause = sfnapi.StatusAborted, "medic.Interrupted", "the process running it stopped"
-	} else if rec.Status == sfnapi.StatusRunning && !processAlive(rec.PID) {
-		rec.Status, rec.Error, rec.Cause = sfnapi.StatusAborted, "medic.Interrupted", "the process running it stopped"
-	}
 	return rec, nil
+}
+
+// recordPath is where an execution's record is kept ("" with no StateDir).
+func (e *Env) recordPath(name string) string {
+	if e.opts.StateDir == "" {
+		return ""
+	}
+	return filepath.Join(e.executionsDir(), name+".json")
+}
+
+// liveSet is the executions running in this process, by record path, across
+// every Env of the process.
+type liveSet struct {
+	mu sync.Mutex
+	m  map[string]*running
+}
+
+var live = &liveSet{m: map[string]*running{}}
+
+func (l *liveSet) add(path string, r *running) {
+	if path == "" {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.m[path] = r
+}
+
+func (l *liveSet) remove(path string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.m, path)
+}
+
+func (l *liveSet) get(path string) *running {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.m[path]
 }
 
 func (e *Env) writeRecord(rec Record) error {
@@ -345,7 +440,7 @@ func (e *Env) writeRecord(rec Record) error {
 	if err != nil {
 		return fmt.Errorf("record execution %s: %w", rec.Name, err)
 	}
-	path := filepath.Join(e.executionsDir(), rec.Name+".json")
+	path := e.recordPath(rec.Name)
 	tmp := path + ".tmp"
 	if err := os.WriteFile(tmp, b, 0o600); err != nil {
 		return fmt.Errorf("record execution %s: %w", rec.Name, err)
