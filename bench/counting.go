@@ -12,11 +12,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/medic-dev/medic/internal/cost"
 	"github.com/medic-dev/medic/internal/engine"
+	"github.com/medic-dev/medic/internal/localauth"
 )
 
 // S3Counter is an http.RoundTripper that counts S3 requests by billing
@@ -59,14 +59,14 @@ func (c *S3Counter) Counts() (writes, reads, deletes int) {
 // Reset zeroes the counts.
 func (c *S3Counter) Reset() { c.writes.Store(0); c.reads.Store(0); c.deletes.Store(0) }
 
-// CountedS3Client is s3local.Client's configuration with every request
+// CountedS3Client is s3local.NewClient's configuration with every request
 // going through counter.
-func CountedS3Client(endpoint string, counter *S3Counter) *s3.Client {
+func CountedS3Client(endpoint string, creds localauth.Credentials, counter *S3Counter) *s3.Client {
 	return s3.New(s3.Options{
 		Region:                     "us-east-1",
 		BaseEndpoint:               aws.String(endpoint),
 		UsePathStyle:               true,
-		Credentials:                credentials.NewStaticCredentialsProvider("medic", "medic-local", ""),
+		Credentials:                creds,
 		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
 		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
 		HTTPClient:                 &http.Client{Transport: counter},

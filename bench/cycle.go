@@ -74,7 +74,7 @@ func startEnv(ctx context.Context, c Cycle) (*env, error) {
 		return nil, fmt.Errorf("start the embedded S3 store: %w", err)
 	}
 	counter := &S3Counter{Base: &http.Transport{MaxIdleConnsPerHost: 64}}
-	e := &env{targets: lb, s3: srv, counter: counter, store: store.New(CountedS3Client(srv.URL, counter), Bucket),
+	e := &env{targets: lb, s3: srv, counter: counter, store: store.New(CountedS3Client(srv.URL, srv.Credentials(), counter), Bucket),
 		logs: &ByteCounter{}, meter: &Meter{}}
 	e.log = slog.New(slog.NewJSONHandler(e.logs, nil))
 	if _, err := e.store.Put(ctx, target.DefaultConfigKey, TargetsYAML(lb.URL, c.Targets), store.Condition{}); err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/medic-dev/medic/internal/channel/registry"
 	"github.com/medic-dev/medic/internal/clock"
 	"github.com/medic-dev/medic/internal/engine"
+	"github.com/medic-dev/medic/internal/localauth"
 	"github.com/medic-dev/medic/internal/outbox"
 	"github.com/medic-dev/medic/internal/probe"
 	"github.com/medic-dev/medic/internal/secret"
@@ -102,7 +103,7 @@ func newHarness(t *testing.T, cfg setup) *harness {
 	}
 	t.Cleanup(func() { _ = srv.Close() })
 	h.s3 = srv
-	h.direct = store.New(s3local.Client(srv.URL), bucket)
+	h.direct = store.New(srv.Client(), bucket)
 
 	endpoint := srv.URL
 	if cfg.s3Front != nil {
@@ -120,15 +121,15 @@ func newHarness(t *testing.T, cfg setup) *harness {
 	if err != nil {
 		t.Fatalf("parse definition: %v", err)
 	}
-	h.res = h.bind(taskClient(endpoint), cfg)
+	h.res = h.bind(taskClient(endpoint, srv.Credentials()), cfg)
 	return h
 }
 
 // taskClient is the S3 client the tasks use: the real SDK with its
 // standard retryer (3 attempts, retry quota), whose backoff is capped at
 // 50 ms so that injected faults do not make the suite slow.
-func taskClient(endpoint string) *s3.Client {
-	base := s3local.Client(endpoint).Options()
+func taskClient(endpoint string, creds localauth.Credentials) *s3.Client {
+	base := s3local.NewClient(endpoint, creds).Options()
 	return s3.New(base, func(o *s3.Options) {
 		o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
 			so.MaxBackoff = 50 * time.Millisecond

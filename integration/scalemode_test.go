@@ -56,7 +56,7 @@ func newScaleRig(t *testing.T, batchSize int, fail failBatches) *scaleRig {
 		t.Fatalf("start embedded S3: %v", err)
 	}
 	t.Cleanup(func() { _ = srv.Close() })
-	r.direct = store.New(s3local.Client(srv.URL), bucket)
+	r.direct = store.New(srv.Client(), bucket)
 	def, err := statemachines.LocalScale(statemachines.DefaultMapConcurrency, batchSize, statemachines.DefaultToleratedFailurePercentage)
 	if err != nil {
 		t.Fatal(err)
@@ -64,7 +64,7 @@ func newScaleRig(t *testing.T, batchSize int, fail failBatches) *scaleRig {
 	if r.machine, err = engine.Parse([]byte(def)); err != nil {
 		t.Fatalf("parse the scale definition: %v", err)
 	}
-	st := store.New(taskClient(srv.URL), bucket)
+	st := store.New(taskClient(srv.URL, srv.Credentials()), bucket)
 	load := target.LoadOptions{ConfigKey: target.DefaultConfigKey}
 	log := slog.New(slog.DiscardHandler)
 	prober := &probe.Prober{Allow: probe.All, Now: r.clock.Now}

@@ -12,14 +12,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/medic-dev/medic/internal/clock"
 	"github.com/medic-dev/medic/internal/local"
 	"github.com/medic-dev/medic/internal/probe"
-	"github.com/medic-dev/medic/internal/sfnapi"
 	"github.com/medic-dev/medic/tasks/writeecho"
 )
 
@@ -42,12 +40,14 @@ func serveLocal(t *testing.T, targets string) (*sfn.Client, *local.Env) {
 	if err := env.PutTargets(context.Background(), []byte(targets)); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(sfnapi.NewHandler(env, nil))
+	srv := httptest.NewUnstartedServer(nil)
+	srv.Config.Handler = env.APIHandler(srv.Listener.Addr())
+	srv.Start()
 	t.Cleanup(srv.Close)
 	return sfn.New(sfn.Options{
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(srv.URL),
-		Credentials:  credentials.NewStaticCredentialsProvider("medic", "medic-local", ""),
+		Credentials:  env.Credentials(),
 	}), env
 }
 

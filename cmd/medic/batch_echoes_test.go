@@ -13,6 +13,7 @@ import (
 
 	"github.com/medic-dev/medic/internal/clock"
 	"github.com/medic-dev/medic/internal/local"
+	"github.com/medic-dev/medic/internal/localauth"
 	"github.com/medic-dev/medic/internal/probe"
 	"github.com/medic-dev/medic/internal/store"
 	"github.com/medic-dev/medic/tasks/writeecho"
@@ -162,7 +163,7 @@ func TestScaleRunWithoutStore(t *testing.T) {
 	}
 	defer env.Close()
 	defer stop()
-	c := &conn{client: localClient(url), smArn: env.StateMachineArn()}
+	c := &conn{client: localClient(url, env.Credentials()), smArn: env.StateMachineArn()}
 	for _, asJSON := range []bool{false, true} {
 		var stdout, stderr syncBuffer
 		r, err := runExecution(ctx, c, &io2{stdout: &stdout, stderr: &stderr}, asJSON, execName("run", time.Now()), `{"trigger":"schedule"}`)
@@ -199,6 +200,14 @@ func TestScaleCheckThroughServe(t *testing.T) {
 	}
 	endpoint, s3Addr, _ := startServe(t, f.flags("--mode", "scale", "--batch-size", "2")...)
 	s3 := "http://" + s3Addr
+	// The user's way in: the served state directory's credentials in the
+	// AWS environment (eval "$(medic credentials)").
+	creds, ok, err := localauth.Load(f.stateDir)
+	if err != nil || !ok {
+		t.Fatalf("serve saved no credentials: %v", err)
+	}
+	t.Setenv("AWS_ACCESS_KEY_ID", creds.AccessKeyID)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", creds.SecretAccessKey)
 
 	tests := []struct {
 		name  string

@@ -8,10 +8,11 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/medic-dev/medic/internal/local"
-	"github.com/medic-dev/medic/internal/sfnapi"
+	"github.com/medic-dev/medic/internal/localauth"
 )
 
 var serveCommand = &command{
@@ -35,6 +36,12 @@ against AWS, for example:
   aws s3 ls s3://medic/ --recursive --endpoint-url http://127.0.0.1:8084
   medic executions --endpoint http://127.0.0.1:8083
 
+Both endpoints accept only requests signed (AWS Signature V4) with medic's
+local credentials, generated once and kept in STATE-DIR/credentials; set
+them with eval "$(medic credentials)" before using the AWS CLI or an SDK.
+They answer only Host names of the bound address (127.0.0.1, localhost),
+and no browser origin unless --cors-origin names it.
+
 The targets file (--config), when it exists, is uploaded to
 config/targets.yaml at start; otherwise the bucket's own is used.`,
 	setup: func(fs *flag.FlagSet) func(context.Context, *io2, []string) error {
@@ -42,18 +49,26 @@ config/targets.yaml at start; otherwise the bucket's own is used.`,
 		f.register(fs, true)
 		addr := fs.String("addr", "127.0.0.1:8083", "where the Step Functions API listens")
 		s3Addr := fs.String("s3-addr", "127.0.0.1:8084", "where the embedded S3 endpoint listens")
+		cors := fs.String("cors-origin", "", "browser origins (comma-separated http(s)://host[:port]) allowed to call the endpoints; none by default")
 		return func(ctx context.Context, out *io2, args []string) error {
 			if len(args) > 0 {
 				return usagef("serve takes no arguments, got %q", args)
 			}
-			return serve(ctx, out, &f, *addr, *s3Addr)
+			return serve(ctx, out, &f, *addr, *s3Addr, *cors)
 		}
 	},
 }
 
-func serve(ctx context.Context, out *io2, f *localFlags, addr, s3Addr string) error {
+func serve(ctx context.Context, out *io2, f *localFlags, addr, s3Addr, cors string) error {
 	if err := f.validate(); err != nil {
 		return err
+	}
+	var origins []string
+	if cors != "" {
+		origins = strings.Split(cors, ",")
+		if err := localauth.CheckOrigins(origins); err != nil {
+			return usagef("--cors-origin: %v", err)
+		}
 	}
 	var data []byte
 	if _, err := os.Stat(f.config); err == nil {
@@ -63,6 +78,7 @@ func serve(ctx context.Context, out *io2, f *localFlags, addr, s3Addr string) er
 	}
 	opts := f.options()
 	opts.S3Addr = s3Addr
+	opts.CORSOrigins = origins
 	env, err := local.Open(opts)
 	if err != nil {
 		return err
@@ -79,7 +95,11 @@ func serve(ctx context.Context, out *io2, f *localFlags, addr, s3Addr string) er
 	if err != nil {
 		return usagef("listen on %s: %v (choose another address with --addr)", addr, err)
 	}
-	srv := &http.Server{Handler: sfnapi.NewHandler(env, nil), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: env.APIHandler(ln.Addr()), ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprint(out.stderr, localauth.BindWarning("Step Functions API", ln.Addr()))
+	if a := env.S3Addr(); a != nil {
+		fmt.Fprint(out.stderr, localauth.BindWarning("embedded S3 endpoint", a))
+	}
 	url := "http://" + ln.Addr().String()
 	fmt.Fprintf(out.stdout, "Step Functions API  %s\n", url)
 	fmt.Fprintf(out.stdout, "state machine       %s\n", env.StateMachineArn())
@@ -91,6 +111,7 @@ func serve(ctx context.Context, out *io2, f *localFlags, addr, s3Addr string) er
 	if data != nil {
 		fmt.Fprintf(out.stdout, "targets             %s → s3://%s/config/targets.yaml\n", f.config, env.Bucket())
 	}
+	fmt.Fprint(out.stdout, localauth.Banner(env.Credentials(), f.stateDir))
 	fmt.Fprintf(out.stdout, "\nTry: medic check NAME --endpoint %s\nCtrl-C to stop.\n", url)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -26,7 +26,7 @@ var commands []*command
 func init() {
 	commands = []*command{
 		demoCommand, runCommand, checkCommand, validateCommand,
-		executionsCommand, showCommand, serveCommand,
+		executionsCommand, showCommand, serveCommand, credentialsCommand,
 	}
 }
 

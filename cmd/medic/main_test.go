@@ -16,10 +16,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
+	"github.com/medic-dev/medic/internal/localauth"
 	"github.com/medic-dev/medic/internal/sfnapi"
+	"github.com/medic-dev/medic/internal/store/s3local"
 )
 
 // syncBuffer is a bytes.Buffer safe to read while a command writes it.
@@ -336,7 +339,11 @@ func TestServeWithSDK(t *testing.T) {
 	endpoint, s3Addr, stop := startServe(t, f.flags()...)
 	ctx := context.Background()
 	deadline := time.Now().Add(20 * time.Second)
-	c := localClient(endpoint)
+	creds, ok, err := localauth.Load(f.stateDir)
+	if err != nil || !ok {
+		t.Fatalf("serve saved no credentials in %s: %v", f.stateDir, err)
+	}
+	c := localClient(endpoint, creds)
 	smArn := aws.String(sfnapi.StateMachineArn("medic"))
 	start, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: smArn, Name: aws.String("sdk-1"), Input: aws.String(`{"targets":["web"]}`)})
 	if err != nil {
@@ -374,23 +381,29 @@ func TestServeWithSDK(t *testing.T) {
 		t.Fatal("no Probe state output for web in the history")
 	}
 
-	// The CLI against the served endpoint: the --aws code path.
-	code, out, errOut := medic(t, "executions", "--endpoint", endpoint)
+	// The CLI against the served endpoint: the --aws code path, signing
+	// with the state directory's credentials.
+	code, out, errOut := medic(t, "executions", "--endpoint", endpoint, "--state-dir", f.stateDir)
 	if code != exitOK || !strings.Contains(out, "sdk-1") {
 		t.Fatalf("executions --endpoint: exit %d\n%s%s", code, out, errOut)
 	}
-	code, out, errOut = medic(t, "check", "--endpoint", endpoint, "web")
+	code, out, errOut = medic(t, "check", "--endpoint", endpoint, "--state-dir", f.stateDir, "web")
 	if code != exitOK || !strings.Contains(out, "batch 0: 1 of 1 target up") {
 		t.Fatalf("check --endpoint: exit %d\n%s%s", code, out, errOut)
 	}
-	code, out, errOut = medic(t, "show", "--endpoint", endpoint, "sdk-1")
+	code, out, errOut = medic(t, "show", "--endpoint", endpoint, "--state-dir", f.stateDir, "sdk-1")
 	if code != exitOK || !strings.Contains(out, "sdk-1  SUCCEEDED") {
 		t.Fatalf("show --endpoint: exit %d\n%s%s", code, out, errOut)
 	}
-	// The embedded S3 endpoint is served too.
+	// The embedded S3 endpoint is served too, to signed requests only.
+	obj, err := s3local.NewClient("http://"+s3Addr, creds).GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("medic"), Key: aws.String("config/targets.yaml")})
+	if err != nil {
+		t.Fatalf("GET the targets file from the S3 endpoint: %v", err)
+	}
+	obj.Body.Close()
 	resp, err := http.Get("http://" + s3Addr + "/medic/config/targets.yaml")
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("GET the targets file from the S3 endpoint: %v %v", err, resp)
+	if err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("an unsigned GET of the targets file: %v %v, want 403", err, resp)
 	}
 	resp.Body.Close()
 
@@ -431,5 +444,24 @@ func TestStateMachineArnAndConsoleLink(t *testing.T) {
 	want := "https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/arn:aws:states:eu-west-1:123456789012:execution:MedicHealthCheck:run-1"
 	if link != want {
 		t.Fatalf("console link %s, want %s", link, want)
+	}
+}
+
+func TestCredentialsCommand(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "state")
+	code, out, errOut := medic(t, "credentials", "--state-dir", dir)
+	if code != exitOK {
+		t.Fatalf("credentials: exit %d: %s", code, errOut)
+	}
+	c, ok, err := localauth.Load(dir)
+	if err != nil || !ok {
+		t.Fatalf("credentials saved nothing in %s: %v", dir, err)
+	}
+	want := "export AWS_ACCESS_KEY_ID=" + c.AccessKeyID + "\nexport AWS_SECRET_ACCESS_KEY=" + c.SecretAccessKey + "\n"
+	if !strings.HasPrefix(out, want) {
+		t.Fatalf("credentials printed\n%s\nwant it to start with\n%s", out, want)
+	}
+	if _, again, _ := medic(t, "credentials", "--state-dir", dir); again != out {
+		t.Fatalf("a second call printed other credentials:\n%s", again)
 	}
 }

@@ -18,8 +18,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/medic-dev/medic/internal/local"
+	"github.com/medic-dev/medic/internal/localauth"
 	"github.com/medic-dev/medic/internal/sfnapi"
 	"github.com/medic-dev/medic/internal/store"
+	"github.com/medic-dev/medic/internal/store/s3local"
 )
 
 // remoteFlags choose which Step Functions API a command talks to.
@@ -103,7 +105,7 @@ func connectLocal(env *local.Env) (*conn, error) {
 		return nil, err
 	}
 	return &conn{
-		client: localClient(url),
+		client: localClient(url, env.Credentials()),
 		smArn:  env.StateMachineArn(),
 		env:    env,
 		runStore: func(ctx context.Context, bucket string) (*store.Store, error) {
@@ -144,7 +146,11 @@ func (f *remoteFlags) connectAWS(ctx context.Context) (*conn, error) {
 }
 
 func (f *remoteFlags) connectEndpoint(ctx context.Context) (*conn, error) {
-	c := localClient(f.endpoint)
+	creds, localCreds, err := f.endpointCredentials()
+	if err != nil {
+		return nil, err
+	}
+	c := localClient(f.endpoint, creds)
 	arn, err := f.stateMachineArn()
 	if err != nil {
 		return nil, err
@@ -163,6 +169,9 @@ func (f *remoteFlags) connectEndpoint(ctx context.Context) (*conn, error) {
 	if ep := f.local.s3Endpoint; ep != "" {
 		// The S3 endpoint beside the API (a 'medic serve' prints both).
 		cn.runStore = func(ctx context.Context, bucket string) (*store.Store, error) {
+			if !localCreds.IsZero() {
+				return store.New(s3local.NewClient(ep, localCreds), bucket), nil
+			}
 			api, err := local.ExternalS3(ctx, ep)
 			if err != nil {
 				return nil, err
@@ -199,14 +208,27 @@ func (f *remoteFlags) stateMachineArn() (string, error) {
 	return "", usagef("%s has no Medic.StateMachineArn output: pass --state-machine-arn or set MEDIC_STATE_MACHINE_ARN", f.outputs)
 }
 
-// localClient is an sfn client for a local or custom endpoint. Credentials
-// come from the environment when set (a proxy may check them), else fixed
-// local ones.
-func localClient(endpoint string) *sfn.Client {
-	var creds aws.CredentialsProvider = credentials.NewStaticCredentialsProvider("medic", "medic-local", "")
-	if id, secret := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY"); id != "" && secret != "" {
-		creds = credentials.NewStaticCredentialsProvider(id, secret, os.Getenv("AWS_SESSION_TOKEN"))
+// endpointCredentials are what a client of --endpoint signs with: the
+// state directory's local credentials when it has them (a 'medic serve' of
+// that directory checks them; also returned as localCreds), else the AWS
+// environment's keys, else none.
+func (f *remoteFlags) endpointCredentials() (creds aws.CredentialsProvider, localCreds localauth.Credentials, err error) {
+	c, ok, err := localauth.Load(f.local.stateDir)
+	if err != nil {
+		return nil, localauth.Credentials{}, err
 	}
+	if ok {
+		return c, c, nil
+	}
+	if id, secret := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY"); id != "" && secret != "" {
+		return credentials.NewStaticCredentialsProvider(id, secret, os.Getenv("AWS_SESSION_TOKEN")), localauth.Credentials{}, nil
+	}
+	return aws.AnonymousCredentials{}, localauth.Credentials{}, nil
+}
+
+// localClient is an sfn client for a local or custom endpoint, signing
+// with creds.
+func localClient(endpoint string, creds aws.CredentialsProvider) *sfn.Client {
 	return sfn.New(sfn.Options{
 		Region:       envOr("AWS_REGION", sfnapi.Region),
 		BaseEndpoint: aws.String(endpoint),
@@ -220,7 +242,7 @@ func serveInProcess(env *local.Env) (url string, stop func(), err error) {
 	if err != nil {
 		return "", nil, fmt.Errorf("listen on loopback: %w", err)
 	}
-	srv := &http.Server{Handler: sfnapi.NewHandler(env, nil), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: env.APIHandler(ln.Addr()), ReadHeaderTimeout: 10 * time.Second}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

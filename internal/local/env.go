@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/medic-dev/medic/internal/clock"
 	"github.com/medic-dev/medic/internal/engine"
+	"github.com/medic-dev/medic/internal/localauth"
 	"github.com/medic-dev/medic/internal/sfnapi"
 	"github.com/medic-dev/medic/internal/store"
 	"github.com/medic-dev/medic/internal/store/s3local"
@@ -81,6 +83,12 @@ type Options struct {
 	HTTPClient *http.Client
 	// Log receives the tasks' logs (discarded when nil).
 	Log *slog.Logger
+	// Credentials are the key pair the embedded store and the Step
+	// Functions API accept. When zero: the state directory's (generated
+	// and saved there the first time), or new random ones in memory.
+	Credentials localauth.Credentials
+	// CORSOrigins may call the embedded store from a browser; none when empty.
+	CORSOrigins []string
 }
 
 // Env is a running local environment.
@@ -138,6 +146,19 @@ func Open(opts Options) (*Env, error) {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
+	if err := localauth.CheckOrigins(opts.CORSOrigins); err != nil {
+		return nil, err
+	}
+	if opts.Credentials.IsZero() {
+		if opts.StateDir != "" {
+			opts.Credentials, err = localauth.LoadOrCreate(opts.StateDir)
+		} else {
+			opts.Credentials, err = localauth.Generate()
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 	def, err := definition(opts)
 	if err != nil {
 		return nil, err
@@ -188,11 +209,34 @@ func (e *Env) readItems(ctx context.Context, bucket, key string) ([]byte, error)
 	return obj.Body, nil
 }
 
+// Credentials are the key pair the local endpoints accept: medic's own
+// clients sign with them, and so must the AWS CLI and SDKs.
+func (e *Env) Credentials() localauth.Credentials { return e.opts.Credentials }
+
 // StateMachineArn is the local state machine's ARN.
 func (e *Env) StateMachineArn() string { return e.smArn }
 
 // Bucket names the bucket the tasks use.
 func (e *Env) Bucket() string { return e.opts.Bucket }
+
+// APIHandler is the Step Functions API over e, guarded for a listener on
+// addr: the Host must name addr, browsers are refused unless
+// Options.CORSOrigins names their origin, and every request must be signed
+// with e.Credentials().
+func (e *Env) APIHandler(addr net.Addr) http.Handler {
+	g := localauth.Guard{Credentials: e.opts.Credentials, Protocol: localauth.JSON, Origins: e.opts.CORSOrigins, Addr: addr}
+	return g.Handler(sfnapi.NewHandler(e, nil))
+}
+
+// S3Addr is the embedded store's listening address once started (nil otherwise).
+func (e *Env) S3Addr() net.Addr {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.s3srv == nil {
+		return nil
+	}
+	return e.s3srv.Addr()
+}
 
 // S3URL is the embedded store's endpoint once started (empty otherwise).
 func (e *Env) S3URL() string {
@@ -229,12 +273,13 @@ func (e *Env) Store(ctx context.Context) (*store.Store, error) {
 		if e.opts.StateDir != "" {
 			dir = e.opts.StateDir
 		}
-		srv, err := s3local.Start(s3local.Options{Dir: dir, Addr: e.opts.S3Addr, Now: e.opts.Clock.Now, Buckets: []string{e.opts.Bucket}})
+		srv, err := s3local.Start(s3local.Options{Dir: dir, Addr: e.opts.S3Addr, Now: e.opts.Clock.Now, Buckets: []string{e.opts.Bucket},
+			Credentials: e.opts.Credentials, CORSOrigins: e.opts.CORSOrigins})
 		if err != nil {
 			return nil, fmt.Errorf("start the embedded S3 store: %w", err)
 		}
 		e.s3srv = srv
-		api = s3local.Client(srv.URL)
+		api = srv.Client()
 	}
 	e.st = store.New(api, e.opts.Bucket)
 	res, err := e.buildResources(api)

@@ -24,7 +24,7 @@ func newStore(t *testing.T) *store.Store {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = srv.Close() })
-	return store.New(s3local.Client(srv.URL), "medic")
+	return store.New(srv.Client(), "medic")
 }
 
 func alert(id string, at time.Time, channels ...string) outbox.Alert {

@@ -27,7 +27,7 @@ func newStore(t *testing.T, opts s3local.Options) *store.Store {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = srv.Close() })
-	return store.New(s3local.Client(srv.URL), "medic")
+	return store.New(srv.Client(), "medic")
 }
 
 func TestConditionalPut(t *testing.T) {
@@ -95,7 +95,7 @@ func TestPersistsAcrossRestarts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.New(s3local.Client(srv.URL), "medic").Put(ctx, "state/x.json", []byte("kept"), store.Condition{}); err != nil {
+	if _, err := store.New(srv.Client(), "medic").Put(ctx, "state/x.json", []byte("kept"), store.Condition{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := srv.Close(); err != nil {
@@ -137,7 +137,7 @@ func TestGetTellsAccessDeniedFromMissing(t *testing.T) {
 	}
 	front := httptest.NewServer(proxy)
 	t.Cleanup(front.Close)
-	s := store.New(s3local.Client(front.URL), "medic")
+	s := store.New(s3local.NewClient(front.URL, srv.Credentials()), "medic")
 	if _, err := s.Put(ctx, "secret/x.json", []byte("{}"), store.Condition{}); err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,7 @@ func newStore(t *testing.T, now func() time.Time) *store.Store {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = srv.Close() })
-	return store.New(s3local.Client(srv.URL), "medic")
+	return store.New(srv.Client(), "medic")
 }
 
 func put(t *testing.T, s *store.Store, key, body string) {

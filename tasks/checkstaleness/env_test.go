@@ -32,6 +32,7 @@ type env struct {
 	t   *testing.T
 	clk *clock.Manual
 	url string
+	srv *s3local.Server
 	raw *store.Store // straight to the server
 	api *hookedAPI   // the handler's client: counts GETs, can run a hook before a state write
 	h   *checkstaleness.Handler
@@ -45,7 +46,7 @@ func newEnv(t *testing.T, config string) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = srv.Close() })
-	e := &env{t: t, clk: clk, url: srv.URL, raw: store.New(s3local.Client(srv.URL), "medic")}
+	e := &env{t: t, clk: clk, url: srv.URL, srv: srv, raw: store.New(srv.Client(), "medic")}
 	e.api = &hookedAPI{API: e.client()}
 	e.h = e.handler(e.api)
 	if config != "" {
@@ -73,7 +74,7 @@ func (e *env) handler(api store.API) *checkstaleness.Handler {
 func (e *env) client() *s3.Client {
 	tr := &http.Transport{MaxIdleConnsPerHost: 16}
 	e.t.Cleanup(tr.CloseIdleConnections)
-	return s3.New(s3local.Client(e.url).Options(), func(o *s3.Options) {
+	return s3.New(e.srv.Client().Options(), func(o *s3.Options) {
 		o.HTTPClient = &http.Client{Transport: tr}
 	})
 }

@@ -33,7 +33,7 @@ func countingStore(t *testing.T) (*store.Store, *countingAPI) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = srv.Close() })
-	api := &countingAPI{Client: s3local.Client(srv.URL)}
+	api := &countingAPI{Client: srv.Client()}
 	return store.New(api, "medic"), api
 }
 

@@ -124,7 +124,7 @@ func newWorld(t *testing.T) *world {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = srv.Close() })
-	w := &world{t: t, store: store.New(s3local.Client(srv.URL), "medic"), clock: clk,
+	w := &world{t: t, store: store.New(srv.Client(), "medic"), clock: clk,
 		peers: map[string]*peer{}, channels: map[string]target.Channel{}, logs: &syncBuffer{}}
 	pool := x509.NewCertPool()
 	env := map[string]string{}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/medic-dev/medic/internal/localauth"
 	"github.com/medic-dev/medic/internal/probe"
 	"github.com/medic-dev/medic/internal/store"
 	"github.com/medic-dev/medic/internal/store/s3local"
@@ -30,16 +31,16 @@ func newStore(t *testing.T, bucket string) *store.Store {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = srv.Close() })
-	return store.New(client(t, srv.URL), bucket)
+	return store.New(client(t, srv.URL, srv.Credentials()), bucket)
 }
 
-// client is s3local.Client with its own transport, whose spare
+// client is s3local.NewClient with its own transport, whose spare
 // connections are closed before the server: http.Server.Shutdown waits up
 // to 5s for a connection that was opened but never used.
-func client(t *testing.T, endpoint string) *s3.Client {
+func client(t *testing.T, endpoint string, creds localauth.Credentials) *s3.Client {
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
-	opts := s3local.Client(endpoint).Options()
+	opts := s3local.NewClient(endpoint, creds).Options()
 	opts.HTTPClient = &http.Client{Transport: tr}
 	return s3.New(opts)
 }
@@ -69,7 +70,7 @@ func deniedStore(t *testing.T, deny ...string) *store.Store {
 		proxy.ServeHTTP(w, r)
 	}))
 	t.Cleanup(front.Close)
-	return store.New(client(t, front.URL), "medic")
+	return store.New(client(t, front.URL, srv.Credentials()), "medic")
 }
 
 func fixture(t *testing.T) writeecho.In {

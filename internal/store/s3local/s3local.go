@@ -1,7 +1,9 @@
 // Package s3local runs an S3-compatible server (gofakes3) inside the process,
 // on loopback, so medic runs and is tested with the real AWS SDK and no AWS
 // account. Data lives in memory or, with a directory, in a bolt database
-// that survives restarts.
+// that survives restarts. Every request must be signed (AWS Signature V4)
+// with the server's credentials and name it in its Host header; no browser
+// origin may call it unless Options.CORSOrigins names it.
 package s3local
 
 import (
@@ -15,12 +17,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3bolt"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/medic-dev/medic/internal/localauth"
 )
 
 // Options configure a Server.
@@ -33,15 +36,21 @@ type Options struct {
 	Addr string
 	// Buckets are created at start if absent.
 	Buckets []string
+	// Credentials are the only key pair the server accepts; new random
+	// ones when zero (see Server.Credentials).
+	Credentials localauth.Credentials
+	// CORSOrigins may call the server from a browser; none when empty.
+	CORSOrigins []string
 }
 
 // Server is a running embedded S3 endpoint.
 type Server struct {
-	URL  string // http://127.0.0.1:PORT
-	srv  *http.Server
-	ln   net.Listener
-	db   *bolt.DB
-	done chan struct{}
+	URL   string // http://127.0.0.1:PORT
+	creds localauth.Credentials
+	srv   *http.Server
+	ln    net.Listener
+	db    *bolt.DB
+	done  chan struct{}
 }
 
 type timeSource func() time.Time
@@ -56,6 +65,16 @@ func Start(opts Options) (*Server, error) {
 	now := opts.Now
 	if now == nil {
 		now = time.Now
+	}
+	creds := opts.Credentials
+	if creds.IsZero() {
+		var err error
+		if creds, err = localauth.Generate(); err != nil {
+			return nil, err
+		}
+	}
+	if err := localauth.CheckOrigins(opts.CORSOrigins); err != nil {
+		return nil, err
 	}
 	ts := timeSource(now)
 	var backend gofakes3.Backend
@@ -84,7 +103,8 @@ func Start(opts Options) (*Server, error) {
 		}
 	}
 	faker := gofakes3.New(backend, gofakes3.WithTimeSource(ts), gofakes3.WithLogger(gofakes3.DiscardLog()),
-		// The clock may be a test's or the demo's, far from the signer's wall clock.
+		// The clock may be a test's or the demo's, far from the signer's
+		// wall clock; the guard checks the signature's time on the wall clock.
 		gofakes3.WithTimeSkewLimit(0))
 	addr := opts.Addr
 	if addr == "" {
@@ -95,12 +115,14 @@ func Start(opts Options) (*Server, error) {
 		closeDB(db)
 		return nil, fmt.Errorf("listen on %s: %w", addr, err)
 	}
+	guard := localauth.Guard{Credentials: creds, Protocol: localauth.S3, Origins: opts.CORSOrigins, Addr: ln.Addr()}
 	s := &Server{
-		URL:  "http://" + ln.Addr().String(),
-		srv:  &http.Server{Handler: faker.Server(), ReadHeaderTimeout: 10 * time.Second},
-		ln:   ln,
-		db:   db,
-		done: make(chan struct{}),
+		URL:   "http://" + ln.Addr().String(),
+		creds: creds,
+		srv:   &http.Server{Handler: guard.Handler(faker.Server()), ReadHeaderTimeout: 10 * time.Second},
+		ln:    ln,
+		db:    db,
+		done:  make(chan struct{}),
 	}
 	go func() {
 		defer close(s.done)
@@ -134,14 +156,24 @@ func closeDB(db *bolt.DB) {
 	}
 }
 
-// Client returns a real S3 client for endpoint (path-style, static test
-// credentials, region us-east-1), as medic uses for any custom endpoint.
-func Client(endpoint string) *s3.Client {
+// Credentials are the key pair the server accepts.
+func (s *Server) Credentials() localauth.Credentials { return s.creds }
+
+// Addr is the address the server listens on.
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// Client returns a real S3 client for the server, signing with its
+// credentials.
+func (s *Server) Client() *s3.Client { return NewClient(s.URL, s.creds) }
+
+// NewClient returns a real S3 client for endpoint (path-style, region
+// us-east-1) that signs with creds, as medic uses for its local store.
+func NewClient(endpoint string, creds localauth.Credentials) *s3.Client {
 	return s3.New(s3.Options{
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(endpoint),
 		UsePathStyle: true,
-		Credentials:  credentials.NewStaticCredentialsProvider("medic", "medic-local", ""),
+		Credentials:  creds,
 		// gofakes3 does not implement the flexible-checksum trailers.
 		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
 		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
