@@ -1,25 +1,20 @@
 package infra
 
 import (
-	"bytes"
+	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/medic-dev/medic/internal/lambdabuild"
 )
 
-// GoBuildFlags are the flags every function binary is built with: static,
-// without the RPC mode of aws-lambda-go, stripped, and reproducible (no
-// paths, no VCS stamp, no build ID), so the same source gives the same bytes
-// and the same asset hash.
-var GoBuildFlags = []string{
-	"build", "-tags", "lambda.norpc", "-trimpath", "-buildvcs=false",
-	"-ldflags=-s -w -buildid=",
-}
+// GoBuildFlags are the flags every function binary is built with
+// (lambdabuild.GoBuildArgs).
+var GoBuildFlags = lambdabuild.GoBuildArgs
 
 // goBundler builds tasks/<task>/bootstrap as a linux/arm64 binary named
 // bootstrap in the bundling output directory. It implements
@@ -47,18 +42,7 @@ func (b *goBundler) TryBundle(outputDir *string, _ *awscdk.BundlingOptions) *boo
 // BuildBootstrap compiles ./tasks/<task>/bootstrap of the module at
 // repoRoot for provided.al2023 on arm64 into outDir/bootstrap.
 func BuildBootstrap(repoRoot, task, outDir string) error {
-	pkg := "./" + filepath.ToSlash(filepath.Join("tasks", task, "bootstrap"))
-	args := append(append([]string{}, GoBuildFlags...), "-o", filepath.Join(outDir, "bootstrap"), pkg)
-	cmd := exec.Command("go", args...)
-	cmd.Dir = repoRoot
-	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
-	var out bytes.Buffer
-	cmd.Stdout = &out
-	cmd.Stderr = &out
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("go build %s: %w: %s", pkg, err, strings.TrimSpace(out.String()))
-	}
-	return nil
+	return lambdabuild.Bootstrap(context.Background(), repoRoot, task, outDir)
 }
 
 // FindRepoRoot walks up from dir to the directory holding go.mod.
