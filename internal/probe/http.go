@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -121,6 +122,7 @@ func (p *Prober) probeHTTP(ctx context.Context, t target.Target, res *Result) {
 	}
 	defer resp.Body.Close()
 	res.StatusCode = resp.StatusCode
+	res.HTTPVersion = protoVersion(resp)
 	chk.setStage("reading the body")
 	body, truncated, readErr := readBody(resp.Body, p.maxBody())
 	body = redact.body(body)
@@ -137,6 +139,9 @@ func (p *Prober) probeHTTP(ctx context.Context, t target.Target, res *Result) {
 	if f := checkStatus(t.Expect.Status, resp.StatusCode); f != "" {
 		res.Failures = append(res.Failures, f)
 	}
+	if want := t.Expect.HTTPVersion; want != "" && res.HTTPVersion != want {
+		res.Failures = append(res.Failures, fmt.Sprintf("HTTP version %s, want %s", res.HTTPVersion, want))
+	}
 	if readErr != nil {
 		res.Failures = append(res.Failures, describe(readErr, "reading the body", timeout))
 	} else {
@@ -150,6 +155,14 @@ func (p *Prober) probeHTTP(ctx context.Context, t target.Target, res *Result) {
 			res.Failures = append(res.Failures, f)
 		}
 	}
+}
+
+// protoVersion names resp's protocol as httpVersion does: "1.0", "1.1", "2".
+func protoVersion(resp *http.Response) string {
+	if resp.ProtoMajor >= 2 {
+		return strconv.Itoa(resp.ProtoMajor)
+	}
+	return fmt.Sprintf("%d.%d", resp.ProtoMajor, resp.ProtoMinor)
 }
 
 // newRequest builds the request t describes, with secret, the values of
@@ -214,6 +227,9 @@ func (p *Prober) httpClient(t target.Target, chk *httpCheck, secret map[string]s
 			return p.dialTLS(ctx, dial, network, addr, chk)
 		},
 		DisableKeepAlives: true,
+		// HTTP/2 over TLS when the server's ALPN picks it (dialTLS offers
+		// h2 and http/1.1); a custom TLS dialer needs this to enable it.
+		ForceAttemptHTTP2: true,
 		// Headers are small; a server sending megabytes of them is broken.
 		MaxResponseHeaderBytes: 256 << 10,
 	}

@@ -14,6 +14,9 @@ type Result struct {
 	// Failures says, in words, every condition that was not met.
 	Failures   []string `json:"failures,omitempty"`
 	StatusCode int      `json:"statusCode,omitempty"`
+	// HTTPVersion is the protocol of the last response: "1.1" or "2"
+	// (HTTP targets that got a response).
+	HTTPVersion string `json:"httpVersion,omitempty"`
 	// LatencyMS is the whole check, in milliseconds.
 	LatencyMS float64 `json:"latencyMs"`
 	Phases    *Phases `json:"phases,omitempty"`

@@ -62,7 +62,9 @@ func (p *Prober) tlsConfig(host string, onLeaf func(notAfter time.Time)) *tls.Co
 	serverName := cfg.ServerName
 	skipVerify := cfg.InsecureSkipVerify
 	roots := cfg.RootCAs
-	cfg.NextProtos = []string{"http/1.1"}
+	// HTTP/2 when the server offers it, as browsers do; a server that
+	// speaks HTTP/2 only would refuse a client that offers http/1.1 alone.
+	cfg.NextProtos = []string{"h2", "http/1.1"}
 	cfg.InsecureSkipVerify = true // verification happens below
 	cfg.VerifyConnection = func(cs tls.ConnectionState) error {
 		if len(cs.PeerCertificates) == 0 {

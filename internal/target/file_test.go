@@ -35,6 +35,7 @@ func TestParseFileFullExample(t *testing.T) {
 				Status: []int{200}, Body: ptr("exact"), BodyContains: "ok", BodyRegex: "^ok",
 				JSON:       map[string]any{"status": "ok", "checks.db.up": true, "count": float64(3)},
 				MaxLatency: Duration(2 * time.Second), CertValidFor: Duration(168 * time.Hour),
+				HTTPVersion: "2",
 			},
 			StaleAfter: Duration(15 * time.Minute), FailureThreshold: 3, SuccessThreshold: 2,
 			RemindEvery: Duration(time.Hour), Channels: []string{"ops", "oncall"}, Source: "config/targets.yaml",
@@ -134,6 +135,8 @@ func TestParseFileProblems(t *testing.T) {
 		{"header", "x", "headers", "invalid header name", "  - {name: x, url: 'https://x.example', headers: {'a b': c}}"},
 		{"method", "x", "method", "invalid HTTP method", "  - {name: x, url: 'https://x.example', method: 'GE T'}"},
 		{"not a mapping", "", "", "targets[1]: must be a mapping", "  - just-a-string"},
+		{"http version", "x", "expect.httpVersion", `httpVersion "3": want "1.0", "1.1" or "2"`, "  - {name: x, url: 'https://x.example', expect: {httpVersion: 3}}"},
+		{"tcp with httpVersion", "x", "expect.httpVersion", "only applies to url targets", "  - {name: x, tcp: 'db:1', expect: {httpVersion: '2'}}"},
 		{"json path", "x", "expect.json", "invalid path", "  - {name: x, url: 'https://x.example', expect: {json: {'a..b': 1}}}"},
 	}
 	for _, tt := range tests {

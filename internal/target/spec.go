@@ -31,6 +31,7 @@ type expectSpec struct {
 	JSON         *map[string]any `yaml:"json"`
 	MaxLatency   *Duration       `yaml:"maxLatency"`
 	CertValidFor *Duration       `yaml:"certValidFor"`
+	HTTPVersion  *string         `yaml:"httpVersion"`
 }
 
 // channelSpec is a channel as written under channels:.

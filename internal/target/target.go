@@ -80,6 +80,9 @@ type Expect struct {
 	MaxLatency Duration `json:"maxLatency,omitempty"`
 	// CertValidFor fails the check when the TLS certificate expires sooner.
 	CertValidFor Duration `json:"certValidFor,omitempty"`
+	// HTTPVersion is the protocol the response must come over: "1.0",
+	// "1.1" or "2" (HTTP/2 is negotiated by ALPN on https:// URLs).
+	HTTPVersion string `json:"httpVersion,omitempty"`
 }
 
 // Duration is a time.Duration that reads and writes as a Go duration string

@@ -60,7 +60,7 @@ func kindOf(s targetSpec, heartbeat bool) string {
 var httpOnly = map[string]bool{
 	"method": true, "headers": true, "headerSecrets": true, "requestBody": true, "followRedirects": true,
 	"expect.status": true, "expect.body": true, "expect.bodyContains": true,
-	"expect.bodyRegex": true, "expect.json": true, "expect.certValidFor": true,
+	"expect.bodyRegex": true, "expect.json": true, "expect.certValidFor": true, "expect.httpVersion": true,
 }
 
 // resolve applies the defaults to s and validates the result. line is where
@@ -103,6 +103,7 @@ func resolve(source string, s targetSpec, at lines, d Defaults, heartbeat bool, 
 		if def.Expect != nil {
 			e := *def.Expect
 			e.Status, e.Body, e.BodyContains, e.BodyRegex, e.JSON, e.CertValidFor = nil, nil, nil, nil, nil, nil
+			e.HTTPVersion = nil
 			def.Expect = &e
 		}
 		d.spec = def
@@ -261,6 +262,16 @@ func resolveExpect(e expectSpec, lineOf func(string) int, errs []fieldErr) (Expe
 	if e.CertValidFor != nil {
 		if x.CertValidFor = *e.CertValidFor; x.CertValidFor <= 0 {
 			bad("certValidFor", "certValidFor must be more than 0")
+		}
+	}
+	if e.HTTPVersion != nil {
+		switch v := strings.TrimPrefix(strings.ToUpper(*e.HTTPVersion), "HTTP/"); v {
+		case "1.0", "1.1", "2":
+			x.HTTPVersion = v
+		case "2.0":
+			x.HTTPVersion = "2"
+		default:
+			bad("httpVersion", "httpVersion %q: want \"1.0\", \"1.1\" or \"2\"", *e.HTTPVersion)
 		}
 	}
 	return x, errs
