@@ -165,9 +165,9 @@ func parseTimestamp(s string) (time.Time, error) {
 
 // choose evaluates the rules in order and returns the Next of the first
 // that matches, "" when none does.
-func (st *State) choose(input any) (string, error) {
+func (st *State) choose(sr stateRun, input any) (string, error) {
 	for _, r := range st.Choices {
-		ok, err := r.eval(input)
+		ok, err := r.eval(sr, input)
 		if err != nil {
 			return "", err
 		}
@@ -178,11 +178,13 @@ func (st *State) choose(input any) (string, error) {
 	return st.Default, nil
 }
 
-func (r *choiceRule) eval(input any) (bool, error) {
+// eval evaluates the rule; a Variable or operand path that starts with "$$"
+// reads the context object.
+func (r *choiceRule) eval(sr stateRun, input any) (bool, error) {
 	switch r.op {
 	case "And":
 		for _, c := range r.children {
-			ok, err := c.eval(input)
+			ok, err := c.eval(sr, input)
 			if err != nil || !ok {
 				return false, err
 			}
@@ -190,27 +192,27 @@ func (r *choiceRule) eval(input any) (bool, error) {
 		return true, nil
 	case "Or":
 		for _, c := range r.children {
-			ok, err := c.eval(input)
+			ok, err := c.eval(sr, input)
 			if err != nil || ok {
 				return ok, err
 			}
 		}
 		return false, nil
 	case "Not":
-		ok, err := r.children[0].eval(input)
+		ok, err := r.children[0].eval(sr, input)
 		return !ok, err
 	}
 	if r.op == "IsPresent" {
-		return r.variable.exists(input) == r.operand.(bool), nil
+		return r.variable.exists(sr.root(r.variable, input)) == r.operand.(bool), nil
 	}
-	v, err := r.variable.eval(input)
+	v, err := r.variable.eval(sr.root(r.variable, input))
 	if err != nil {
 		return false, failf(ErrRuntime, "invalid path '%s': the choice state's condition path references an invalid value", r.variable.src)
 	}
 	operand := r.operand
 	op := r.op
 	if r.opPath != nil {
-		operand, err = r.opPath.eval(input)
+		operand, err = r.opPath.eval(sr.root(r.opPath, input))
 		if err != nil {
 			return false, failf(ErrRuntime, "invalid path '%s': the choice state's condition path references an invalid value", r.opPath.src)
 		}

@@ -93,7 +93,8 @@ func (p *parser) processorConfig(proc map[string]any, st *State, where string) {
 
 // runMap runs one attempt of a Map state.
 func (x *execution) runMap(ctx context.Context, st *State, input any, entered time.Time, retries int, th *thread) (any, *Failure) {
-	eff, f := applyInputPath(st, input)
+	sr := stateRun{x, st, entered, retries, th}
+	eff, f := applyInputPath(sr, input)
 	if f != nil {
 		return nil, f
 	}
@@ -102,7 +103,7 @@ func (x *execution) runMap(ctx context.Context, st *State, input any, entered ti
 	if st.ItemReader != nil {
 		items, f = x.readItems(ctx, st, eff, ctxObj)
 	} else {
-		items, f = mapItems(st, eff)
+		items, f = mapItems(sr, eff)
 	}
 	if f != nil {
 		return nil, f
@@ -160,11 +161,12 @@ func (x *execution) itemInputs(st *State, eff any, items []any, ctxObj map[strin
 	return inputs, nil
 }
 
-func mapItems(st *State, eff any) ([]any, *Failure) {
+func mapItems(sr stateRun, eff any) ([]any, *Failure) {
+	st := sr.st
 	v := eff
 	if st.ItemsPath != nil {
 		var err error
-		v, err = st.ItemsPath.p.eval(eff)
+		v, err = st.ItemsPath.p.eval(sr.root(st.ItemsPath.p, eff))
 		if err != nil {
 			return nil, failf(ErrRuntime, "an error occurred while executing the state %s: invalid path %s in ItemsPath: no results for the path", quote(st.Name), quote(st.ItemsPath.p.src))
 		}

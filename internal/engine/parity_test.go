@@ -88,3 +88,27 @@ func TestPayloadPathSelectingNothingIsRuntime(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) { checkRun(t, tc) })
 	}
 }
+
+// AWS accepts context-object paths ("$$.…") in InputPath, OutputPath,
+// ItemsPath and a Choice rule's Variable (and ...Path operand); they select
+// from the context object, not from the state's input.
+func TestContextObjectPaths(t *testing.T) {
+	cases := []runCase{
+		{name: "InputPath", def: pass(`"InputPath":"$$.Execution.Input.a",`), input: `{"a":{"b":1},"z":0}`, output: `{"b":1}`},
+		{name: "InputPath state name", def: pass(`"InputPath":"$$.State.Name",`), output: `"P"`},
+		{name: "OutputPath", def: pass(`"Result":{"x":1},"OutputPath":"$$.Execution.Name",`), output: `"exec-1"`},
+		{name: "OutputPath missing is runtime", def: pass(`"OutputPath":"$$.Execution.Nope",`), status: engine.StatusFailed, err: engine.ErrRuntime},
+		{name: "Succeed InputPath", def: `{"StartAt":"S","States":{"S":{"Type":"Succeed","InputPath":"$$.StateMachine.Name"}}}`, output: `"sm"`},
+		{name: "Choice Variable", def: `{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$$.Execution.Name","StringEquals":"exec-1","Next":"Yes"}],"Default":"No"},"Yes":{"Type":"Pass","Result":"yes","End":true},"No":{"Type":"Pass","Result":"no","End":true}}}`,
+			input: `{"Execution":{"Name":"other"}}`, output: `"yes"`},
+		{name: "Choice IsPresent", def: `{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$$.Execution.Input.k","IsPresent":true,"Next":"Yes"}],"Default":"No"},"Yes":{"Type":"Pass","Result":"yes","End":true},"No":{"Type":"Pass","Result":"no","End":true}}}`,
+			input: `{"k":1}`, output: `"yes"`},
+		{name: "Choice operand path", def: `{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$.n","StringEqualsPath":"$$.State.Name","Next":"Yes"}],"Default":"No"},"Yes":{"Type":"Pass","Result":"yes","End":true},"No":{"Type":"Pass","Result":"no","End":true}}}`,
+			input: `{"n":"C"}`, output: `"yes"`},
+		{name: "Map ItemsPath", def: `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$$.Execution.Input.xs","ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"InputPath":"$.other","End":true}}}`,
+			input: `{"xs":[1,2],"other":{}}`, output: `[1,2]`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) { checkRun(t, tc) })
+	}
+}

@@ -292,10 +292,6 @@ func (f *fields) ioPathField(k string, reference bool) *ioPath {
 	if pp == nil {
 		return nil
 	}
-	if pp.context && k != "ItemsPath" {
-		f.p.addf("%s: field %s: %q must not refer to the context object", f.where, k, pp.src)
-		return nil
-	}
 	return &ioPath{p: pp}
 }
 

@@ -18,17 +18,18 @@ func (x *execution) runState(ctx context.Context, st *State, input any, th *thre
 		next = st.Next
 		f    *Failure
 	)
+	sr := stateRun{x: x, st: st, entered: entered, th: th}
 	switch st.Type {
 	case "Pass":
 		out, f = x.runPass(st, input, entered, th)
 	case "Task", "Parallel", "Map":
 		out, next, f = x.runWithRetry(ctx, st, input, entered, th)
 	case "Choice":
-		out, next, f = x.runChoice(st, input)
+		out, next, f = x.runChoice(sr, input)
 	case "Wait":
-		out, f = x.runWait(ctx, st, input)
+		out, f = x.runWait(ctx, sr, input)
 	case "Succeed":
-		out, f = x.inputOutput(st, input)
+		out, f = x.inputOutput(sr, input)
 		next = ""
 	case "Fail":
 		return nil, "", x.runFail(st, input, entered, th)
@@ -81,28 +82,50 @@ func (x *execution) checkSize(v any, what, state string) (string, *Failure) {
 	return s, nil
 }
 
-// applyInputPath selects the effective input; null gives {}.
-func applyInputPath(st *State, input any) (any, *Failure) {
-	return selectPath(st.InputPath, input, st.Name, "InputPath")
+// stateRun is one attempt of a state, as much as its context object ($$)
+// needs; the object is built only for a path that reads it.
+type stateRun struct {
+	x       *execution
+	st      *State
+	entered time.Time
+	retries int
+	th      *thread
 }
 
-func selectPath(p *ioPath, input any, state, field string) (any, *Failure) {
+// root is what a path selects from: the context object for a "$$" path,
+// the data otherwise.
+func (sr stateRun) root(p *path, data any) any {
+	if p.context {
+		return sr.x.contextObject(sr.st, sr.entered, sr.retries, sr.th)
+	}
+	return data
+}
+
+// applyInputPath selects the effective input; null gives {}.
+func applyInputPath(sr stateRun, input any) (any, *Failure) {
+	return selectPath(sr, sr.st.InputPath, input, "InputPath")
+}
+
+// selectPath applies InputPath or OutputPath (either may read the context
+// object, as on AWS).
+func selectPath(sr stateRun, p *ioPath, input any, field string) (any, *Failure) {
 	switch {
 	case p == nil:
 		return input, nil
 	case p.null:
 		return map[string]any{}, nil
 	}
-	v, err := p.p.eval(input)
+	root := sr.root(p.p, input)
+	v, err := p.p.eval(root)
 	if err != nil {
-		return nil, failf(ErrRuntime, "an error occurred while executing the state %s: invalid path %s in %s: no results for the path in %s", quote(state), quote(p.p.src), field, encodeString(input))
+		return nil, failf(ErrRuntime, "an error occurred while executing the state %s: invalid path %s in %s: no results for the path in %s", quote(sr.st.Name), quote(p.p.src), field, encodeString(root))
 	}
 	return v, nil
 }
 
 // effectiveInput applies InputPath then Parameters.
 func (x *execution) effectiveInput(st *State, input any, entered time.Time, retries int, th *thread) (any, *Failure) {
-	v, f := applyInputPath(st, input)
+	v, f := applyInputPath(stateRun{x, st, entered, retries, th}, input)
 	if f != nil || st.Parameters == nil {
 		return v, f
 	}
@@ -125,12 +148,12 @@ func asFailure(err error) *Failure {
 
 // applyResult places result into the raw input per ResultPath, then applies
 // OutputPath.
-func applyResult(st *State, input, result any) (any, *Failure) {
-	merged, f := applyResultPath(st.ResultPath, input, result, st.Name)
+func applyResult(sr stateRun, input, result any) (any, *Failure) {
+	merged, f := applyResultPath(sr.st.ResultPath, input, result, sr.st.Name)
 	if f != nil {
 		return nil, f
 	}
-	return selectPath(st.OutputPath, merged, st.Name, "OutputPath")
+	return selectPath(sr, sr.st.OutputPath, merged, "OutputPath")
 }
 
 func applyResultPath(rp *ioPath, input, result any, state string) (any, *Failure) {
@@ -156,37 +179,38 @@ func (x *execution) runPass(st *State, input any, entered time.Time, th *thread)
 	if st.HasResult {
 		result = deepCopy(st.Result)
 	}
-	return applyResult(st, input, result)
+	return applyResult(stateRun{x, st, entered, 0, th}, input, result)
 }
 
-// inputOutput is the processing of Choice, Wait and Succeed: InputPath then
-// OutputPath.
-func (x *execution) inputOutput(st *State, input any) (any, *Failure) {
-	v, f := applyInputPath(st, input)
+// inputOutput is the processing of Succeed: InputPath then OutputPath.
+func (x *execution) inputOutput(sr stateRun, input any) (any, *Failure) {
+	v, f := applyInputPath(sr, input)
 	if f != nil {
 		return nil, f
 	}
-	return selectPath(st.OutputPath, v, st.Name, "OutputPath")
+	return selectPath(sr, sr.st.OutputPath, v, "OutputPath")
 }
 
-func (x *execution) runChoice(st *State, input any) (any, string, *Failure) {
-	eff, f := applyInputPath(st, input)
+func (x *execution) runChoice(sr stateRun, input any) (any, string, *Failure) {
+	st := sr.st
+	eff, f := applyInputPath(sr, input)
 	if f != nil {
 		return nil, "", f
 	}
-	next, err := st.choose(eff)
+	next, err := st.choose(sr, eff)
 	if err != nil {
 		return nil, "", asFailure(err)
 	}
 	if next == "" {
 		return nil, "", failf(ErrNoChoiceMatched, "no Choice rule matched and no Default is specified in state %s", quote(st.Name))
 	}
-	out, f := selectPath(st.OutputPath, eff, st.Name, "OutputPath")
+	out, f := selectPath(sr, st.OutputPath, eff, "OutputPath")
 	return out, next, f
 }
 
-func (x *execution) runWait(ctx context.Context, st *State, input any) (any, *Failure) {
-	eff, f := applyInputPath(st, input)
+func (x *execution) runWait(ctx context.Context, sr stateRun, input any) (any, *Failure) {
+	st := sr.st
+	eff, f := applyInputPath(sr, input)
 	if f != nil {
 		return nil, f
 	}
@@ -218,7 +242,7 @@ func (x *execution) runWait(ctx context.Context, st *State, input any) (any, *Fa
 	if f := x.sleep(ctx, d); f != nil {
 		return nil, f
 	}
-	return selectPath(st.OutputPath, eff, st.Name, "OutputPath")
+	return selectPath(sr, st.OutputPath, eff, "OutputPath")
 }
 
 // sleep waits through the clock, stopping at the execution's deadline.

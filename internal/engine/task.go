@@ -40,7 +40,7 @@ func (x *execution) processResult(st *State, input, result any, entered time.Tim
 		}
 		result = sel
 	}
-	return applyResult(st, input, result)
+	return applyResult(stateRun{x, st, entered, retries, th}, input, result)
 }
 
 func (st *State) taskTimeout(input any) (time.Duration, *Failure) {
