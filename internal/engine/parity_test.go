@@ -112,3 +112,30 @@ func TestContextObjectPaths(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) { checkRun(t, tc) })
 	}
 }
+
+// AWS's JSONPath (Jayway JsonPath, whose Utils.unescape it applies to a
+// quoted bracket key) undoes Java-style escapes inside $['…'] and $["…"].
+func TestBracketKeyEscapes(t *testing.T) {
+	cases := []struct{ path, input, want string }{
+		{`$['it\'s']`, `{"it's":1}`, `1`},
+		{`$["say \"hi\""]`, `{"say \"hi\"":2}`, `2`},
+		{`$['a\\b']`, `{"a\\b":3}`, `3`},
+		{`$['a"b']`, `{"a\"b":4}`, `4`},
+		{`$['tab\tkey']`, `{"tab\tkey":5,"tabtkey":0}`, `5`},
+		{`$['line\nbreak']`, `{"line\nbreak":6,"linenbreak":0}`, `6`},
+		{`$['\u0041\u00e9']`, `{"Aé":7,"u0041u00e9":0}`, `7`},
+		{`$['\ud83d\ude00']`, `{"😀":8}`, `8`},
+		{`$['\q']`, `{"q":9}`, `9`},
+		{`$['end\\']`, `{"end\\":10}`, `10`},
+		{`$.x['it\'s'][0]`, `{"x":{"it's":[11]}}`, `11`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.path, func(t *testing.T) {
+			checkRun(t, runCase{def: pass(`"Parameters":{"v.$":` + jsonString(tc.path) + `},"OutputPath":"$.v",`), input: tc.input, output: tc.want})
+			checkRun(t, runCase{def: pass(`"InputPath":` + jsonString(tc.path) + `,`), input: tc.input, output: tc.want})
+		})
+	}
+	if _, err := engine.Parse([]byte(pass(`"InputPath":"$['\\u12']",`))); err == nil {
+		t.Error(`a short \u escape was accepted`)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf16"
 )
 
 // A path is a parsed JSONPath as Step Functions accepts it in InputPath,
@@ -275,21 +276,66 @@ func parseSelector(body string) (pathSeg, error) {
 	return seg, nil
 }
 
+// unquote reads a quoted key of bracket notation as AWS's JSONPath
+// implementation (Jayway JsonPath) does: a backslash escapes the next
+// character; \\ \' \" stand for themselves, \b \f \n \r \t for control
+// characters and \uXXXX for a UTF-16 code unit; any other escaped character
+// stands for itself, and a final lone backslash is kept.
 func unquote(q string) (string, error) {
 	body := q[1 : len(q)-1]
 	var b strings.Builder
+	var units []uint16 // \u escapes, combined into surrogate pairs
+	flush := func() {
+		if len(units) > 0 {
+			b.WriteString(string(utf16.Decode(units)))
+			units = units[:0]
+		}
+	}
 	for i := 0; i < len(body); i++ {
 		c := body[i]
-		if c == '\\' && i+1 < len(body) {
-			i++
-			b.WriteByte(body[i])
-			continue
-		}
 		if c == q[0] {
 			return "", fmt.Errorf("unescaped quote in %s", q)
 		}
-		b.WriteByte(c)
+		if c != '\\' {
+			flush()
+			b.WriteByte(c)
+			continue
+		}
+		if i+1 == len(body) {
+			flush()
+			b.WriteByte('\\')
+			break
+		}
+		i++
+		if body[i] == 'u' {
+			if i+5 > len(body) {
+				return "", fmt.Errorf("invalid unicode escape in %s", q)
+			}
+			n, err := strconv.ParseUint(body[i+1:i+5], 16, 16)
+			if err != nil {
+				return "", fmt.Errorf("invalid unicode escape in %s", q)
+			}
+			units = append(units, uint16(n))
+			i += 4
+			continue
+		}
+		flush()
+		switch e := body[i]; e {
+		case 'b':
+			b.WriteByte('\b')
+		case 'f':
+			b.WriteByte('\f')
+		case 'n':
+			b.WriteByte('\n')
+		case 'r':
+			b.WriteByte('\r')
+		case 't':
+			b.WriteByte('\t')
+		default:
+			b.WriteByte(e)
+		}
 	}
+	flush()
 	return b.String(), nil
 }
 
