@@ -113,6 +113,10 @@ func (p *intrinsicParser) arg() (intrinsicArg, error) {
 			c := rest[j]
 			if c == '\\' && j+1 < len(rest) {
 				j++
+				if rest[j] == '"' {
+					// AWS rejects the definition: a double quote needs no escape.
+					return intrinsicArg{}, fmt.Errorf("invalid escape sequence \\\" in the string at offset %d (a double quote is written without a backslash)", p.i)
+				}
 				switch rest[j] {
 				case '{', '}':
 					b.WriteByte('\\') // kept for States.Format to see the escape

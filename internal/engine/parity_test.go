@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/medic-dev/medic/internal/engine"
@@ -138,4 +139,32 @@ func TestBracketKeyEscapes(t *testing.T) {
 	if _, err := engine.Parse([]byte(pass(`"InputPath":"$['\\u12']",`))); err == nil {
 		t.Error(`a short \u escape was accepted`)
 	}
+}
+
+// AWS rejects a definition (CreateStateMachine's InvalidDefinition) whose
+// intrinsic string literal holds \" ; the escapes the intrinsic functions
+// page lists (\' \{ \} \\) stay valid, and so does a plain double quote.
+func TestIntrinsicLiteralEscapedDoubleQuoteIsInvalid(t *testing.T) {
+	for _, tc := range []struct {
+		expr  string
+		valid bool
+	}{
+		{`States.Format('say \"hi\"')`, false},
+		{`States.Array('a', States.Format('\"'))`, false},
+		{`States.Format('say "hi"')`, true},
+		{`States.Format('it\'s \{\} \\ {}', 1)`, true},
+	} {
+		t.Run(tc.expr, func(t *testing.T) {
+			_, err := engine.Parse([]byte(pass(`"Parameters":{"v.$":` + jsonString(tc.expr) + `},`)))
+			switch {
+			case tc.valid && err != nil:
+				t.Fatalf("rejected: %v", err)
+			case !tc.valid && err == nil:
+				t.Fatal("accepted")
+			case !tc.valid && !strings.Contains(err.Error(), `state "P"`):
+				t.Errorf("error %q does not name the state", err)
+			}
+		})
+	}
+	checkRun(t, runCase{def: pass(`"Parameters":{"v.$":"States.Format('say \"hi\"')"},"OutputPath":"$.v",`), output: `"say \"hi\""`})
 }
