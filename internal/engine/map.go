@@ -42,9 +42,7 @@ func (p *parser) mapState(f *fields, st *State, where string) {
 	st.MaxConcurrency, _ = f.integer("MaxConcurrency", 0)
 	st.MaxConcurrencyPath = f.pathField("MaxConcurrencyPath", true)
 	if pc, ok := f.number("ToleratedFailurePercentage", 0); ok {
-		if pc > 100 {
-			p.addf("%s: field ToleratedFailurePercentage must be between 0 and 100, got %v", where, pc)
-		}
+		// Over 100 is accepted here and fails the Map when it runs, as on AWS.
 		st.ToleratedPercent = pc
 	} else {
 		st.ToleratedPercent = -1
@@ -207,6 +205,9 @@ func (st *State) mapLimits(eff any) (mapLimits, *Failure) {
 			return l, f
 		}
 		l.toleratedPct = n
+	}
+	if l.toleratedPct > 100 {
+		return l, failf(ErrRuntime, "an error occurred while executing the state %s: ToleratedFailurePercentage must be between 0 and 100, got %v", quote(st.Name), l.toleratedPct)
 	}
 	if st.ToleratedCountPath != nil {
 		n, f := readInt(st.ToleratedCountPath, "ToleratedFailureCountPath")

@@ -168,3 +168,21 @@ func TestIntrinsicLiteralEscapedDoubleQuoteIsInvalid(t *testing.T) {
 	}
 	checkRun(t, runCase{def: pass(`"Parameters":{"v.$":"States.Format('say \"hi\"')"},"OutputPath":"$.v",`), output: `"say \"hi\""`})
 }
+
+// Recorded on AWS: a ToleratedFailurePercentage (or the value its Path
+// selects) above 100 is not a definition error; the Map fails with
+// States.Runtime when it runs, which States.ALL does not catch.
+func TestToleratedFailurePercentageOver100IsRuntime(t *testing.T) {
+	mapDef := func(fields string) string {
+		return `{"StartAt":"M","States":{"M":{"Type":"Map",` + fields + `"ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"Catch":[{"ErrorEquals":["States.ALL"],"Next":"Caught"}],"End":true},"Caught":{"Type":"Succeed"}}}`
+	}
+	cases := []runCase{
+		{name: "field", def: mapDef(`"ToleratedFailurePercentage":101,`), input: `[1]`, status: engine.StatusFailed, err: engine.ErrRuntime, cause: "ToleratedFailurePercentage"},
+		{name: "path", def: mapDef(`"ItemsPath":"$.xs","ToleratedFailurePercentagePath":"$.pc",`), input: `{"xs":[1],"pc":100.5}`, status: engine.StatusFailed, err: engine.ErrRuntime},
+		{name: "100 is valid", def: mapDef(`"ToleratedFailurePercentage":100,`), input: `[1]`, output: `[1]`},
+		{name: "path 100 is valid", def: mapDef(`"ItemsPath":"$.xs","ToleratedFailurePercentagePath":"$.pc",`), input: `{"xs":[1],"pc":100}`, output: `[1]`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) { checkRun(t, tc) })
+	}
+}
