@@ -36,11 +36,28 @@ const DefaultDeadline = 24 * time.Hour
 
 // Alert is one status change to tell people about.
 type Alert struct {
-	// ID is deterministic (target, kind and the target's change sequence),
-	// so two overlapping runs that see the same change write the same object.
+	// ID names this one raise and no other: the target, the kind, the
+	// target's change sequence number and a digest of the execution that
+	// raised it (status.AlertID). A retry of that execution picks the same
+	// ID; no later raise, in this state's life or after it is lost, can.
 	ID     string `json:"id"`
 	Target string `json:"target"`
 	Kind   string `json:"kind"`
+	// Seq is the target's change sequence number when the alert was
+	// raised, and Epoch when the target's stored state began (it begins
+	// again when the target is removed and added back or the state is
+	// reset). Together they order a target's alerts.
+	Seq   int       `json:"seq,omitempty"`
+	Epoch time.Time `json:"epoch,omitzero"`
+	// Prev is the ID of the target's alert raised before this one in the
+	// same state's life; a channel gets this alert only once it has taken
+	// (or refused) Prev.
+	Prev string `json:"prev,omitempty"`
+	// Draft is true from when CheckStaleness writes the alert until the
+	// state that decided it is saved: Notify sends no draft. A draft whose
+	// run lost the race to save the state is Withdrawn and Notify deletes it.
+	Draft     bool `json:"draft,omitempty"`
+	Withdrawn bool `json:"withdrawn,omitempty"`
 	// Since is when the target entered the status the alert is about
 	// (for DOWN: the last good check, or the first failure if none).
 	Since time.Time `json:"since"`
@@ -72,6 +89,21 @@ type Delivery struct {
 	// retry hint (Retry-After, Discord's retry_after): the delivery stays
 	// pending and no run sends it before this time.
 	NotBefore *time.Time `json:"notBefore,omitempty"`
+}
+
+// Before reports whether a, an alert of the same target as b, was raised
+// before b: by Epoch and Seq, then (for alerts without them) by At and ID.
+func Before(a, b Alert) bool {
+	if !a.Epoch.Equal(b.Epoch) {
+		return a.Epoch.Before(b.Epoch)
+	}
+	if a.Seq != b.Seq {
+		return a.Seq < b.Seq
+	}
+	if !a.At.Equal(b.At) {
+		return a.At.Before(b.At)
+	}
+	return a.ID < b.ID
 }
 
 // Key is the alert's object key.

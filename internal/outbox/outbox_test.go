@@ -411,3 +411,82 @@ func TestHold(t *testing.T) {
 		}
 	})
 }
+
+func TestDraftCommitWithdraw(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	get := func(id string) outbox.Alert {
+		t.Helper()
+		e, err := outbox.Get(ctx, s, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e.Alert
+	}
+
+	// A draft, rewritten by a later round of the same run, then committed.
+	a := alert("web-down-1-r1", t0, "ops")
+	if err := outbox.WriteDraft(ctx, s, a); err != nil {
+		t.Fatal(err)
+	}
+	a.Text = "web is DOWN (decided again)"
+	if err := outbox.WriteDraft(ctx, s, a); err != nil {
+		t.Fatal(err)
+	}
+	if got := get(a.ID); !got.Draft || got.Text != a.Text {
+		t.Fatalf("draft = %+v, want the second round's draft", got)
+	}
+	if err := outbox.Commit(ctx, s, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := get(a.ID); got.Draft {
+		t.Fatal("committed alert is still a draft")
+	}
+	// Committed: neither a new draft with its ID nor a withdrawal changes it.
+	b := a
+	b.Text = "someone else's copy"
+	if err := outbox.WriteDraft(ctx, s, b); err != nil {
+		t.Fatal(err)
+	}
+	if err := outbox.Withdraw(ctx, s, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := get(a.ID); got.Draft || got.Withdrawn || got.Text != a.Text {
+		t.Fatalf("committed alert changed: %+v", got)
+	}
+
+	// A draft withdrawn stays withdrawn; absent alerts are no error.
+	c := alert("web-down-1-r2", t0, "ops")
+	if err := outbox.WriteDraft(ctx, s, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := outbox.Withdraw(ctx, s, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := get(c.ID); !got.Draft || !got.Withdrawn {
+		t.Fatalf("withdrawn draft = %+v", got)
+	}
+	for _, f := range []func(context.Context, *store.Store, string) error{outbox.Commit, outbox.Withdraw} {
+		if err := f(ctx, s, "absent"); err != nil {
+			t.Fatalf("on an absent alert: %v", err)
+		}
+	}
+}
+
+func TestBeforeOrdersATargetsAlerts(t *testing.T) {
+	at := func(d time.Duration) time.Time { return t0.Add(d) }
+	tests := []struct {
+		name string
+		a, b outbox.Alert
+	}{
+		{"seq within one state", outbox.Alert{Epoch: t0, Seq: 1, At: at(time.Second)}, outbox.Alert{Epoch: t0, Seq: 2, At: at(0)}},
+		{"a later state's life comes after", outbox.Alert{Epoch: t0, Seq: 9}, outbox.Alert{Epoch: at(time.Hour), Seq: 1}},
+		{"alerts without seq by time", outbox.Alert{At: at(0), ID: "z"}, outbox.Alert{At: at(time.Second), ID: "a"}},
+		{"then by ID", outbox.Alert{At: at(0), ID: "a"}, outbox.Alert{At: at(0), ID: "b"}},
+	}
+	for _, tt := range tests {
+		if !outbox.Before(tt.a, tt.b) || outbox.Before(tt.b, tt.a) {
+			t.Errorf("%s: Before(a, b) = %v, Before(b, a) = %v", tt.name, outbox.Before(tt.a, tt.b), outbox.Before(tt.b, tt.a))
+		}
+	}
+}

@@ -44,7 +44,7 @@ func TestBoundFailures(t *testing.T) {
 
 	// Decide stores the bounded failures.
 	r := &probe.Result{Target: "web", CheckedAt: t0, Failures: []string{long, "2", "3", "4"}}
-	st, _ := Decide(TargetState{}, web(nil), r, nil, t0)
+	st, _ := Decide(TargetState{}, web(nil), r, nil, t0, "")
 	if want := boundFailures(r.Failures); fmt.Sprint(st.LastFailures) != fmt.Sprint(want) {
 		t.Errorf("Decide kept %q, want %q", st.LastFailures, want)
 	}
@@ -65,10 +65,12 @@ func TestStateFitsTheStoreAtScale(t *testing.T) {
 		var st TargetState
 		for run := range 3 {
 			at := time.Duration(run) * 10 * time.Minute
-			st, _ = Decide(st, tgt, &probe.Result{Target: tgt.Name, CheckedAt: t0.Add(at), Failures: failures}, nil, t0.Add(at))
+			st, _ = Decide(st, tgt, &probe.Result{Target: tgt.Name, CheckedAt: t0.Add(at), Failures: failures}, nil, t0.Add(at), RaiserOf(fmt.Sprint("run-", run)))
 		}
 		st.EchoETag = `"d41d8cd98f00b204e9800998ecf8427e"`
 		f.Targets[tgt.Name] = st
+		// As if every target had raised its alert in the last run.
+		f.Raised = append(f.Raised, st.LastAlertID)
 	}
 	b, err := json.Marshal(f)
 	if err != nil {

@@ -1,6 +1,9 @@
 package status
 
 import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,11 +18,13 @@ import (
 // object's LastModified (nil when there is none; only heartbeat targets use
 // it) to prev, the target's stored state (the zero value for a target seen
 // for the first time), and returns the new state and the alerts to raise.
+// raiser names the run deciding (see AlertID); it is part of every alert's
+// ID.
 //
 // An echo whose CheckedAt is not after prev.LastEchoAt has been processed
 // already and changes no streak, so every probe is counted once however
 // many runs see it. See docs/status.md for the rules.
-func Decide(prev TargetState, t target.Target, latest *probe.Result, pulseModified *time.Time, now time.Time) (TargetState, []outbox.Alert) {
+func Decide(prev TargetState, t target.Target, latest *probe.Result, pulseModified *time.Time, now time.Time, raiser string) (TargetState, []outbox.Alert) {
 	next := prev
 	next.Target = t.Name
 	next.LastFailures = slices.Clone(prev.LastFailures)
@@ -35,7 +40,7 @@ func Decide(prev TargetState, t target.Target, latest *probe.Result, pulseModifi
 
 	v := judge(next, t, pulseModified, now)
 	if v.status == "" || v.status == next.Status {
-		return next, remind(&next, t, now)
+		return next, remind(&next, t, now, raiser)
 	}
 
 	from, fromSince := next.Status, next.Since
@@ -58,7 +63,7 @@ func Decide(prev TargetState, t target.Target, latest *probe.Result, pulseModifi
 	default:
 		return next, nil // UNKNOWN → UP: nothing to tell
 	}
-	a, ok := newAlert(&next, t, kind, text, now)
+	a, ok := newAlert(&next, t, kind, text, now, raiser)
 	if !ok {
 		return next, nil
 	}
@@ -119,7 +124,7 @@ func judge(st TargetState, t target.Target, pulseModified *time.Time, now time.T
 
 // remind returns a REMINDER alert when the target has been DOWN or STALE
 // for RemindEvery since its last alert.
-func remind(st *TargetState, t target.Target, now time.Time) []outbox.Alert {
+func remind(st *TargetState, t target.Target, now time.Time, raiser string) []outbox.Alert {
 	if st.Status != Down && st.Status != Stale {
 		return nil
 	}
@@ -134,13 +139,13 @@ func remind(st *TargetState, t target.Target, now time.Time) []outbox.Alert {
 		text = staleText(*st, t, true, now)
 	}
 	st.Seq++
-	a, _ := newAlert(st, t, outbox.KindReminder, text, now)
+	a, _ := newAlert(st, t, outbox.KindReminder, text, now, raiser)
 	return []outbox.Alert{a}
 }
 
 // newAlert builds the alert for st's current Seq and records it in st.
 // It returns false when the target has no channels.
-func newAlert(st *TargetState, t target.Target, kind, text string, now time.Time) (outbox.Alert, bool) {
+func newAlert(st *TargetState, t target.Target, kind, text string, now time.Time, raiser string) (outbox.Alert, bool) {
 	if len(t.Channels) == 0 {
 		return outbox.Alert{}, false
 	}
@@ -152,11 +157,16 @@ func newAlert(st *TargetState, t target.Target, kind, text string, now time.Time
 	if kind == outbox.KindDown || (kind == outbox.KindReminder && st.Status == Down) {
 		failures = slices.Clone(st.LastFailures)
 	}
-	st.LastAlertAt = now
+	id := AlertID(t.Name, kind, st.Seq, raiser)
+	prev := st.LastAlertID
+	st.LastAlertAt, st.LastAlertID = now, id
 	return outbox.Alert{
-		ID:         AlertID(t.Name, kind, st.Seq),
+		ID:         id,
 		Target:     t.Name,
 		Kind:       kind,
+		Seq:        st.Seq,
+		Epoch:      st.FirstSeenAt,
+		Prev:       prev,
 		Since:      st.Since,
 		At:         now,
 		Endpoint:   endpointOf(t),
@@ -167,20 +177,31 @@ func newAlert(st *TargetState, t target.Target, kind, text string, now time.Time
 	}, true
 }
 
-// AlertID is "<target>-<kind>-<seq>" with the kind in lower case:
-// "web-down-3".
-func AlertID(targetName, kind string, seq int) string {
-	return targetName + "-" + strings.ToLower(kind) + "-" + strconv.Itoa(seq)
+// AlertID is "<target>-<kind>-<seq>-<raiser>" with the kind in lower case:
+// "web-down-3-aa1ec10c5b69". raiser identifies the run that raised the
+// alert (RaiserOf), so an ID is never chosen again by another run, even
+// when the stored state, and with it seq, starts again. An empty raiser
+// gives "<target>-<kind>-<seq>".
+func AlertID(targetName, kind string, seq int, raiser string) string {
+	id := targetName + "-" + strings.ToLower(kind) + "-" + strconv.Itoa(seq)
+	if raiser != "" {
+		id += "-" + raiser
+	}
+	return id
 }
 
-// SeqOfAlertID returns the sequence number at the end of an alert ID.
-func SeqOfAlertID(id string) (int, bool) {
-	i := strings.LastIndexByte(id, '-')
-	if i < 0 {
-		return 0, false
+// RaiserOf is the raiser part of the alert IDs a run chooses: the first 12
+// hex digits of the SHA-256 of the execution's name, which Step Functions
+// keeps unique, so every attempt of one execution picks the same IDs and
+// no other execution does. With no name it is 12 random hex digits.
+func RaiserOf(run string) string {
+	if run == "" {
+		b := make([]byte, 6)
+		_, _ = rand.Read(b)
+		return hex.EncodeToString(b)
 	}
-	n, err := strconv.Atoi(id[i+1:])
-	return n, err == nil
+	sum := sha256.Sum256([]byte(run))
+	return hex.EncodeToString(sum[:6])
 }
 
 func isProbed(t target.Target) bool { return t.URL != "" || t.Address != "" }

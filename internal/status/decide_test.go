@@ -352,7 +352,7 @@ func TestDecide(t *testing.T) {
 					e.Target = tt.target.Name
 					echo = &e
 				}
-				next, alerts := Decide(st, tt.target, echo, pulse, now)
+				next, alerts := Decide(st, tt.target, echo, pulse, now, "")
 				if next.Status != s.want {
 					t.Fatalf("step %d (t0+%v): status %s, want %s (state %+v)", i, s.at, next.Status, s.want, next)
 				}
@@ -367,7 +367,7 @@ func TestDecide(t *testing.T) {
 					t.Fatalf("step %d: text\n got %q\nwant %q", i, alerts[0].Text, s.text)
 				}
 				// Deciding again at the same moment with the same inputs changes nothing.
-				again, more := Decide(next, tt.target, echo, pulse, now)
+				again, more := Decide(next, tt.target, echo, pulse, now, "")
 				if len(more) != 0 || again.Status != next.Status || again.Seq != next.Seq ||
 					again.FailStreak != next.FailStreak || again.SuccessStreak != next.SuccessStreak {
 					t.Fatalf("step %d: deciding twice is not idempotent: %+v then %+v, alerts %v", i, next, again, more)
@@ -380,9 +380,9 @@ func TestDecide(t *testing.T) {
 
 func TestDecideAlertFields(t *testing.T) {
 	tgt := web(func(t *target.Target) { t.FailureThreshold = 1; t.Channels = []string{"ops", "pager"} })
-	st, _ := Decide(TargetState{}, tgt, good(0), nil, t0)
+	st, _ := Decide(TargetState{}, tgt, good(0), nil, t0, "")
 	now := t0.Add(10 * m)
-	next, alerts := Decide(st, tgt, bad(9*m), nil, now)
+	next, alerts := Decide(st, tgt, bad(9*m), nil, now, "")
 	if len(alerts) != 1 {
 		t.Fatalf("alerts = %v, want one", alerts)
 	}
@@ -417,7 +417,7 @@ func TestDecideAlertFields(t *testing.T) {
 		t.Address = "db:5432"
 		t.FailureThreshold = 1
 	})
-	_, alerts = Decide(TargetState{}, tcp, bad(0), nil, t0)
+	_, alerts = Decide(TargetState{}, tcp, bad(0), nil, t0, "")
 	if len(alerts) != 1 || alerts[0].Endpoint != "db:5432" {
 		t.Errorf("tcp alert endpoint: %+v", alerts)
 	}
@@ -426,7 +426,7 @@ func TestDecideAlertFields(t *testing.T) {
 func TestDecideKeepsPreviousState(t *testing.T) {
 	prev := TargetState{Target: "web", Status: Up, Since: t0, FirstSeenAt: t0.Add(-time.Hour),
 		LastEchoAt: t0, LastGoodAt: t0, SuccessStreak: 4, Seq: 7, LastFailures: []string{"x"}}
-	next, _ := Decide(prev, web(nil), bad(time.Minute), nil, t0.Add(time.Minute))
+	next, _ := Decide(prev, web(nil), bad(time.Minute), nil, t0.Add(time.Minute), "")
 	if prev.FailStreak != 0 || prev.SuccessStreak != 4 || !slices.Equal(prev.LastFailures, []string{"x"}) {
 		t.Errorf("Decide changed its input: %+v", prev)
 	}
@@ -450,15 +450,48 @@ func TestHumanDuration(t *testing.T) {
 }
 
 func TestAlertID(t *testing.T) {
-	id := AlertID("web-eu", outbox.KindRecovered, 12)
-	if id != "web-eu-recovered-12" {
-		t.Fatalf("AlertID = %q", id)
+	if id := AlertID("web-eu", outbox.KindRecovered, 12, ""); id != "web-eu-recovered-12" {
+		t.Fatalf("AlertID without raiser = %q", id)
 	}
-	if n, ok := SeqOfAlertID(id); !ok || n != 12 {
-		t.Fatalf("SeqOfAlertID = %d, %v", n, ok)
+	r := RaiserOf("run-20261121-200127-4ff3fb")
+	if id := AlertID("web-eu", outbox.KindRecovered, 12, r); id != "web-eu-recovered-12-"+r || len(r) != 12 {
+		t.Fatalf("AlertID = %q (raiser %q)", id, r)
 	}
-	if _, ok := SeqOfAlertID("nope"); ok {
-		t.Fatal("SeqOfAlertID accepted an ID without a number")
+	// Every attempt of one execution picks the same IDs; other executions,
+	// and runs without a name, pick others.
+	if RaiserOf("run-20261121-200127-4ff3fb") != r {
+		t.Fatal("RaiserOf is not stable for one execution name")
+	}
+	seen := map[string]bool{r: true}
+	for _, run := range []string{"run-20261121-200127-4ff3fc", "", "", "check-1"} {
+		got := RaiserOf(run)
+		if seen[got] || len(got) != 12 {
+			t.Fatalf("RaiserOf(%q) = %q: not a fresh 12-digit raiser", run, got)
+		}
+		seen[got] = true
+	}
+}
+
+// A target's alerts carry what orders them (seq, the state's epoch) and a
+// link to the alert before them, so Notify can deliver them in order.
+func TestAlertsAreChained(t *testing.T) {
+	tgt := web(nil)
+	st, _ := Decide(TargetState{}, tgt, good(0), nil, t0, "r1")
+	st, _ = Decide(st, tgt, bad(m), nil, t0.Add(m), "r2") // failureThreshold 2
+	st, down := Decide(st, tgt, bad(2*m), nil, t0.Add(2*m), "r3")
+	st, up := Decide(st, tgt, good(3*m), nil, t0.Add(3*m), "r4")
+	if len(down) != 1 || len(up) != 1 {
+		t.Fatalf("alerts %v, %v; want one DOWN, one RECOVERED", down, up)
+	}
+	d, u := down[0], up[0]
+	if d.Prev != "" || u.Prev != d.ID || st.LastAlertID != u.ID {
+		t.Errorf("prev links: down.prev %q, recovered.prev %q (want %q), state's last alert %q", d.Prev, u.Prev, d.ID, st.LastAlertID)
+	}
+	if !d.Epoch.Equal(t0) || !u.Epoch.Equal(t0) || d.Seq >= u.Seq || !outbox.Before(d, u) || outbox.Before(u, d) {
+		t.Errorf("order: down epoch %v seq %d, recovered epoch %v seq %d", d.Epoch, d.Seq, u.Epoch, u.Seq)
+	}
+	if d.ID != AlertID("web", outbox.KindDown, d.Seq, "r3") {
+		t.Errorf("down id %q, want it built from its run's raiser", d.ID)
 	}
 }
 
@@ -501,7 +534,7 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("accepted mismatched entry %q", name)
 			}
 			// Any accepted state can be decided on without panicking.
-			Decide(st, web(func(t *target.Target) { t.Name = name }), nil, nil, t0)
+			Decide(st, web(func(t *target.Target) { t.Name = name }), nil, nil, t0, "")
 		}
 	})
 }

@@ -49,12 +49,13 @@ type TargetState struct {
 	EchoETag      string `json:"echoETag,omitempty"`
 	FailStreak    int    `json:"failStreak"`
 	SuccessStreak int    `json:"successStreak"`
-	// Seq grows on every status change and every reminder; it is part of
-	// alert IDs, so each alert has its own ID and two runs deciding the
-	// same change from the same state pick the same one.
+	// Seq grows on every status change and every reminder; it orders the
+	// target's alerts and is part of their IDs.
 	Seq int `json:"seq"`
-	// LastAlertAt is when the last alert for the target was raised.
+	// LastAlertAt is when the last alert for the target was raised, and
+	// LastAlertID its ID (the next alert's Prev).
 	LastAlertAt time.Time `json:"lastAlertAt,omitzero"`
+	LastAlertID string    `json:"lastAlertId,omitempty"`
 	// LastFailures are the failed conditions of the last failed echo, at
 	// most MaxFailures of them (then "and N more"), each cut to
 	// MaxFailureBytes.
@@ -64,7 +65,7 @@ type TargetState struct {
 // Bounds on what the state keeps of a failed check. Every target's state is
 // in one object, which must stay within the store's read limit during a
 // wide outage too: at 10,000 targets with 63-character names, all failing
-// at these bounds, state/status.json is about 11 MiB.
+// at these bounds, state/status.json is about 12 MiB.
 const (
 	MaxFailures     = 3
 	MaxFailureBytes = 200
@@ -90,8 +91,12 @@ func boundFailures(failures []string) []string {
 
 // File is the content of state/status.json.
 type File struct {
-	Targets   map[string]TargetState `json:"targets"`
-	UpdatedAt time.Time              `json:"updatedAt,omitzero"`
+	Targets map[string]TargetState `json:"targets"`
+	// Raised lists the IDs of the alerts the run that saved this state
+	// raised, written as drafts before the save; the next run to read it
+	// commits them if that run did not get to (outbox.Commit).
+	Raised    []string  `json:"raised,omitempty"`
+	UpdatedAt time.Time `json:"updatedAt,omitzero"`
 }
 
 // Parse reads a state file. It rejects unknown statuses and entries whose

@@ -84,7 +84,7 @@ type Info struct {
 
 // MaxObjectBytes caps what Get reads: a larger object is a mistake or an
 // attack, not data. The largest medic writes are state/status.json (about
-// 11 MiB at 10,000 targets all failing, see status.MaxFailureBytes) and a
+// 12 MiB at 10,000 targets all failing, see status.MaxFailureBytes) and a
 // scale-mode run's target list.
 const MaxObjectBytes = 16 << 20
 

@@ -157,6 +157,25 @@ func (e *env) alertIDs() []string {
 	return ids
 }
 
+// committed lists, sorted, the alerts in the outbox that Notify may send,
+// each as "<target>-<kind>-<seq>" (its ID without the raiser part), and
+// fails the test if a draft is left that is neither committed nor
+// withdrawn: every run that ends leaves none.
+func (e *env) committed() []string {
+	e.t.Helper()
+	var out []string
+	for id, a := range e.alerts() {
+		switch {
+		case !a.Draft:
+			out = append(out, status.AlertID(a.Target, a.Kind, a.Seq, ""))
+		case !a.Withdrawn:
+			e.t.Fatalf("alert %s is still a draft after the runs ended", id)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 // hookedAPI is the real S3 client with a hook that runs before each write
 // of the state object, and a count of echo reads.
 type hookedAPI struct {

@@ -81,7 +81,7 @@ func (h *Handler) check(ctx context.Context, in In, set *target.Set) (Out, error
 		return Out{}, fmt.Errorf("check staleness: %w", err)
 	}
 	r := &echoReader{store: h.Store, log: h.logger(), cache: map[string]readEcho{}}
-	res, err := h.decideAndSave(ctx, set, echoes, r, now)
+	res, err := h.decideAndSave(ctx, set, echoes, r, now, status.RaiserOf(in.Run))
 	if err != nil {
 		return Out{}, fmt.Errorf("check staleness: %w", err)
 	}

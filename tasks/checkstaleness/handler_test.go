@@ -130,8 +130,12 @@ func TestRounds(t *testing.T) {
 						seen[id] = true
 					}
 				}
-				if !slices.Equal(fresh, r.alerts) {
-					t.Fatalf("round %d: new alerts %v, want %v", i, fresh, r.alerts)
+				var want []string
+				for _, id := range r.alerts {
+					want = append(want, id+"-"+status.RaiserOf("run-1"))
+				}
+				if !slices.Equal(fresh, want) {
+					t.Fatalf("round %d: new alerts %v, want %v", i, fresh, want)
 				}
 				if out.Pending != len(all) {
 					t.Fatalf("round %d: pending %d, want %d", i, out.Pending, len(seen))
@@ -165,9 +169,9 @@ func TestOutput(t *testing.T) {
 	if out.Pending != 1 {
 		t.Errorf("pending = %d, want 1", out.Pending)
 	}
-	a := e.alerts()["db-down-1"]
+	a := e.alerts()["db-down-1-"+status.RaiserOf("exec-7")]
 	if a.Text != "db is DOWN since 2026-11-21 10:00 UTC: status 503, want 200-399" || a.Endpoint != "db.internal:5432" ||
-		a.Deliveries["ops"] == nil || a.Deliveries["ops"].Status != outbox.Pending || !a.Deadline.Equal(t0.Add(outbox.DefaultDeadline)) {
+		a.Deliveries["ops"] == nil || a.Deliveries["ops"].Status != outbox.Pending || !a.Deadline.Equal(t0.Add(outbox.DefaultDeadline)) || a.Draft {
 		t.Errorf("alert = %+v", a)
 	}
 	// The output is what the state machine reads: field names are the contract.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -75,10 +76,10 @@ func TestConcurrentRunsAgree(t *testing.T) {
 				t.Fatalf("round %d, handler %d: %v", i, j, err)
 			}
 		}
-		if got, want := concurrent.alertIDs(), single.alertIDs(); !slices.Equal(got, want) {
+		if got, want := concurrent.committed(), single.committed(); !slices.Equal(got, want) {
 			t.Fatalf("round %d: outbox %v\nwant %v", i, got, want)
 		}
-		if got, want := mustJSON(t, concurrent.state().Targets), mustJSON(t, single.state().Targets); got != want {
+		if got, want := mustJSON(t, withoutAlertIDs(concurrent.state().Targets)), mustJSON(t, withoutAlertIDs(single.state().Targets)); got != want {
 			t.Fatalf("round %d: state\n got %s\nwant %s", i, got, want)
 		}
 		// The changes are reported once between the two runs.
@@ -103,6 +104,17 @@ func TestConcurrentRunsAgree(t *testing.T) {
 			t.Errorf("the rounds raised no %s alert; the test does not exercise it", k)
 		}
 	}
+}
+
+// withoutAlertIDs clears each target's LastAlertID, which names the run
+// that raised the alert and so differs between the two environments.
+func withoutAlertIDs(targets map[string]status.TargetState) map[string]status.TargetState {
+	out := make(map[string]status.TargetState, len(targets))
+	for name, st := range targets {
+		st.LastAlertID = ""
+		out[name] = st
+	}
+	return out
 }
 
 // TestConflictInjected writes the state between the handler's read and its
@@ -131,11 +143,16 @@ func TestConflictInjected(t *testing.T) {
 	if st.Targets["a"].Status != status.Down || st.Targets["a"].Seq != 2 || st.Targets["b"].FailStreak != 1 {
 		t.Fatalf("state = %+v", st.Targets)
 	}
-	if got := e.alertIDs(); !slices.Equal(got, []string{"a-down-2"}) {
+	if got := e.committed(); !slices.Equal(got, []string{"a-down-2"}) {
 		t.Fatalf("outbox = %v, want one a-down-2", got)
 	}
-	if out.Pending != 1 {
-		t.Fatalf("pending = %d", out.Pending)
+	if id := "a-down-2-" + status.RaiserOf("other"); st.Targets["a"].LastAlertID != id || !slices.Contains(e.alertIDs(), id) {
+		t.Fatalf("the saved alert is %q, want the other run's %s (outbox %v)", st.Targets["a"].LastAlertID, id, e.alertIDs())
+	}
+	// The other run's alert, and this run's withdrawn draft (which makes
+	// Notify run, and Notify deletes it).
+	if out.Pending != 2 {
+		t.Fatalf("pending = %d, want 2", out.Pending)
 	}
 	if e.api.statePuts.Load() != 2 {
 		t.Fatalf("state writes = %d, want 2 (the conflict, then nothing left to write)", e.api.statePuts.Load())
@@ -143,9 +160,10 @@ func TestConflictInjected(t *testing.T) {
 }
 
 // TestConflictWithNewerEcho: the run that saves first saw a newer echo and
-// decided differently. The loser's alert stays in the outbox (it describes
-// what it saw) and the target's Seq moves past it, so no later alert
-// reuses its ID.
+// decided differently. The loser's alert, written as a draft before it
+// tried to save, is withdrawn: it describes a decision that was never
+// saved, and sending it would tell people of a DOWN that the state never
+// had (and, later, of the next real DOWN a second time).
 func TestConflictWithNewerEcho(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t, raceConfig)
@@ -164,21 +182,32 @@ func TestConflictWithNewerEcho(t *testing.T) {
 			t.Errorf("newer run: %v", err)
 		}
 	})
-	e.run()
+	out := e.run()
 	e.api.setHook(nil)
 	st := e.state().Targets["a"]
-	if st.Status != status.Up || st.Seq < 2 || !st.LastEchoAt.Equal(e.clk.Now()) {
-		t.Fatalf("a = %+v, want UP with the newer echo and Seq past the orphan alert", st)
+	if st.Status != status.Up || !st.LastEchoAt.Equal(e.clk.Now()) {
+		t.Fatalf("a = %+v, want UP with the newer echo", st)
 	}
-	if got := e.alertIDs(); !slices.Equal(got, []string{"a-down-2"}) {
-		t.Fatalf("outbox = %v", got)
+	if got := e.committed(); len(got) != 0 {
+		t.Fatalf("outbox = %v, want no alert: a was never saved as DOWN", got)
 	}
-	// The next real change gets a new ID.
+	if got := e.alertIDs(); !slices.Equal(got, []string{"a-down-2-" + status.RaiserOf("run-1")}) {
+		t.Fatalf("outbox objects = %v, want only the loser's withdrawn draft", got)
+	}
+	if out.ChangeCount != 0 {
+		t.Fatalf("the loser reports %d changes, want none (it decided again from the winner's state)", out.ChangeCount)
+	}
+	// The next real change is raised, committed and has its own ID.
 	e.clk.Advance(time.Minute)
 	e.echo("a", false)
-	e.run()
-	if got := e.alertIDs(); !slices.Equal(got, []string{"a-down-2", "a-down-3"}) {
-		t.Fatalf("outbox = %v, want a new a-down-3", got)
+	if _, err := e.h.Handle(ctx, checkstaleness.In{Run: "later"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.committed(); len(got) != 1 || !strings.HasPrefix(got[0], "a-down-") {
+		t.Fatalf("outbox = %v, want one new DOWN for a", got)
+	}
+	if id := e.state().Targets["a"].LastAlertID; id != status.AlertID("a", "DOWN", e.state().Targets["a"].Seq, status.RaiserOf("later")) {
+		t.Fatalf("a's last alert is %q, want the later run's", id)
 	}
 }
 

@@ -26,52 +26,85 @@ type decision struct {
 	changes []Change
 }
 
-// decideAndSave reads the state, decides every target, creates the
-// alerts and then writes the state with If-Match (If-None-Match when there
-// is none yet). On a conflict another run saved first: it re-reads and
-// decides again from that run's state, so nothing either run did is lost.
+// decideAndSave reads the state, decides every target, writes the alerts
+// as drafts and then writes the state, listing them, with If-Match
+// (If-None-Match when there is none yet). Once the state is saved it
+// commits the drafts, which Notify may then send. On a conflict another run
+// saved first: it re-reads and decides again from that run's state, so
+// nothing either run did is lost, and at the end it withdraws every draft
+// of a decision that was not saved. Only the alerts of saved decisions are
+// ever sent: each change is told once, whatever the number of runs racing.
 //
-// Alerts are written before the state: if the state write fails, the next
-// round (or run) decides the same change again with the same alert ID,
-// and the existing alert is kept; an alert is never lost between the two
-// writes.
-func (h *Handler) decideAndSave(ctx context.Context, set *target.Set, echoes listed, r *echoReader, now time.Time) (decision, error) {
-	// written holds, per target, the highest sequence number of the alerts
-	// this run has created. If a later round decides differently (another
-	// run saw newer echoes), the target's Seq is raised past them, so no
-	// later alert can reuse one of their IDs.
-	written := map[string]int{}
+// An alert is never lost between the writes: a run that fails after saving
+// the state leaves its drafts listed in it (status.File.Raised), and the
+// next run to read that state commits them before deciding anything.
+func (h *Handler) decideAndSave(ctx context.Context, set *target.Set, echoes listed, r *echoReader, now time.Time, raiser string) (decision, error) {
+	drafts := map[string]bool{} // every draft this run wrote
 	for attempt := 1; ; attempt++ {
 		prev, etag, err := readState(ctx, h.Store)
 		if err != nil {
-			return decision{}, err
+			return decision{}, h.withdraw(ctx, drafts, nil, err)
+		}
+		if err := commitAlerts(ctx, h.Store, prev.Raised); err != nil {
+			return decision{}, h.withdraw(ctx, drafts, nil, err)
 		}
 		batches := batchesToRead(prev, set, echoes.batches)
 		if err := r.read(ctx, append(echoesToRead(prev, set, echoes), batches...)); err != nil {
-			return decision{}, err
+			return decision{}, h.withdraw(ctx, drafts, nil, err)
 		}
-		d := decide(prev, set, echoes.targets, newestInBatches(batches, r), r, written, now)
-		if err := h.writeAlerts(ctx, d.alerts); err != nil {
-			return decision{}, err
-		}
+		d := decide(prev, set, echoes.targets, newestInBatches(batches, r), r, now, raiser)
 		for _, a := range d.alerts {
-			if seq, ok := status.SeqOfAlertID(a.ID); ok && seq > written[a.Target] {
-				written[a.Target] = seq
+			drafts[a.ID] = true
+			if err := outbox.WriteDraft(ctx, h.Store, a); err != nil {
+				return decision{}, h.withdraw(ctx, drafts, nil, err)
 			}
 		}
 		err = saveState(ctx, h.Store, prev, d.file, etag)
 		if err == nil {
+			saved := make(map[string]bool, len(d.alerts))
+			for _, a := range d.alerts {
+				saved[a.ID] = true
+			}
+			if err := commitAlerts(ctx, h.Store, d.file.Raised); err != nil {
+				// The state lists them: the next run commits them.
+				return decision{}, h.withdraw(ctx, drafts, saved, err)
+			}
 			h.logChanges(d)
-			return d, nil
+			return d, h.withdraw(ctx, drafts, saved, nil)
 		}
 		if !errors.Is(err, store.ErrConflict) || attempt == maxAttempts {
-			return decision{}, fmt.Errorf("save state (attempt %d of %d): %w", attempt, maxAttempts, err)
+			return decision{}, h.withdraw(ctx, drafts, nil, fmt.Errorf("save state (attempt %d of %d): %w", attempt, maxAttempts, err))
 		}
 		h.logger().Info("state was saved by another run; deciding again", "attempt", attempt)
 		if err := sleep(ctx, backoff(attempt)); err != nil {
-			return decision{}, err
+			return decision{}, h.withdraw(ctx, drafts, nil, err)
 		}
 	}
+}
+
+// commitAlerts commits the drafts a saved state lists.
+func commitAlerts(ctx context.Context, s *store.Store, ids []string) error {
+	for _, id := range ids {
+		if err := outbox.Commit(ctx, s, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// withdraw withdraws every draft this run wrote that is not in saved, then
+// returns cause. A draft it cannot withdraw is never sent either (Notify
+// sends no draft and removes it at its deadline); that is logged.
+func (h *Handler) withdraw(ctx context.Context, drafts, saved map[string]bool, cause error) error {
+	for id := range drafts {
+		if saved[id] {
+			continue
+		}
+		if err := outbox.Withdraw(ctx, h.Store, id); err != nil {
+			h.logger().Warn("a draft alert of a decision that was not saved could not be withdrawn; it is not sent", "alert", id, "error", err.Error())
+		}
+	}
+	return cause
 }
 
 // echoesToRead returns the echo objects whose ETag differs from the one
@@ -109,7 +142,7 @@ func echoesToRead(prev status.File, set *target.Set, echoes listed) []store.Info
 // A target's latest result is the newer (by CheckedAt) of its per-target
 // echo, when that changed, and its newest result in the batch objects read
 // this round (inBatches).
-func decide(prev status.File, set *target.Set, echoes map[string]store.Info, inBatches map[string]batchResult, r *echoReader, written map[string]int, now time.Time) decision {
+func decide(prev status.File, set *target.Set, echoes map[string]store.Info, inBatches map[string]batchResult, r *echoReader, now time.Time, raiser string) decision {
 	d := decision{file: status.File{Targets: make(map[string]status.TargetState, len(set.Targets)), UpdatedAt: now}}
 	for _, t := range set.Targets {
 		before, known := prev.Targets[t.Name]
@@ -127,13 +160,12 @@ func decide(prev status.File, set *target.Set, echoes map[string]store.Info, inB
 		if at, ok := set.PulseModified[t.Name]; ok {
 			pulse = &at
 		}
-		st, alerts := status.Decide(before, t, echo, pulse, now)
+		st, alerts := status.Decide(before, t, echo, pulse, now, raiser)
 		// Remember the echo as read unless it is older than what another
 		// run already processed (a run that lost a race and decides again).
 		if echoETag != "" && (echo == nil || !echo.CheckedAt.Before(before.LastEchoAt)) {
 			st.EchoETag = echoETag
 		}
-		st.Seq = max(st.Seq, written[t.Name])
 		d.file.Targets[t.Name] = st
 		d.alerts = append(d.alerts, alerts...)
 
@@ -144,6 +176,9 @@ func decide(prev status.File, set *target.Set, echoes map[string]store.Info, inB
 		if st.Status != from {
 			d.changes = append(d.changes, Change{Target: t.Name, From: from, To: st.Status, Since: st.Since.UTC().Format(time.RFC3339)})
 		}
+	}
+	for _, a := range d.alerts {
+		d.file.Raised = append(d.file.Raised, a.ID)
 	}
 	for _, p := range set.Problems {
 		if _, configured := d.file.Targets[p.Target]; p.Target == "" || configured {
@@ -188,27 +223,13 @@ func saveState(ctx context.Context, s *store.Store, prev, next status.File, prev
 		return fmt.Errorf("encode state: %w", err)
 	}
 	if prevETag != "" && string(a) == string(b) {
-		return nil // nothing changed: no write
+		// Nothing changed: no write. (The alerts prev lists were
+		// committed before deciding; committing them again is a read.)
+		return nil
 	}
 	cond := store.Condition{IfMatch: prevETag, IfNoneMatch: prevETag == ""}
 	if _, err := s.PutJSON(ctx, status.Key, next, cond); err != nil {
 		return fmt.Errorf("write state: %w", err)
-	}
-	return nil
-}
-
-// writeAlerts creates each alert with outbox.Create. An alert that exists
-// already was created by an overlapping run (or an earlier attempt) that
-// decided the same change: it is kept as it is, with its deliveries.
-func (h *Handler) writeAlerts(ctx context.Context, alerts []outbox.Alert) error {
-	for _, a := range alerts {
-		created, err := outbox.Create(ctx, h.Store, a)
-		if err != nil {
-			return err
-		}
-		if !created {
-			h.logger().Debug("alert exists already or was already handled", "alert", a.ID)
-		}
 	}
 	return nil
 }

@@ -36,23 +36,162 @@ type run struct {
 	notTried int
 }
 
-// unsent counts e's alert as not tried in this invocation: its undelivered
-// channels stay pending.
-func (r *run) unsent(e outbox.Entry) {
+// unsent counts the alerts of entries as not tried in this invocation:
+// their undelivered channels stay pending.
+func (r *run) unsent(entries ...outbox.Entry) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.notTried++
-	r.out.Pending += len(outbox.Undelivered(e.Alert))
+	for _, e := range entries {
+		if e.Alert.Draft {
+			continue
+		}
+		r.notTried++
+		r.out.Pending += len(outbox.Undelivered(e.Alert))
+	}
+}
+
+// byTarget groups the listed alerts by target, each group in the order the
+// alerts were raised (outbox.Before). Withdrawn drafts (their run did not
+// save the decision they came from) are deleted; so are drafts past their
+// deadline, which no saved state will ever commit. Other drafts stay in
+// their group, unsent: a committed alert whose Prev is a draft waits for
+// it.
+func (r *run) byTarget(ctx context.Context, entries []outbox.Entry) [][]outbox.Entry {
+	now := r.h.now()
+	index := map[string]int{}
+	var groups [][]outbox.Entry
+	for _, e := range entries {
+		a := e.Alert
+		if a.Draft && (a.Withdrawn || now.After(a.Deadline)) {
+			if !a.Withdrawn {
+				r.log.Warn("removing a draft alert that was never committed before its deadline", "alert", a.ID, "target", a.Target, "kind", a.Kind)
+			}
+			if err := outbox.Delete(ctx, r.h.Store, a.ID); err != nil {
+				r.fail(err)
+			}
+			continue
+		}
+		i, ok := index[a.Target]
+		if !ok {
+			i = len(groups)
+			index[a.Target] = i
+			groups = append(groups, nil)
+		}
+		groups[i] = append(groups[i], e)
+	}
+	for _, g := range groups {
+		sort.SliceStable(g, func(i, j int) bool { return outbox.Before(g[i].Alert, g[j].Alert) })
+	}
+	return groups
+}
+
+// blocker is an earlier alert of the same target still undelivered on a
+// channel; until it is delivered or rejected there, later alerts wait.
+type blocker struct {
+	id string
+	// due is when the blocker may be sent again (zero: at once).
+	due time.Time
+	// draft is true when the blocker is not committed yet.
+	draft bool
+}
+
+// pollEvery is how often a delivery waiting for an earlier alert that
+// another run is sending looks again.
+const pollEvery = 20 * time.Millisecond
+
+// unblocked reports whether b no longer holds back channel name: it has
+// been delivered or rejected there, or has left the outbox. While another
+// run is sending it (a live lease), it looks again every pollEvery, for as
+// long as one send may take: that run is already sending it, so waiting is
+// short and keeps the order.
+func (r *run) unblocked(ctx context.Context, b blocker, name string) bool {
+	if b.draft {
+		return false
+	}
+	wait := time.NewTimer(r.h.sendTimeout())
+	defer wait.Stop()
+	for {
+		e, err := outbox.Get(ctx, r.h.Store, b.id)
+		if errors.Is(err, store.ErrNotFound) {
+			return true
+		}
+		if err != nil {
+			return false
+		}
+		d := e.Alert.Deliveries[name]
+		if d == nil || d.Status == outbox.Delivered || d.Status == outbox.Rejected {
+			return true
+		}
+		if d.Status != outbox.Sending || outbox.Claimable(d, r.h.now()) || d.Claim == r.claim {
+			return false // pending: it failed, or waits for its channel
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-wait.C:
+			return false
+		case <-time.After(pollEvery):
+		}
+	}
+}
+
+// deliverTarget works on one target's alerts in order. After each alert,
+// the channels it is still undelivered on are closed to the later ones.
+func (r *run) deliverTarget(ctx context.Context, g []outbox.Entry) {
+	open := map[string]blocker{}
+	drafts := map[string]outbox.Alert{}
+	for _, e := range g {
+		if e.Alert.Draft {
+			drafts[e.Alert.ID] = e.Alert
+		}
+	}
+	for i, e := range g {
+		if e.Alert.Draft {
+			continue
+		}
+		if i > 0 && !r.h.timeForOneMore(ctx) {
+			r.unsent(g[i:]...)
+			return
+		}
+		if p, ok := drafts[e.Alert.Prev]; ok {
+			// Committed by the state this alert was decided from, and
+			// not yet marked so: it comes first.
+			for _, name := range outbox.Undelivered(p) {
+				if _, ok := open[name]; !ok {
+					open[name] = blocker{id: p.ID, draft: true}
+				}
+			}
+		}
+		latest, there := r.deliverAlert(ctx, e, open)
+		if !there {
+			continue
+		}
+		now := r.h.now()
+		for _, name := range outbox.Undelivered(latest) {
+			if _, ok := open[name]; ok {
+				continue
+			}
+			b := blocker{id: latest.ID}
+			if d := latest.Deliveries[name]; outbox.Waiting(d, now) {
+				b.due = *d.NotBefore
+			}
+			open[name] = b
+		}
+	}
 }
 
 // deliverAlert drops e's alert if it is past its deadline, or else sends it
-// to each channel it is still pending on, then deletes it once every
-// channel has delivered or rejected it.
-func (r *run) deliverAlert(ctx context.Context, e outbox.Entry) {
+// to each channel it is still pending on, except the channels an earlier
+// alert still blocks (blocked, from which it removes the blockers that
+// turn out to be done), then deletes it once every channel has delivered or
+// rejected it. It
+// returns the alert as last seen, and false when it is no longer in the
+// outbox (delivered everywhere, dropped) or the store failed.
+func (r *run) deliverAlert(ctx context.Context, e outbox.Entry, blocked map[string]blocker) (outbox.Alert, bool) {
 	a := e.Alert
 	if outbox.Expired(a, r.h.now()) {
 		r.drop(ctx, a)
-		return
+		return a, false
 	}
 	names := make([]string, 0, len(a.Deliveries))
 	for name := range a.Deliveries {
@@ -65,11 +204,11 @@ func (r *run) deliverAlert(ctx context.Context, e outbox.Entry) {
 		if until, held := r.held(name, now); held && outbox.Claimable(d, now) {
 			next, err := outbox.Hold(ctx, r.h.Store, a.ID, name, until)
 			if errors.Is(err, store.ErrNotFound) {
-				return // another run finished or dropped it
+				return a, false // another run finished or dropped it
 			}
 			if err != nil {
 				r.fail(err)
-				return
+				return a, true
 			}
 			latest, d = next, next.Alert.Deliveries[name]
 		}
@@ -79,38 +218,50 @@ func (r *run) deliverAlert(ctx context.Context, e outbox.Entry) {
 			}
 			continue
 		}
-		next, ok := r.deliverOne(ctx, a, name)
+		if b, ok := blocked[name]; ok {
+			if !r.unblocked(ctx, b, name) {
+				r.waitFor(a, name, b)
+				continue
+			}
+			delete(blocked, name)
+		}
+		next, ok, gone := r.deliverOne(ctx, a, name)
 		if !ok {
-			return // the alert is gone or the store failed: nothing more to do here
+			// The alert is gone or the store failed: nothing more to do
+			// here, and (when it is still there) later alerts wait for it.
+			return latest.Alert, !gone
 		}
 		latest = next
 	}
 	if outbox.Done(latest.Alert) {
 		if err := outbox.Settle(ctx, r.h.Store, latest.Alert, r.h.now()); err != nil {
 			r.fail(err)
+			return latest.Alert, true
 		}
-		return
+		return latest.Alert, false
 	}
 	r.mu.Lock()
 	r.out.Pending += len(outbox.Undelivered(latest.Alert))
 	r.mu.Unlock()
+	return latest.Alert, true
 }
 
 // deliverOne claims the delivery of a to channel name, sends it if the
 // claim was won and records the outcome. It returns the alert as last
-// written, and false when the alert can no longer be worked on.
-func (r *run) deliverOne(ctx context.Context, a outbox.Alert, name string) (outbox.Entry, bool) {
+// written, and false when the alert can no longer be worked on: gone is
+// true when it is no longer in the outbox, false when the store failed.
+func (r *run) deliverOne(ctx context.Context, a outbox.Alert, name string) (e outbox.Entry, ok, gone bool) {
 	log := r.log.With("alert", a.ID, "target", a.Target, "kind", a.Kind, "channel", name)
 	e, won, err := outbox.Claim(ctx, r.h.Store, a.ID, name, r.claim, r.h.now(), r.h.lease())
 	if errors.Is(err, store.ErrNotFound) {
-		return e, false // another run finished or dropped it
+		return e, false, true // another run finished or dropped it
 	}
 	if err != nil {
 		r.fail(err)
-		return e, false
+		return e, false, false
 	}
 	if !won {
-		return e, true // another run is sending or has sent it
+		return e, true, false // another run is sending or has sent it
 	}
 
 	o, hint := r.send(ctx, e.Alert, name)
@@ -124,7 +275,7 @@ func (r *run) deliverOne(ctx context.Context, a outbox.Alert, name string) (outb
 		// later run sends again. Say so loudly.
 		log.Error("delivery outcome not recorded; the alert may be sent again after the lease", "outcome", o.Status, "error", err.Error())
 		r.fail(err)
-		return e, false
+		return e, false, errors.Is(err, store.ErrNotFound)
 	}
 
 	r.mu.Lock()
@@ -151,7 +302,7 @@ func (r *run) deliverOne(ctx context.Context, a outbox.Alert, name string) (outb
 			log.Warn("delivery failed transiently; the alert stays pending", "error", o.Error)
 		}
 	}
-	return e, true
+	return e, true, false
 }
 
 // send delivers a to channel name and classifies the result. For a

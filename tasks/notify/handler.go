@@ -87,7 +87,10 @@ type Out struct {
 	Dropped   int `json:"dropped"`
 }
 
-// Handle delivers every pending delivery in the outbox, oldest alert first.
+// Handle delivers every pending delivery in the outbox. A target's alerts
+// go to each channel in the order they were raised: an alert is not sent to
+// a channel while an earlier alert of the same target is still undelivered
+// there (it waits, pending, and counts as a transient failure).
 // A delivery whose channel asked to be left alone (its NotBefore is still
 // ahead) is not sent and counts as pending. If a delivery failed
 // transiently, or waits for a channel's retry hint, and could be sent within
@@ -110,20 +113,22 @@ func (h *Handler) Handle(ctx context.Context, in In) (Out, error) {
 	}
 	r := &run{h: h, log: log, claim: claimID(in.Run), channels: channels, senders: map[string]senderOrErr{}, holds: map[string]time.Time{}}
 
+	// One target's alerts are worked on in order by one goroutine, so a
+	// channel gets them in the order they were raised; targets in parallel.
 	sem := make(chan struct{}, h.parallel())
 	var wg sync.WaitGroup
-	for _, e := range entries {
+	for _, g := range r.byTarget(ctx, entries) {
 		sem <- struct{}{}
 		if !h.timeForOneMore(ctx) {
 			// A backlog (a wide outage raises an alert per target): the
 			// rest stay pending, and the state machine's retry goes on.
 			<-sem
-			r.unsent(e)
+			r.unsent(g...)
 			continue
 		}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			r.deliverAlert(ctx, e)
+			r.deliverTarget(ctx, g)
 		})
 	}
 	wg.Wait()

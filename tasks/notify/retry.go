@@ -60,6 +60,21 @@ func (r *run) wait(a outbox.Alert, name string, d *outbox.Delivery, now time.Tim
 	r.mu.Unlock()
 }
 
+// waitFor notes a delivery that is not sent because an earlier alert of the
+// same target, b, is still undelivered on that channel.
+func (r *run) waitFor(a outbox.Alert, name string, b blocker) {
+	text := fmt.Sprintf("alert %s on channel %s: waiting for the earlier alert %s of the same target", a.ID, name, b.id)
+	r.log.Info("delivery not sent: an earlier alert of the target comes first", "alert", a.ID, "target", a.Target, "kind", a.Kind,
+		"channel", name, "earlier", b.id)
+	hint := time.Duration(0)
+	if !b.due.IsZero() {
+		hint = max(0, b.due.Sub(r.h.now()))
+	}
+	r.mu.Lock()
+	r.retries = append(r.retries, retry{text: text, waiting: true, due: b.due, hint: hint})
+	r.mu.Unlock()
+}
+
 // retryable decides, once every alert was worked on, whether the task fails
 // with a *RetryableDeliveryError so that the state machine retries it: only
 // when some pending delivery may be sent within the retry window. Deliveries
