@@ -2,6 +2,7 @@ package probe
 
 import (
 	"bytes"
+	"crypto/x509"
 	"fmt"
 	"regexp"
 	"slices"
@@ -116,18 +117,28 @@ func checkLatency(max, latency time.Duration) string {
 	return fmt.Sprintf("latency %s over %s", humanDuration(latency), humanDuration(max))
 }
 
-// checkCert returns a failure when the certificate expires within validFor
-// of now, or when there is no certificate to check.
-func checkCert(validFor time.Duration, notAfter *time.Time, now time.Time) string {
-	if notAfter == nil {
-		return fmt.Sprintf("no TLS certificate to check (certValidFor %s needs an https URL)", humanDuration(validFor))
+// checkCert returns a failure for each certificate of chain (leaf first)
+// that expires within validFor of now, or one when there is no
+// certificate to check.
+func checkCert(validFor time.Duration, chain []*x509.Certificate, now time.Time) []string {
+	if len(chain) == 0 {
+		return []string{fmt.Sprintf("no TLS certificate to check (certValidFor %s needs an https URL)", humanDuration(validFor))}
 	}
-	left := notAfter.Sub(now)
-	switch {
-	case left <= 0:
-		return fmt.Sprintf("certificate expired %s ago, want at least %s left", humanDuration(-left), humanDuration(validFor))
-	case left < validFor:
-		return fmt.Sprintf("certificate expires in %s, want at least %s", humanDuration(left), humanDuration(validFor))
+	var failures []string
+	for i, c := range chain {
+		name := "certificate"
+		if role := certRole(chain, i); role != "" {
+			name = fmt.Sprintf("%s certificate %q", role, c.Subject.String())
+		}
+		left := c.NotAfter.Sub(now)
+		switch {
+		case left <= 0:
+			failures = append(failures, fmt.Sprintf("%s expired %s ago (%s), want at least %s left",
+				name, humanDuration(-left), c.NotAfter.UTC().Format(time.RFC3339), humanDuration(validFor)))
+		case left < validFor:
+			failures = append(failures, fmt.Sprintf("%s expires in %s (%s), want at least %s",
+				name, humanDuration(left), c.NotAfter.UTC().Format(time.RFC3339), humanDuration(validFor)))
+		}
 	}
-	return ""
+	return failures
 }

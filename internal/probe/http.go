@@ -2,6 +2,7 @@ package probe
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,7 +29,7 @@ type httpCheck struct {
 	connect   time.Duration
 	tls       time.Duration
 	firstByte time.Duration
-	leaf      *time.Time // NotAfter of the last leaf certificate seen
+	chain     []*x509.Certificate // the last handshake's chain: verified, or as sent
 }
 
 func (c *httpCheck) setStage(s string) {
@@ -55,10 +57,16 @@ func (c *httpCheck) addTLS(d time.Duration) {
 	c.mu.Unlock()
 }
 
-func (c *httpCheck) setLeaf(notAfter time.Time) {
+func (c *httpCheck) setChain(chain []*x509.Certificate) {
 	c.mu.Lock()
-	c.leaf = &notAfter
+	c.chain = chain
 	c.mu.Unlock()
+}
+
+func (c *httpCheck) lastChain() []*x509.Certificate {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.chain
 }
 
 // trace returns the httptrace hooks for the first-byte timing; DNS and
@@ -116,7 +124,7 @@ func (p *Prober) probeHTTP(ctx context.Context, t target.Target, res *Result) {
 	if err != nil {
 		res.LatencyMS = ms(time.Since(chk.start))
 		res.Phases = chk.phases()
-		res.CertExpiresAt = chk.leaf
+		recordChain(res, chk.lastChain())
 		res.Failures = append(res.Failures, describe(err, chk.currentStage(), timeout))
 		return
 	}
@@ -129,12 +137,8 @@ func (p *Prober) probeHTTP(ctx context.Context, t target.Target, res *Result) {
 	latency := time.Since(chk.start)
 	res.LatencyMS = ms(latency)
 	res.Phases = chk.phases()
-	if resp.TLS != nil && len(resp.TLS.PeerCertificates) > 0 {
-		na := resp.TLS.PeerCertificates[0].NotAfter
-		res.CertExpiresAt = &na
-	} else {
-		res.CertExpiresAt = chk.leaf
-	}
+	chain := chk.lastChain()
+	recordChain(res, chain)
 
 	if f := checkStatus(t.Expect.Status, resp.StatusCode); f != "" {
 		res.Failures = append(res.Failures, f)
@@ -151,9 +155,21 @@ func (p *Prober) probeHTTP(ctx context.Context, t target.Target, res *Result) {
 		res.Failures = append(res.Failures, f)
 	}
 	if t.Expect.CertValidFor > 0 {
-		if f := checkCert(t.Expect.CertValidFor.D(), res.CertExpiresAt, p.now()); f != "" {
-			res.Failures = append(res.Failures, f)
-		}
+		res.Failures = append(res.Failures, checkCert(t.Expect.CertValidFor.D(), chain, p.now())...)
+	}
+}
+
+// recordChain sets res's certificate expiry from chain: the earliest
+// NotAfter, and which certificate it is when it is not the leaf.
+func recordChain(res *Result, chain []*x509.Certificate) {
+	if len(chain) == 0 {
+		return
+	}
+	first := chainExpiry(chain)
+	na := first.NotAfter
+	res.CertExpiresAt = &na
+	if i := slices.Index(chain, first); i > 0 {
+		res.CertExpiring = fmt.Sprintf("%s %q", certRole(chain, i), first.Subject.String())
 	}
 }
 

@@ -20,8 +20,13 @@ type Result struct {
 	// LatencyMS is the whole check, in milliseconds.
 	LatencyMS float64 `json:"latencyMs"`
 	Phases    *Phases `json:"phases,omitempty"`
-	// CertExpiresAt is the leaf certificate's NotAfter for TLS targets.
+	// CertExpiresAt is, for TLS targets, the earliest NotAfter of the
+	// server's chain: the verified one (leaf to root), or the certificates
+	// as sent when they were refused or not verified.
 	CertExpiresAt *time.Time `json:"certExpiresAt,omitempty"`
+	// CertExpiring names the certificate CertExpiresAt is from, when it is
+	// not the leaf: `intermediate "CN=..."` or `root "CN=..."`.
+	CertExpiring string `json:"certExpiring,omitempty"`
 	// Run names the execution that produced the result.
 	Run string `json:"run,omitempty"`
 	// Skipped, when set, says why the target was not probed (a push target,

@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -32,7 +33,7 @@ func (p *Prober) dialTLS(ctx context.Context, dial func(ctx context.Context, net
 	if err != nil {
 		return nil, err
 	}
-	cfg := p.tlsConfig(host, chk.setLeaf)
+	cfg := p.tlsConfig(host, chk.setChain)
 	conn := tls.Client(raw, cfg)
 	chk.setStage("in the TLS handshake")
 	start := time.Now()
@@ -46,7 +47,9 @@ func (p *Prober) dialTLS(ctx context.Context, dial func(ctx context.Context, net
 }
 
 // tlsConfig returns the client configuration for a handshake with host.
-func (p *Prober) tlsConfig(host string, onLeaf func(notAfter time.Time)) *tls.Config {
+// onChain receives the certificates the server sent, and then, when they
+// are verified, the verified chain (leaf first, root last).
+func (p *Prober) tlsConfig(host string, onChain func([]*x509.Certificate)) *tls.Config {
 	var cfg *tls.Config
 	if p.TLSConfig != nil {
 		cfg = p.TLSConfig.Clone()
@@ -70,39 +73,87 @@ func (p *Prober) tlsConfig(host string, onLeaf func(notAfter time.Time)) *tls.Co
 		if len(cs.PeerCertificates) == 0 {
 			return &certError{msg: "server sent no certificate"}
 		}
-		onLeaf(cs.PeerCertificates[0].NotAfter)
+		onChain(cs.PeerCertificates)
 		if skipVerify {
 			return nil
 		}
-		return verifyChain(cs.PeerCertificates, serverName, roots, p.now())
+		verified, err := verifyChain(cs.PeerCertificates, serverName, roots, p.now())
+		if err == nil {
+			onChain(verified)
+		}
+		return err
 	}
 	return cfg
 }
 
 // verifyChain checks the peer's chain against roots (nil: the system's)
-// for serverName at now, as crypto/tls would, and words any failure.
-func verifyChain(chain []*x509.Certificate, serverName string, roots *x509.CertPool, now time.Time) error {
+// for serverName at now, as crypto/tls would, and words any failure. It
+// returns the verified chain, leaf first and root last.
+func verifyChain(chain []*x509.Certificate, serverName string, roots *x509.CertPool, now time.Time) ([]*x509.Certificate, error) {
 	leaf := chain[0]
 	if now.After(leaf.NotAfter) {
-		return &certError{msg: fmt.Sprintf("certificate expired %s ago (%s)",
+		return nil, &certError{msg: fmt.Sprintf("certificate expired %s ago (%s)",
 			humanDuration(now.Sub(leaf.NotAfter)), leaf.NotAfter.UTC().Format(time.RFC3339))}
 	}
 	if now.Before(leaf.NotBefore) {
-		return &certError{msg: fmt.Sprintf("certificate not valid before %s", leaf.NotBefore.UTC().Format(time.RFC3339))}
+		return nil, &certError{msg: fmt.Sprintf("certificate not valid before %s", leaf.NotBefore.UTC().Format(time.RFC3339))}
 	}
 	inter := x509.NewCertPool()
 	for _, c := range chain[1:] {
 		inter.AddCert(c)
 	}
-	_, err := leaf.Verify(x509.VerifyOptions{
+	chains, err := leaf.Verify(x509.VerifyOptions{
 		DNSName:       serverName,
 		Roots:         roots,
 		Intermediates: inter,
 		CurrentTime:   now,
 	})
 	if err == nil {
-		return nil
+		return bestChain(chains), nil
 	}
+	return nil, wordCertError(err, leaf, serverName)
+}
+
+// bestChain picks, of the chains that verify, the one that stays valid
+// longest (its earliest expiry is the latest): a client may take any of
+// them, so the best one is what the certificate's life is.
+func bestChain(chains [][]*x509.Certificate) []*x509.Certificate {
+	var best []*x509.Certificate
+	var bestEnd time.Time
+	for _, c := range chains {
+		if end := chainExpiry(c).NotAfter; best == nil || end.After(bestEnd) {
+			best, bestEnd = c, end
+		}
+	}
+	return best
+}
+
+// chainExpiry returns the certificate of chain that expires first.
+func chainExpiry(chain []*x509.Certificate) *x509.Certificate {
+	var first *x509.Certificate
+	for _, c := range chain {
+		if first == nil || c.NotAfter.Before(first.NotAfter) {
+			first = c
+		}
+	}
+	return first
+}
+
+// certRole names the place of chain[i]: "" for the leaf (the
+// certificate), "root" for a self-signed CA, "intermediate" otherwise.
+func certRole(chain []*x509.Certificate, i int) string {
+	c := chain[i]
+	switch {
+	case i == 0:
+		return ""
+	case bytes.Equal(c.RawSubject, c.RawIssuer) && c.CheckSignatureFrom(c) == nil:
+		return "root"
+	}
+	return "intermediate"
+}
+
+// wordCertError words a verification error of leaf for serverName.
+func wordCertError(err error, leaf *x509.Certificate, serverName string) error {
 	var unknown x509.UnknownAuthorityError
 	var host x509.HostnameError
 	var invalid x509.CertificateInvalidError

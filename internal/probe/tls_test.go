@@ -30,7 +30,7 @@ func TestHTTPSCertificates(t *testing.T) {
 		{name: "valid for 90 days", cert: ca.leaf(t, now.Add(-day), now.Add(90*day)), p: trusting,
 			validFor: 7 * day, wantCode: 200},
 		{name: "expires in 3 days, 7 wanted", cert: ca.leaf(t, now.Add(-day), now.Add(3*day)), p: trusting,
-			validFor: 7 * day, wantCode: 200, want: []string{"certificate expires in 3d, want at least 7d"}},
+			validFor: 7 * day, wantCode: 200, want: []string{"certificate expires in 3d (" + now.Add(3*day).UTC().Format(time.RFC3339) + "), want at least 7d"}},
 		{name: "expires in 3 days, nothing wanted", cert: ca.leaf(t, now.Add(-day), now.Add(3*day)), p: trusting,
 			wantCode: 200},
 		{name: "expired", cert: ca.leaf(t, now.Add(-30*day), now.Add(-2*day)), p: trusting, validFor: 7 * day,
@@ -43,7 +43,7 @@ func TestHTTPSCertificates(t *testing.T) {
 			want: []string{`certificate signed by an unknown authority (issuer "CN=medic test CA")`}},
 		{name: "verification turned off still records expiry", cert: ca.leaf(t, now.Add(-30*day), now.Add(-2*day)),
 			p:        &probe.Prober{Allow: probe.All, TLSConfig: &tls.Config{InsecureSkipVerify: true}, Now: func() time.Time { return now }},
-			validFor: day, wantCode: 200, want: []string{"certificate expired 2d ago, want at least 1d left"}},
+			validFor: day, wantCode: 200, want: []string{"certificate expired 2d ago (" + now.Add(-2*day).UTC().Format(time.RFC3339) + "), want at least 1d left"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
