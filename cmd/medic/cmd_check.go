@@ -3,15 +3,17 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/medic-dev/medic/internal/local"
 	"github.com/medic-dev/medic/internal/sfnapi"
@@ -38,7 +40,7 @@ usual AWS credentials, with --endpoint from --s3-endpoint).
 Exit codes: 0 every named target passed its check, 1 some failed or is
 DOWN/STALE, or (scale mode) a result could not be read from the bucket,
 2 usage or configuration error, 3 the execution failed.`,
-	setup: func(fs *flag.FlagSet) func(context.Context, *io2, []string) error {
+	setup: func(fs *pflag.FlagSet) func(context.Context, *io2, []string) error {
 		var f remoteFlags
 		f.register(fs, true)
 		asJSON := fs.Bool("json", false, "print a JSON report instead of the table")
@@ -49,6 +51,30 @@ DOWN/STALE, or (scale mode) a result could not be read from the bucket,
 			return check(ctx, out, &f, args, *asJSON)
 		}
 	},
+	complete: completeTargetNames,
+}
+
+// completeTargetNames completes target names from the --config file.
+func completeTargetNames(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+	path, err := cmd.Flags().GetString("config")
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	f, err := target.ParseFile(path, data, target.Options{})
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var names []string
+	for _, t := range f.Targets {
+		if !slices.Contains(args, t.Name) {
+			names = append(names, t.Name)
+		}
+	}
+	return names, cobra.ShellCompDirectiveNoFileComp
 }
 
 func check(ctx context.Context, out *io2, f *remoteFlags, names []string, asJSON bool) error {

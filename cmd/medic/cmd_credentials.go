@@ -2,10 +2,10 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 
 	"github.com/medic-dev/medic/internal/localauth"
+	"github.com/spf13/pflag"
 )
 
 var credentialsCommand = &command{
@@ -21,7 +21,7 @@ The pair is generated the first time (by this command, 'medic serve' or any
 local run) and kept in STATE-DIR/credentials (mode 0600), an AWS shared
 credentials file: AWS_SHARED_CREDENTIALS_FILE may point at it instead.
 Delete the file to make a new pair.`,
-	setup: func(fs *flag.FlagSet) func(context.Context, *io2, []string) error {
+	setup: func(fs *pflag.FlagSet) func(context.Context, *io2, []string) error {
 		stateDir := fs.String("state-dir", defaultStateDir, "the state directory whose credentials to print")
 		return func(_ context.Context, out *io2, args []string) error {
 			if len(args) > 0 {

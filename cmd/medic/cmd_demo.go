@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -14,6 +13,7 @@ import (
 	"github.com/medic-dev/medic/internal/clock"
 	"github.com/medic-dev/medic/internal/local"
 	"github.com/medic-dev/medic/internal/store"
+	"github.com/spf13/pflag"
 )
 
 var demoCommand = &command{
@@ -36,7 +36,7 @@ Each cycle is one execution; between cycles the clock moves forward --step
 (5 minutes), so thresholds, staleness and recovery show within seconds.
 Alerts are delivered by the webhook channel to the demo receiver and
 printed as they arrive.`,
-	setup: func(fs *flag.FlagSet) func(context.Context, *io2, []string) error {
+	setup: func(fs *pflag.FlagSet) func(context.Context, *io2, []string) error {
 		cycles := fs.Int("cycles", 6, "how many cycles to run (at least 5 to see every kind of alert)")
 		step := fs.Duration("step", 5*time.Minute, "how far the clock moves between cycles")
 		keep := fs.Bool("keep", false, "keep the demo's state directory and print its path, to explore it with 'medic executions --state-dir DIR'")

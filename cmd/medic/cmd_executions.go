@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/spf13/pflag"
 
 	"github.com/medic-dev/medic/internal/sfnapi"
 )
@@ -26,7 +26,7 @@ duration. Locally (the default) they are the runs recorded under
 --state-dir; with --aws, the deployed state machine's executions, each with
 its Step Functions console link; with --endpoint, those of any Step
 Functions API.`,
-	setup: func(fs *flag.FlagSet) func(context.Context, *io2, []string) error {
+	setup: func(fs *pflag.FlagSet) func(context.Context, *io2, []string) error {
 		var f remoteFlags
 		f.register(fs, false)
 		limit := fs.Int("limit", 20, "how many executions to list (1-1000)")
@@ -123,7 +123,7 @@ EXECUTION is an execution name (as 'medic executions' lists it) or ARN.
 Locally (the default) it is read from --state-dir; with --aws, from Step
 Functions (with the console link); with --endpoint, from any Step Functions
 API.`,
-	setup: func(fs *flag.FlagSet) func(context.Context, *io2, []string) error {
+	setup: func(fs *pflag.FlagSet) func(context.Context, *io2, []string) error {
 		var f remoteFlags
 		f.register(fs, false)
 		asJSON := fs.Bool("json", false, "print the report and the raw history events as JSON")

@@ -6,13 +6,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/spf13/pflag"
 
 	"github.com/medic-dev/medic/internal/local"
 	"github.com/medic-dev/medic/internal/status"
@@ -40,7 +40,7 @@ SIGTERM); the cycle in progress is finished first.
 
 Exit codes: 0 every target UP (or not yet known), 1 some target DOWN or
 STALE, 2 usage or configuration error, 3 the run failed.`,
-	setup: func(fs *flag.FlagSet) func(context.Context, *io2, []string) error {
+	setup: func(fs *pflag.FlagSet) func(context.Context, *io2, []string) error {
 		var f localFlags
 		f.register(fs, true)
 		asJSON := fs.Bool("json", false, "print a JSON report instead of the table")

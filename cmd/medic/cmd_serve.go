@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/medic-dev/medic/internal/local"
 	"github.com/medic-dev/medic/internal/localauth"
+	"github.com/spf13/pflag"
 )
 
 var serveCommand = &command{
@@ -44,7 +44,7 @@ and no browser origin unless --cors-origin names it.
 
 The targets file (--config), when it exists, is uploaded to
 config/targets.yaml at start; otherwise the bucket's own is used.`,
-	setup: func(fs *flag.FlagSet) func(context.Context, *io2, []string) error {
+	setup: func(fs *pflag.FlagSet) func(context.Context, *io2, []string) error {
 		var f localFlags
 		f.register(fs, true)
 		addr := fs.String("addr", "127.0.0.1:8083", "where the Step Functions API listens")

@@ -2,13 +2,13 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"slices"
 	"strings"
 
 	"github.com/medic-dev/medic/internal/target"
+	"github.com/spf13/pflag"
 )
 
 var validateCommand = &command{
@@ -25,7 +25,7 @@ Also warns about channel secrets that are not set in the environment (a
 local run reads a secret named K from the environment variable K).
 
 Exit codes: 0 the file is valid, 2 it is not (or cannot be read).`,
-	setup: func(fs *flag.FlagSet) func(context.Context, *io2, []string) error {
+	setup: func(fs *pflag.FlagSet) func(context.Context, *io2, []string) error {
 		config := fs.String("config", defaultConfig, "the targets file to check when FILE is not given")
 		return func(_ context.Context, out *io2, args []string) error {
 			path := *config

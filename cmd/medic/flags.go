@@ -1,13 +1,13 @@
 package main
 
 import (
-	"flag"
 	"os"
 	"strconv"
 	"time"
 
 	"github.com/medic-dev/medic/internal/local"
 	"github.com/medic-dev/medic/statemachines"
+	"github.com/spf13/pflag"
 )
 
 // Default paths.
@@ -29,7 +29,7 @@ type localFlags struct {
 	mode           string
 }
 
-func (f *localFlags) register(fs *flag.FlagSet, withConfig bool) {
+func (f *localFlags) register(fs *pflag.FlagSet, withConfig bool) {
 	if withConfig {
 		fs.StringVar(&f.config, "config", defaultConfig, "the targets file (YAML or JSON) to check; it is uploaded to config/targets.yaml in the bucket")
 	}

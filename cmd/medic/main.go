@@ -5,7 +5,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -56,38 +55,24 @@ func (e *exitError) Error() string {
 }
 
 func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		printOverview(stderr)
-		return exitUsage
+	root := newRoot(&io2{stdout: stdout, stderr: stderr})
+	root.SetArgs(args)
+	cmd, err := root.ExecuteContextC(ctx)
+	name := "medic"
+	if cmd != nil && cmd != root {
+		name = "medic " + cmd.Name()
 	}
-	name, rest := args[0], args[1:]
-	switch name {
-	case "help", "-h", "-help", "--help":
-		return helpCommand(rest, stdout, stderr)
-	case "version", "-version", "--version":
-		fmt.Fprintln(stdout, "medic", version())
-		return exitOK
-	}
-	cmd := lookup(name)
-	if cmd == nil {
-		fmt.Fprintf(stderr, "medic: unknown command %q\n\n", name)
-		printOverview(stderr)
-		return exitUsage
-	}
-	fs := flag.NewFlagSet("medic "+cmd.name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	runner := cmd.setup(fs)
-	if err := fs.Parse(rest); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			printCommandHelp(stdout, cmd, fs)
-			return exitOK
+	var re *runError
+	if err != nil && !errors.As(err, &re) {
+		// cobra refused the command line: an unknown command or flag.
+		var ue *usageError
+		if !errors.As(err, &ue) {
+			err = &usageError{err.Error()}
 		}
-		fmt.Fprintf(stderr, "medic %s: %v\n", cmd.name, err)
-		fmt.Fprintf(stderr, "Run 'medic help %s' for usage.\n", cmd.name)
-		return exitUsage
+	} else if re != nil {
+		err = re.err
 	}
-	err := runner(ctx, &io2{stdout: stdout, stderr: stderr}, fs.Args())
-	return exitCode(stderr, cmd.name, err)
+	return exitCode(stderr, name, err)
 }
 
 // io2 is where a command writes.
@@ -101,23 +86,23 @@ func exitCode(stderr io.Writer, cmd string, err error) int {
 	}
 	var ue *usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintf(stderr, "medic %s: %s\n", cmd, ue.msg)
+		fmt.Fprintf(stderr, "%s: %s\n", cmd, ue.msg)
 		if !strings.Contains(ue.msg, "medic help") {
-			fmt.Fprintf(stderr, "Run 'medic help %s' for usage.\n", cmd)
+			fmt.Fprintf(stderr, "Run '%s' for usage.\n", strings.Replace(cmd, "medic", "medic help", 1))
 		}
 		return exitUsage
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil {
-			fmt.Fprintf(stderr, "medic %s: %v\n", cmd, ee.err)
+			fmt.Fprintf(stderr, "%s: %v\n", cmd, ee.err)
 		}
 		return ee.code
 	}
 	if errors.Is(err, context.Canceled) {
-		fmt.Fprintf(stderr, "medic %s: interrupted\n", cmd)
+		fmt.Fprintf(stderr, "%s: interrupted\n", cmd)
 		return exitFailure
 	}
-	fmt.Fprintf(stderr, "medic %s: %v\n", cmd, err)
+	fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
 	return exitFailure
 }

@@ -97,7 +97,7 @@ func TestHelp(t *testing.T) {
 	for _, c := range commands {
 		t.Run(c.name, func(t *testing.T) {
 			code, out, _ := medic(t, "help", c.name)
-			if code != exitOK || !strings.Contains(out, "Usage: medic "+c.name) {
+			if code != exitOK || !strings.Contains(out, "Usage:\n  medic "+c.name) {
 				t.Fatalf("help %s: exit %d\n%s", c.name, code, out)
 			}
 			code, out2, _ := medic(t, c.name, "-h")
@@ -114,7 +114,7 @@ func TestHelp(t *testing.T) {
 		{nil, exitUsage, "Commands:"},
 		{[]string{"help"}, exitOK, "medic demo"},
 		{[]string{"frobnicate"}, exitUsage, `unknown command "frobnicate"`},
-		{[]string{"run", "--bogus"}, exitUsage, "flag provided but not defined: -bogus"},
+		{[]string{"run", "--bogus"}, exitUsage, "unknown flag: --bogus"},
 		{[]string{"run", "--batch-size", "0"}, exitUsage, "--batch-size must be at least 1"},
 		{[]string{"run", "--mode", "fast"}, exitUsage, `--mode must be "inline" or "scale", got "fast"`},
 		{[]string{"run", "--map-concurrency", "100"}, exitUsage, "between 1 and 40"},

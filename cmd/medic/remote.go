@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -16,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/spf13/pflag"
 
 	"github.com/medic-dev/medic/internal/local"
 	"github.com/medic-dev/medic/internal/localauth"
@@ -33,7 +33,7 @@ type remoteFlags struct {
 	local    localFlags
 }
 
-func (f *remoteFlags) register(fs *flag.FlagSet, withConfig bool) {
+func (f *remoteFlags) register(fs *pflag.FlagSet, withConfig bool) {
 	fs.BoolVar(&f.aws, "aws", false, "use the deployed state machine on AWS (credentials and region from the usual AWS environment)")
 	fs.StringVar(&f.endpoint, "endpoint", "", "use the Step Functions API at this URL (for example a 'medic serve' at http://127.0.0.1:8083)")
 	fs.StringVar(&f.arn, "state-machine-arn", "", "the state machine to use with --aws or --endpoint (else $MEDIC_STATE_MACHINE_ARN, else Medic.StateMachineArn in the --cdk-outputs file)")
