@@ -132,7 +132,7 @@ func (p *Prober) probeHTTP(ctx context.Context, t target.Target, res *Result) {
 	res.StatusCode = resp.StatusCode
 	res.HTTPVersion = protoVersion(resp)
 	chk.setStage("reading the body")
-	body, truncated, readErr := readBody(resp.Body, p.maxBody())
+	body, truncated, readErr := readBody(resp.Body, p.maxBody(t))
 	body = redact.body(body)
 	latency := time.Since(chk.start)
 	res.LatencyMS = ms(latency)
@@ -149,7 +149,7 @@ func (p *Prober) probeHTTP(ctx context.Context, t target.Target, res *Result) {
 	if readErr != nil {
 		res.Failures = append(res.Failures, describe(readErr, "reading the body", timeout))
 	} else {
-		res.Failures = append(res.Failures, checkBody(t.Expect, body, truncated, p.maxBody())...)
+		res.Failures = append(res.Failures, checkBody(t.Expect, body, truncated, p.maxBody(t))...)
 	}
 	if f := checkLatency(t.Expect.MaxLatency.D(), latency); f != "" {
 		res.Failures = append(res.Failures, f)

@@ -16,8 +16,9 @@ import (
 
 // Defaults for a Prober's zero fields.
 const (
-	// DefaultMaxBodyBytes caps how much of a response body is read.
-	DefaultMaxBodyBytes = 1 << 20
+	// DefaultMaxBodyBytes caps how much of a response body is read when
+	// neither the target (maxBodyBytes) nor the Prober sets it.
+	DefaultMaxBodyBytes = int64(target.DefaultMaxBodyBytes)
 	// DefaultConcurrency bounds ProbeAll.
 	DefaultConcurrency = 128
 	// MaxRedirects is how many redirects a target that follows them may take.
@@ -45,7 +46,8 @@ type Prober struct {
 	Allow Networks
 	// Now is the clock for CheckedAt and certificate expiry; nil means time.Now.
 	Now func() time.Time
-	// MaxBodyBytes caps how much of a response body is read; 0 means 1 MiB.
+	// MaxBodyBytes caps how much of a response body is read for a target
+	// that sets no maxBodyBytes of its own; 0 means 1 MiB.
 	MaxBodyBytes int64
 	// Secrets reads the values of targets' HeaderSecrets, per probe; nil
 	// means a target with HeaderSecrets fails its check (and one without
@@ -63,7 +65,10 @@ func (p *Prober) now() time.Time {
 	return time.Now()
 }
 
-func (p *Prober) maxBody() int64 {
+func (p *Prober) maxBody(t target.Target) int64 {
+	if t.MaxBodyBytes > 0 {
+		return int64(t.MaxBodyBytes)
+	}
 	if p.MaxBodyBytes > 0 {
 		return p.MaxBodyBytes
 	}

@@ -23,6 +23,8 @@ type lines map[string]int
 
 var durationType = reflect.TypeOf(Duration(0))
 
+var byteSizeType = reflect.TypeOf(ByteSize(0))
+
 // decodeMapping decodes mapping node n into the struct pointed to by out.
 func decodeMapping(n *yaml.Node, out any, prefix string, at lines) []fieldErr {
 	n = resolveAlias(n)
@@ -83,6 +85,16 @@ func decodeValue(n *yaml.Node, f reflect.Value, path string, at lines) []fieldEr
 			return []fieldErr{fieldErrorf(path, n.Line, "%v", err)}
 		}
 		f.Set(reflect.ValueOf(&d))
+		return nil
+	case t.Kind() == reflect.Pointer && t.Elem() == byteSizeType:
+		if n.Kind != yaml.ScalarNode {
+			return []fieldErr{fieldErrorf(path, n.Line, "must be a size like \"4MiB\" or a number of bytes, got %s", describeNode(n))}
+		}
+		b, err := ParseByteSize(n.Value)
+		if err != nil {
+			return []fieldErr{fieldErrorf(path, n.Line, "%v", err)}
+		}
+		f.Set(reflect.ValueOf(&b))
 		return nil
 	case t == reflect.TypeOf((*[]int)(nil)) && n.Kind == yaml.ScalarNode:
 		// status: 200 is a list of one.

@@ -30,7 +30,7 @@ func TestParseFileFullExample(t *testing.T) {
 			Name: "api", Kind: KindHTTP, URL: "https://api.example.com/healthz", Method: "GET",
 			Headers: map[string]string{"Accept": "application/json"}, Timeout: Duration(5 * time.Second),
 			HeaderSecrets:   map[string]string{"Authorization": "API_HEALTH_TOKEN"},
-			FollowRedirects: true,
+			FollowRedirects: true, MaxBodyBytes: 4 << 20,
 			Expect: Expect{
 				Status: []int{200}, Body: ptr("exact"), BodyContains: "ok", BodyRegex: "^ok",
 				JSON:       map[string]any{"status": "ok", "checks.db.up": true, "count": float64(3)},
@@ -137,6 +137,11 @@ func TestParseFileProblems(t *testing.T) {
 		{"not a mapping", "", "", "targets[1]: must be a mapping", "  - just-a-string"},
 		{"http version", "x", "expect.httpVersion", `httpVersion "3": want "1.0", "1.1" or "2"`, "  - {name: x, url: 'https://x.example', expect: {httpVersion: 3}}"},
 		{"tcp with httpVersion", "x", "expect.httpVersion", "only applies to url targets", "  - {name: x, tcp: 'db:1', expect: {httpVersion: '2'}}"},
+		{"body cap too big", "x", "maxBodyBytes", "maxBodyBytes 128MiB must be more than 0 and at most 64MiB", "  - {name: x, url: 'https://x.example', maxBodyBytes: 128MiB}"},
+		{"body cap zero", "x", "maxBodyBytes", "must be more than 0", "  - {name: x, url: 'https://x.example', maxBodyBytes: 0}"},
+		{"body cap unit", "x", "maxBodyBytes", `invalid size "4 parsecs"`, "  - {name: x, url: 'https://x.example', maxBodyBytes: 4 parsecs}"},
+		{"body cap list", "x", "maxBodyBytes", "must be a size like", "  - {name: x, url: 'https://x.example', maxBodyBytes: [1]}"},
+		{"tcp with maxBodyBytes", "x", "maxBodyBytes", "only applies to url targets", "  - {name: x, tcp: 'db:1', maxBodyBytes: 1MiB}"},
 		{"json path", "x", "expect.json", "invalid path", "  - {name: x, url: 'https://x.example', expect: {json: {'a..b': 1}}}"},
 	}
 	for _, tt := range tests {
@@ -270,6 +275,24 @@ func TestParseFileEmpty(t *testing.T) {
 		f, err := ParseFile("t.yaml", []byte(src), Options{})
 		if err != nil || len(f.Targets) != 0 || len(f.Problems) != 0 {
 			t.Errorf("%q: %v %+v", src, err, f)
+		}
+	}
+}
+
+func TestParseByteSize(t *testing.T) {
+	tests := []struct {
+		in   string
+		want ByteSize
+		bad  bool
+	}{
+		{in: "1048576", want: 1 << 20}, {in: "4MiB", want: 4 << 20}, {in: "512 KiB", want: 512 << 10},
+		{in: "2MB", want: 2e6}, {in: "1.5MiB", want: 3 << 19}, {in: "10b", want: 10}, {in: "1gib", want: 1 << 30},
+		{in: "", bad: true}, {in: "MiB", bad: true}, {in: "-1", bad: true}, {in: "4 furlongs", bad: true}, {in: "1e300", bad: true},
+	}
+	for _, tt := range tests {
+		got, err := ParseByteSize(tt.in)
+		if (err != nil) != tt.bad || got != tt.want {
+			t.Errorf("ParseByteSize(%q) = %d, %v; want %d, error %v", tt.in, got, err, tt.want, tt.bad)
 		}
 	}
 }

@@ -13,6 +13,7 @@ type targetSpec struct {
 	HeaderSecrets    *map[string]string `yaml:"headerSecrets"`
 	RequestBody      *string            `yaml:"requestBody"`
 	FollowRedirects  *bool              `yaml:"followRedirects"`
+	MaxBodyBytes     *ByteSize          `yaml:"maxBodyBytes"`
 	Timeout          *Duration          `yaml:"timeout"`
 	Expect           *expectSpec        `yaml:"expect"`
 	StaleAfter       *Duration          `yaml:"staleAfter"`

@@ -45,8 +45,11 @@ type Target struct {
 	RequestBody string   `json:"requestBody,omitempty"`
 	Timeout     Duration `json:"timeout"`
 	// FollowRedirects follows up to 10 redirects when true (the default).
-	FollowRedirects bool   `json:"followRedirects"`
-	Expect          Expect `json:"expect"`
+	FollowRedirects bool `json:"followRedirects"`
+	// MaxBodyBytes caps how much of the response body is read and checked;
+	// 0 means the probe's default (DefaultMaxBodyBytes).
+	MaxBodyBytes ByteSize `json:"maxBodyBytes,omitempty"`
+	Expect       Expect   `json:"expect"`
 
 	StaleAfter       Duration `json:"staleAfter"`
 	FailureThreshold int      `json:"failureThreshold"`

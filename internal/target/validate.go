@@ -58,7 +58,7 @@ func kindOf(s targetSpec, heartbeat bool) string {
 
 // httpOnly are the keys that only mean something for an HTTP target.
 var httpOnly = map[string]bool{
-	"method": true, "headers": true, "headerSecrets": true, "requestBody": true, "followRedirects": true,
+	"method": true, "headers": true, "headerSecrets": true, "requestBody": true, "followRedirects": true, "maxBodyBytes": true,
 	"expect.status": true, "expect.body": true, "expect.bodyContains": true,
 	"expect.bodyRegex": true, "expect.json": true, "expect.certValidFor": true, "expect.httpVersion": true,
 }
@@ -100,6 +100,7 @@ func resolve(source string, s targetSpec, at lines, d Defaults, heartbeat bool, 
 		// Settings that only mean something for HTTP are not inherited.
 		def := d.spec
 		def.Method, def.Headers, def.HeaderSecrets, def.RequestBody, def.FollowRedirects = nil, nil, nil, nil, nil
+		def.MaxBodyBytes = nil
 		if def.Expect != nil {
 			e := *def.Expect
 			e.Status, e.Body, e.BodyContains, e.BodyRegex, e.JSON, e.CertValidFor = nil, nil, nil, nil, nil, nil
@@ -155,6 +156,11 @@ func resolve(source string, s targetSpec, at lines, d Defaults, heartbeat bool, 
 		t.FollowRedirects = true
 		if m.FollowRedirects != nil {
 			t.FollowRedirects = *m.FollowRedirects
+		}
+		if m.MaxBodyBytes != nil {
+			if t.MaxBodyBytes = *m.MaxBodyBytes; t.MaxBodyBytes < 1 || t.MaxBodyBytes > MaxMaxBodyBytes {
+				bad("maxBodyBytes", "maxBodyBytes %s must be more than 0 and at most %s", t.MaxBodyBytes, MaxMaxBodyBytes)
+			}
 		}
 	}
 	if t.Kind != KindPush {
