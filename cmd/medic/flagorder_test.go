@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -135,6 +136,27 @@ func TestCompletionAndVersion(t *testing.T) {
 			first = out
 		} else if out != first {
 			t.Errorf("medic %v printed %q, medic version %q", args, out, first)
+		}
+	}
+}
+
+func TestVersionOf(t *testing.T) {
+	tests := []struct {
+		name string
+		bi   debug.BuildInfo
+		want string
+	}{
+		{"stamped", debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Version: "v1.2.3"}, Settings: []debug.BuildSetting{
+			{Key: "vcs.revision", Value: "4530f0ace2752be8aa4f7b750d759cc3343981ab"}, {Key: "vcs.time", Value: "2026-12-03T18:21:31Z"}, {Key: "vcs.modified", Value: "true"}}},
+			"medic v1.2.3 (revision 4530f0ace2752be8aa4f7b750d759cc3343981ab, 2026-12-03T18:21:31Z, modified) go1.26.8"},
+		{"clean tree", debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Version: "v1.2.3"}, Settings: []debug.BuildSetting{
+			{Key: "vcs.revision", Value: "abc"}, {Key: "vcs.modified", Value: "false"}}},
+			"medic v1.2.3 (revision abc) go1.26.8"},
+		{"go run", debug.BuildInfo{GoVersion: "go1.26.8"}, "medic (devel) (revision unknown: built without VCS information) go1.26.8"},
+	}
+	for _, tc := range tests {
+		if got := versionOf(&tc.bi); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
 		}
 	}
 }
