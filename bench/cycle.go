@@ -101,11 +101,11 @@ func (e *env) realTasks(batchSize int) map[string]engine.Func {
 		"notify": (&notify.Handler{
 			Store: e.store,
 			Channels: func(ctx context.Context) (map[string]target.Channel, error) {
-				set, err := target.Load(ctx, e.store, load)
+				file, err := target.LoadFile(ctx, e.store, load)
 				if err != nil {
 					return nil, err
 				}
-				return set.Channels, nil
+				return file.Channels, nil
 			},
 			Deps:   registry.Deps{Secrets: secret.Env{Lookup: func(string) (string, bool) { return "", false }}, HTTP: http.DefaultClient},
 			Logger: e.log,

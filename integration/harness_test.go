@@ -167,11 +167,11 @@ func (h *harness) bind(api *s3.Client, cfg setup) map[string]engine.Func {
 		taskNotify: (&notify.Handler{
 			Store: st,
 			Channels: func(ctx context.Context) (map[string]target.Channel, error) {
-				set, err := target.Load(ctx, st, load)
+				file, err := target.LoadFile(ctx, st, load)
 				if err != nil {
 					return nil, err
 				}
-				return set.Channels, nil
+				return file.Channels, nil
 			},
 			Deps: registry.Deps{
 				Secrets: secret.Env{Lookup: h.secret},

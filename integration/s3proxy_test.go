@@ -31,10 +31,14 @@ const (
 	conflict
 	// slow forwards after the proxy's latency.
 	slow
+	// denied answers 403 AccessDenied without forwarding, every time (a
+	// permanent refusal, such as an object under a KMS key the caller may
+	// not use).
+	denied
 )
 
 func (f fault) String() string {
-	return [...]string{"pass", "500 InternalError", "503 SlowDown", "connection reset", "answer lost", "409 ConditionalRequestConflict", "latency"}[f]
+	return [...]string{"pass", "500 InternalError", "503 SlowDown", "connection reset", "answer lost", "409 ConditionalRequestConflict", "latency", "403 AccessDenied"}[f]
 }
 
 // s3Proxy is a reverse proxy in front of the embedded S3 server that
@@ -93,10 +97,10 @@ func (p *s3Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if p.decide != nil {
 		f = p.decide(p.n, r)
 	}
-	if f != pass && f != slow && p.lastHit[key] {
+	if f != pass && f != slow && f != denied && p.lastHit[key] {
 		f = pass // the retry of a faulted request goes through
 	}
-	p.lastHit[key] = f != pass && f != slow
+	p.lastHit[key] = f != pass && f != slow && f != denied
 	if f != pass {
 		p.injected[f]++
 	}
@@ -109,6 +113,9 @@ func (p *s3Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case slowDown:
 		s3Error(w, r, http.StatusServiceUnavailable, "SlowDown", "Please reduce your request rate.")
+		return
+	case denied:
+		s3Error(w, r, http.StatusForbidden, "AccessDenied", "Access Denied")
 		return
 	case conflict:
 		s3Error(w, r, http.StatusConflict, "ConditionalRequestConflict", "A conflicting conditional operation is currently in progress against this resource. Please try again.")

@@ -46,11 +46,11 @@ func (e *Env) buildResources(api *s3.Client) (map[string]engine.Func, error) {
 		"notify": (&notify.Handler{
 			Store: st,
 			Channels: func(ctx context.Context) (map[string]target.Channel, error) {
-				set, err := target.Load(ctx, st, load)
+				file, err := target.LoadFile(ctx, st, load)
 				if err != nil {
 					return nil, err
 				}
-				return set.Channels, nil
+				return file.Channels, nil
 			},
 			Deps:   registry.Deps{Secrets: secret.Env{Lookup: lookup}, HTTP: e.opts.HTTPClient},
 			Clock:  e.opts.Clock,

@@ -88,8 +88,26 @@ type Info struct {
 // scale-mode run's target list.
 const MaxObjectBytes = 16 << 20
 
-// Get reads key. It returns an error wrapping ErrNotFound when key is absent.
+// TooLargeError is an object larger than the reader's limit; nothing past
+// the limit was read.
+type TooLargeError struct {
+	Bucket, Key string
+	Limit       int64
+}
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("read s3://%s/%s: object is larger than %d bytes", e.Bucket, e.Key, e.Limit)
+}
+
+// Get reads key. It returns an error wrapping ErrNotFound when key is
+// absent, and a *TooLargeError when it is over MaxObjectBytes.
 func (s *Store) Get(ctx context.Context, key string) (Object, error) {
+	return s.GetLimit(ctx, key, MaxObjectBytes)
+}
+
+// GetLimit is Get with a limit of its own: it reads at most limit+1 bytes
+// of the body and returns a *TooLargeError when there are more.
+func (s *Store) GetLimit(ctx context.Context, key string, limit int64) (Object, error) {
 	out, err := s.api.GetObject(ctx, &s3.GetObjectInput{Bucket: &s.bucket, Key: &key})
 	if err != nil {
 		if isCode(err, "NoSuchKey", "NotFound") {
@@ -101,12 +119,15 @@ func (s *Store) Get(ctx context.Context, key string) (Object, error) {
 		return Object{}, fmt.Errorf("get s3://%s/%s: %w", s.bucket, key, err)
 	}
 	defer out.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(out.Body, MaxObjectBytes+1))
+	if n := aws.ToInt64(out.ContentLength); n > limit {
+		return Object{}, &TooLargeError{Bucket: s.bucket, Key: key, Limit: limit}
+	}
+	body, err := io.ReadAll(io.LimitReader(out.Body, limit+1))
 	if err != nil {
 		return Object{}, fmt.Errorf("read s3://%s/%s: %w", s.bucket, key, err)
 	}
-	if len(body) > MaxObjectBytes {
-		return Object{}, fmt.Errorf("read s3://%s/%s: object is larger than %d bytes", s.bucket, key, MaxObjectBytes)
+	if int64(len(body)) > limit {
+		return Object{}, &TooLargeError{Bucket: s.bucket, Key: key, Limit: limit}
 	}
 	return Object{
 		Key:          key,
@@ -195,12 +216,21 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 
 // List returns every object under prefix, following continuation tokens.
 func (s *Store) List(ctx context.Context, prefix string) ([]Info, error) {
-	var infos []Info
+	infos, _, err := s.ListLimit(ctx, prefix, 0)
+	return infos, err
+}
+
+// ListLimit is List that stops after the page on which it has max objects
+// (no limit when max < 1); more says that the listing had more objects.
+func (s *Store) ListLimit(ctx context.Context, prefix string, max int) (infos []Info, more bool, err error) {
 	p := s3.NewListObjectsV2Paginator(s.api, &s3.ListObjectsV2Input{Bucket: &s.bucket, Prefix: &prefix})
 	for p.HasMorePages() {
+		if max > 0 && len(infos) >= max {
+			return infos, true, nil
+		}
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("list s3://%s/%s: %w", s.bucket, prefix, err)
+			return nil, false, fmt.Errorf("list s3://%s/%s: %w", s.bucket, prefix, err)
 		}
 		for _, o := range page.Contents {
 			infos = append(infos, Info{
@@ -211,7 +241,25 @@ func (s *Store) List(ctx context.Context, prefix string) ([]Info, error) {
 			})
 		}
 	}
-	return infos, nil
+	return infos, false, nil
+}
+
+// Refused reports whether err is S3's answer that this one object cannot
+// be read by this caller as it is (a 4xx other than 404: access denied, an
+// archived object, a key encrypted with a key the caller may not use), as
+// opposed to S3 or the network failing (5xx, throttling, timeouts), which
+// a retry may cure.
+func Refused(err error) bool {
+	var tooLarge *TooLargeError
+	if errors.As(err, &tooLarge) {
+		return true
+	}
+	var re interface{ HTTPStatusCode() int }
+	if !errors.As(err, &re) {
+		return false
+	}
+	code := re.HTTPStatusCode()
+	return code >= 400 && code < 500 && code != 404 && code != 408 && code != 429
 }
 
 func isCode(err error, codes ...string) bool {

@@ -33,6 +33,10 @@ type File struct {
 	Problems []Problem
 	// Defaults are the file's defaults; pass them to ParsePulse.
 	Defaults Defaults
+	// Names holds every target name written in the file, valid or not (a
+	// target skipped for a problem too): a pulse file cannot take any of
+	// them over.
+	Names map[string]bool
 }
 
 // ParseFile parses a targets file. name is where it came from (the object
@@ -64,7 +68,7 @@ func ParseFile(name string, data []byte, opts Options) (*File, error) {
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("%s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
 	}
-	f := &File{Channels: map[string]Channel{}}
+	f := &File{Channels: map[string]Channel{}, Names: map[string]bool{}}
 	f.Defaults = Defaults{staleAfter: opts.StaleAfter, channels: f.Channels, badChannels: map[string]bool{}}
 	if len(doc.Content) == 0 {
 		return f, nil // an empty file: no targets
@@ -113,6 +117,19 @@ func ParseFile(name string, data []byte, opts Options) (*File, error) {
 	return f, nil
 }
 
+// scalarKey returns the scalar value of key in mapping n, or "".
+func scalarKey(n *yaml.Node, key string) string {
+	if n.Kind != yaml.MappingNode {
+		return ""
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k, v := n.Content[i], resolveAlias(n.Content[i+1]); k.Value == key && v.Kind == yaml.ScalarNode {
+			return v.Value
+		}
+	}
+	return ""
+}
+
 func isNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.Tag == "!!null" }
 
 func (f *File) parseTargets(source string, seq *yaml.Node) {
@@ -125,6 +142,9 @@ func (f *File) parseTargets(source string, seq *yaml.Node) {
 		label := ""
 		if s.Name != nil {
 			label = *s.Name
+		}
+		if name := scalarKey(n, "name"); name != "" {
+			f.Names[name] = true
 		}
 		var t Target
 		if n.Kind == yaml.MappingNode {

@@ -81,6 +81,10 @@ type Summary struct {
 	Problems []target.Problem `json:"problems"`
 	// ProblemCount counts every problem, also those not listed.
 	ProblemCount int `json:"problemCount"`
+	// HeartbeatOnly counts the heartbeat-only pulse targets left out of
+	// the batches so that the output fits (inline mode): they need no
+	// probe, and CheckStaleness still decides them from their pulse files.
+	HeartbeatOnly int `json:"heartbeatOnly,omitempty"`
 }
 
 // Handle reads the execution input, loads the targets and batches the ones
@@ -108,13 +112,7 @@ func (h *Handler) Handle(ctx context.Context, in json.RawMessage) (Output, error
 	out := Output{
 		Trigger:   trig.Kind,
 		Requested: append([]string{}, trig.Names...),
-		Summary:   Summary{Targets: len(selected), ProblemCount: len(problems), Problems: []target.Problem{}},
-	}
-	for i, p := range problems {
-		log.Warn("target skipped", "source", p.Source, "target", p.Target, "field", p.Field, "problem", p.Error)
-		if i < MaxSummaryProblems {
-			out.Summary.Problems = append(out.Summary.Problems, shorten(p))
-		}
+		Summary:   Summary{Targets: len(selected), Problems: []target.Problem{}},
 	}
 	switch h.Mode {
 	case ModeScale:
@@ -127,13 +125,18 @@ func (h *Handler) Handle(ctx context.Context, in json.RawMessage) (Output, error
 		// (the stack gives both the same batchSize).
 		out.Summary.Batches = (len(selected) + size - 1) / size
 	case ModeInline, "":
-		out.Batches = split(selected, size)
-		out.Summary.Batches = len(out.Batches)
-		if err := checkSize(out); err != nil {
+		left, err := fitInline(&out, selected, size, listed(problems))
+		if err != nil {
 			return Output{}, err
 		}
+		problems = append(problems, left...)
 	default:
 		return Output{}, fmt.Errorf("loadtargets: unknown mode %q (want %q or %q)", h.Mode, ModeInline, ModeScale)
+	}
+	out.Summary.ProblemCount = len(problems)
+	out.Summary.Problems = listed(problems)
+	for _, p := range problems {
+		log.Warn("target skipped", "source", p.Source, "target", p.Target, "field", p.Field, "problem", p.Error)
 	}
 	log.Info("targets loaded", "trigger", out.Trigger, "requested", len(out.Requested), "mode", h.mode(),
 		"targets", out.Summary.Targets, "batches", out.Summary.Batches, "problems", out.Summary.ProblemCount)
@@ -184,6 +187,19 @@ func split(targets []target.Target, size int) []Batch {
 		targets = targets[n:]
 	}
 	return batches
+}
+
+// listed is the problems the summary lists: the first MaxSummaryProblems,
+// shortened.
+func listed(problems []target.Problem) []target.Problem {
+	out := []target.Problem{}
+	for i, p := range problems {
+		if i == MaxSummaryProblems {
+			break
+		}
+		out = append(out, shorten(p))
+	}
+	return out
 }
 
 // shorten caps a problem's texts so 50 of them stay a few kilobytes.

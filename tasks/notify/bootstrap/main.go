@@ -45,15 +45,17 @@ func newHandler(ctx context.Context) (*notify.Handler, error) {
 	if arn := os.Getenv("MEDIC_SECRET_ARN"); arn != "" {
 		secrets = &secret.SecretsManager{API: secretsmanager.NewFromConfig(cfg), ARN: arn}
 	}
+	// Notify needs only the targets file's channels: it never reads pulse/
+	// (untrusted, and not in its IAM policy).
 	load := target.LoadOptions{ConfigKey: os.Getenv("MEDIC_CONFIG_KEY")}
 	return &notify.Handler{
 		Store: st,
 		Channels: func(ctx context.Context) (map[string]target.Channel, error) {
-			set, err := target.Load(ctx, st, load)
+			file, err := target.LoadFile(ctx, st, load)
 			if err != nil {
 				return nil, err
 			}
-			return set.Channels, nil
+			return file.Channels, nil
 		},
 		Deps: registry.Deps{
 			Secrets:         secrets,
