@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"slices"
@@ -24,9 +25,15 @@ target and the field, and the line where it helps:
 Also warns about channel secrets that are not set in the environment (a
 local run reads a secret named K from the environment variable K).
 
+With --json, prints one JSON object instead: file, valid, targets (the
+valid targets' names), channels (the valid channels' names), problems
+(source, target, field, error), warnings, and error (a file that cannot
+be read or parsed at all).
+
 Exit codes: 0 the file is valid, 2 it is not (or cannot be read).`,
 	setup: func(fs *pflag.FlagSet) func(context.Context, *io2, []string) error {
 		config := fs.String("config", defaultConfig, "the targets file to check when FILE is not given")
+		asJSON := fs.Bool("json", false, "print a JSON object instead of text")
 		return func(_ context.Context, out *io2, args []string) error {
 			path := *config
 			switch len(args) {
@@ -35,6 +42,9 @@ Exit codes: 0 the file is valid, 2 it is not (or cannot be read).`,
 				path = args[0]
 			default:
 				return usagef("validate takes one file, got %d arguments", len(args))
+			}
+			if *asJSON {
+				return validateJSON(out, path)
 			}
 			return validateFile(out, path)
 		}
@@ -60,6 +70,48 @@ func validateFile(out *io2, path string) error {
 		return &exitError{code: exitUsage, err: fmt.Errorf("%s: %d problem(s); fix them and run 'medic validate %s' again", path, len(f.Problems), path)}
 	}
 	fmt.Fprintf(out.stdout, "%s: OK: %s, %s\n", path, plural(len(f.Targets), "target"), plural(len(f.Channels), "channel"))
+	return nil
+}
+
+// validation is the --json output of validate.
+type validation struct {
+	File     string           `json:"file"`
+	Valid    bool             `json:"valid"`
+	Targets  []string         `json:"targets"`
+	Channels []string         `json:"channels"`
+	Problems []target.Problem `json:"problems"`
+	Warnings []string         `json:"warnings"`
+	Error    string           `json:"error,omitempty"`
+}
+
+func validateJSON(out *io2, path string) error {
+	v := validation{File: path, Targets: []string{}, Channels: []string{}, Problems: []target.Problem{}, Warnings: []string{}}
+	var fail error
+	if data, err := readConfig(path); err != nil {
+		v.Error, fail = err.Error(), err
+	} else if f, err := target.ParseFile(path, data, target.Options{}); err != nil {
+		v.Error, fail = err.Error(), err
+	} else {
+		for _, t := range f.Targets {
+			v.Targets = append(v.Targets, t.Name)
+		}
+		for n := range f.Channels {
+			v.Channels = append(v.Channels, n)
+		}
+		slices.Sort(v.Channels)
+		v.Problems = append(v.Problems, f.Problems...)
+		v.Warnings = append(v.Warnings, missingSecrets(f)...)
+		v.Valid = len(f.Problems) == 0
+		if !v.Valid {
+			fail = fmt.Errorf("%s: %d problem(s)", path, len(f.Problems))
+		}
+	}
+	if err := json.NewEncoder(out.stdout).Encode(v); err != nil {
+		return fmt.Errorf("write the result: %w", err)
+	}
+	if fail != nil {
+		return &exitError{code: exitUsage}
+	}
 	return nil
 }
 
