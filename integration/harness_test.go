@@ -200,7 +200,13 @@ func (h *harness) setSecret(name, value string) {
 	h.secrets[name] = value
 }
 
-func (h *harness) secret(name string) (string, bool) {
+// secret looks up an environment variable MEDIC_SECRET_<name> in h.secrets
+// (keyed by secret name).
+func (h *harness) secret(envVar string) (string, bool) {
+	name, ok := strings.CutPrefix(envVar, secret.EnvPrefix)
+	if !ok {
+		return "", false
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	v, ok := h.secrets[name]

@@ -32,8 +32,8 @@ Prints a table with each target's status (UP, DOWN, STALE, UNKNOWN), this
 run's check (ok or FAIL), its latency and what failed, then the status
 changes and the alerts sent. With --json, prints the same as one JSON object
 (one per line with --every). Secrets named in the targets file (urlSecret,
-tokenSecret, headerSecrets) are read from environment variables of the same
-name and never printed.
+tokenSecret, headerSecrets) are read from the environment variables
+MEDIC_SECRET_<name> (no other variable is read) and never printed.
 
 With --every, runs a cycle at that interval until interrupted (Ctrl-C or
 SIGTERM); the cycle in progress is finished first.

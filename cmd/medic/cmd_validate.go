@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/medic-dev/medic/internal/secret"
 	"github.com/medic-dev/medic/internal/target"
 	"github.com/spf13/pflag"
 )
@@ -23,7 +24,8 @@ target and the field, and the line where it helps:
   targets.yaml: target api: expect.status: ...
 
 Also warns about channel secrets that are not set in the environment (a
-local run reads a secret named K from the environment variable K).
+local run reads a secret named K from the environment variable
+MEDIC_SECRET_K, and from no other).
 
 With --json, prints one JSON object instead: file, valid, targets (the
 valid targets' names), channels (the valid channels' names), problems
@@ -131,8 +133,8 @@ func missingSecrets(f *target.File) []string {
 		}
 		slices.Sort(secrets)
 		for _, s := range slices.Compact(secrets) {
-			if s != "" && os.Getenv(s) == "" {
-				out = append(out, fmt.Sprintf("channel %s: secret %s is not set in the environment; local runs cannot deliver to it", n, s))
+			if s != "" && os.Getenv(secret.EnvVar(s)) == "" {
+				out = append(out, fmt.Sprintf("channel %s: secret %s is not set (environment variable %s); local runs cannot deliver to it", n, s, secret.EnvVar(s)))
 			}
 		}
 	}

@@ -77,7 +77,8 @@ type Options struct {
 	// EngineClock drives Wait states and retry backoff (the wall clock when
 	// nil); see InstantClock.
 	EngineClock engine.Clock
-	// Getenv reads secrets: a secret named K is the variable K (os.Getenv when nil).
+	// Getenv reads secrets: a secret named K is the variable MEDIC_SECRET_K
+	// (os.Getenv when nil); no other variable is read for a secret.
 	Getenv func(string) string
 	// HTTPClient is used by channels (a client with a timeout when nil).
 	HTTPClient *http.Client

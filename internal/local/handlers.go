@@ -24,7 +24,8 @@ import (
 // bootstrap/main.go does in Lambda, and binds each to its local function
 // ARN through the aws-lambda-go handler interface. Locally the probe may
 // reach every address (MEDIC_ALLOW_NETWORKS=all: loopback included), and
-// secrets (channels' and targets' headerSecrets) come from the environment.
+// secrets (channels' and targets' headerSecrets) come from the environment
+// variables MEDIC_SECRET_<name>.
 func (e *Env) buildResources(api *s3.Client) (map[string]engine.Func, error) {
 	st := store.New(api, e.opts.Bucket)
 	load := target.LoadOptions{ConfigKey: target.DefaultConfigKey, StaleAfter: e.opts.StaleAfter}

@@ -22,11 +22,12 @@ const (
 	authValue = "Bearer " + token
 )
 
-// envSecrets is the real environment source over a fixed environment.
+// envSecrets is the real environment source over env, a map from secret
+// name to value (as if set as MEDIC_SECRET_<name>).
 func envSecrets(env map[string]string) secret.Env {
 	return secret.Env{Lookup: func(k string) (string, bool) {
-		v, ok := env[k]
-		return v, ok
+		v, ok := env[strings.TrimPrefix(k, secret.EnvPrefix)]
+		return v, ok && strings.HasPrefix(k, secret.EnvPrefix)
 	}}
 }
 
@@ -86,7 +87,7 @@ func TestHeaderSecrets(t *testing.T) {
 			want: []string{"status 401, want 200-399"}},
 		{name: "a missing secret names the secret", path: "/healthz", secrets: envSecrets(env),
 			headers: map[string]string{"Authorization": "HEALTH_TOKEN"},
-			want:    []string{`header Authorization: secret "HEALTH_TOKEN" is not set in the environment`}},
+			want:    []string{`header Authorization: secret "HEALTH_TOKEN" is not set in the environment variable MEDIC_SECRET_HEALTH_TOKEN`}},
 		{name: "no secret source", path: "/healthz",
 			headers: map[string]string{"Authorization": "API_TOKEN"},
 			want:    []string{`header Authorization needs secret "API_TOKEN", but this probe has no secret source`}},

@@ -134,12 +134,17 @@ func TestSecretsManagerErrors(t *testing.T) {
 }
 
 func TestEnv(t *testing.T) {
-	env := map[string]string{"SLACK_URL": "https://hooks.example/s3cr3t", "EMPTY": ""}
+	env := map[string]string{"MEDIC_SECRET_SLACK_URL": "https://hooks.example/s3cr3t", "MEDIC_SECRET_EMPTY": "",
+		// Variables the operator did not set for medic: never secrets.
+		"HOME": "/home/op", "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG", "GITHUB_TOKEN": "ghp_x", "SLACK_URL": "https://not.this/one"}
 	src := secret.Env{Lookup: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
 	tests := []struct{ key, want, wantErr string }{
 		{key: "SLACK_URL", want: "https://hooks.example/s3cr3t"},
-		{key: "NOPE", wantErr: `secret "NOPE" is not set in the environment`},
-		{key: "EMPTY", wantErr: `secret "EMPTY" is not set in the environment`},
+		{key: "NOPE", wantErr: `secret "NOPE" is not set in the environment variable MEDIC_SECRET_NOPE`},
+		{key: "EMPTY", wantErr: `secret "EMPTY" is not set in the environment variable MEDIC_SECRET_EMPTY`},
+		{key: "HOME", wantErr: `secret "HOME" is not set in the environment variable MEDIC_SECRET_HOME`},
+		{key: "AWS_SECRET_ACCESS_KEY", wantErr: `secret "AWS_SECRET_ACCESS_KEY" is not set in the environment variable MEDIC_SECRET_AWS_SECRET_ACCESS_KEY`},
+		{key: "GITHUB_TOKEN", wantErr: `secret "GITHUB_TOKEN" is not set in the environment variable MEDIC_SECRET_GITHUB_TOKEN`},
 		{key: "", wantErr: "secret name is empty"},
 	}
 	for _, tt := range tests {
@@ -160,9 +165,14 @@ func TestEnv(t *testing.T) {
 		err.Error() != `secret "NOPE" is not set in the environment (set it in .env)` {
 		t.Errorf("with Where: err = %v, want a MissingError naming the hint", err)
 	}
-	t.Setenv("MEDIC_TEST_SECRET", "v")
-	if v, err := (secret.Env{}).Secret(context.Background(), "MEDIC_TEST_SECRET"); err != nil || v != "v" {
+	t.Setenv("MEDIC_SECRET_TEST", "v")
+	t.Setenv("TEST", "not this one")
+	if v, err := (secret.Env{}).Secret(context.Background(), "TEST"); err != nil || v != "v" {
 		t.Fatalf("os environment: %q, %v", v, err)
+	}
+	none := secret.None{Where: "this deployment"}
+	if _, err := none.Secret(context.Background(), "TEST"); !errors.As(err, &missing) || err.Error() != `secret "TEST" is not set in this deployment` {
+		t.Errorf("None: err = %v", err)
 	}
 }
 

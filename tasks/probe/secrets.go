@@ -19,30 +19,31 @@ const TargetSecretEnv = "MEDIC_TARGET_SECRET_ARN"
 // SecretSource returns where the probe reads the values of targets'
 // headerSecrets: the Secrets Manager secret named by MEDIC_TARGET_SECRET_ARN
 // (a JSON object {"NAME": "value"}, the stack's TargetSecret, never the
-// channels' secret), or the environment when MEDIC_TARGET_SECRET_ARN is
-// empty. getenv reads the settings (os.Getenv).
+// channels' secret). When it is empty: in a Lambda, nothing (the
+// function's environment holds its own AWS credentials and is never read
+// for secrets); locally, the environment variables MEDIC_SECRET_<name>.
+// getenv reads the settings (os.Getenv).
 // Nothing is loaded or fetched until a target needs a secret, so a batch
 // without headerSecrets costs no Secrets Manager call.
 func SecretSource(getenv func(string) string) probe.SecretSource {
 	if arn := getenv(TargetSecretEnv); arn != "" {
 		return &lazySecretsManager{arn: arn}
 	}
-	env := secret.Env{Lookup: func(k string) (string, bool) {
-		v := getenv(k)
-		return v, v != ""
-	}}
 	if getenv("AWS_LAMBDA_FUNCTION_NAME") != "" {
 		// Deployed without a target secret: the stack creates one only when
 		// the targets file it deploys uses headerSecrets.
-		env.Where = noTargetSecret
+		return secret.None{Where: noTargetSecret}
 	}
-	return env
+	return secret.Env{Lookup: func(k string) (string, bool) {
+		v := getenv(k)
+		return v, v != ""
+	}}
 }
 
 // noTargetSecret is where a missing secret was looked for in a Lambda
 // deployed without a target secret, with how to fix it.
-const noTargetSecret = "the environment: this deployment has no target secret (" + TargetSecretEnv +
-	" is empty). cdk deploy creates one when config/targets.yaml uses headerSecrets, or set the targetSecretArn setting"
+const noTargetSecret = "this deployment: it has no target secret (" + TargetSecretEnv +
+	" is empty) and never reads secrets from its environment. cdk deploy creates one when config/targets.yaml uses headerSecrets, or set the targetSecretArn setting"
 
 // lazySecretsManager builds the Secrets Manager client on first use. The
 // source it builds caches the secret for secret.DefaultTTL.

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -44,13 +47,13 @@ func authTarget(name, url, secretName string) target.Target {
 		StaleAfter:    target.Duration(15 * time.Minute), FailureThreshold: 2, SuccessThreshold: 1, Source: "config/targets.yaml"}
 }
 
-// TestHandleHeaderSecretsFromEnvironment: without MEDIC_TARGET_SECRET_ARN the
-// probe reads secret headers from the environment (the real secret.Env);
-// the value reaches the server and nowhere else: not the output, not the
-// logs.
+// TestHandleHeaderSecretsFromEnvironment: locally, without
+// MEDIC_TARGET_SECRET_ARN, the probe reads secret headers from the
+// environment variables MEDIC_SECRET_<name> (the real secret.Env); the
+// value reaches the server and nowhere else: not the output, not the logs.
 func TestHandleHeaderSecretsFromEnvironment(t *testing.T) {
 	srv := authSite(t)
-	env := map[string]string{"API_HEALTH_TOKEN": authValue, "WRONG_TOKEN": "Bearer n0t-the-right-t0ken"}
+	env := map[string]string{"MEDIC_SECRET_API_HEALTH_TOKEN": authValue, "MEDIC_SECRET_WRONG_TOKEN": "Bearer n0t-the-right-t0ken"}
 	var logs bytes.Buffer
 	h := &probetask.Handler{
 		Prober: &probe.Prober{Allow: probe.All, Secrets: probetask.SecretSource(func(k string) string { return env[k] })},
@@ -66,7 +69,7 @@ func TestHandleHeaderSecretsFromEnvironment(t *testing.T) {
 	}
 	want := map[string][]string{
 		"api":   nil,
-		"unset": {`header Authorization: secret "MISSING_TOKEN" is not set in the environment`},
+		"unset": {`header Authorization: secret "MISSING_TOKEN" is not set in the environment variable MEDIC_SECRET_MISSING_TOKEN`},
 		"wrong": {"status 401, want 200-399", `body "refused: [redacted]", want "ok"`},
 	}
 	for _, r := range out.Results {
@@ -111,6 +114,50 @@ func TestHandleHeaderSecretsInLambdaWithoutTargetSecret(t *testing.T) {
 	}
 	if !other.Up {
 		t.Errorf("the target without headerSecrets: up %v failures %q, want up", other.Up, other.Failures)
+	}
+}
+
+// TestHandleHeaderSecretsNeverFromEnvironment: a targets file that names
+// the function's own credentials (or any variable not meant as a medic
+// secret) as headerSecrets sends nothing: in a Lambda the environment is
+// never read for secrets, locally only MEDIC_SECRET_<name> is.
+func TestHandleHeaderSecretsNeverFromEnvironment(t *testing.T) {
+	const awsSecret, awsToken = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "IQoJb3JpZ2luX2VjEXAMPLETOKEN"
+	var got []string
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, r.Header.Get("X-K"), r.Header.Get("X-T"), r.Header.Get("X-H"))
+		mu.Unlock()
+		fmt.Fprint(w, "ok")
+	}))
+	t.Cleanup(srv.Close)
+	base := map[string]string{"AWS_ACCESS_KEY_ID": "ASIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": awsSecret, "AWS_SESSION_TOKEN": awsToken, "HOME": "/home/sbx_user1051"}
+	for name, extra := range map[string]map[string]string{
+		"lambda": {"AWS_LAMBDA_FUNCTION_NAME": "medic-probe"},
+		"local":  {},
+	} {
+		t.Run(name, func(t *testing.T) {
+			env := maps.Clone(base)
+			maps.Copy(env, extra)
+			h := &probetask.Handler{Prober: &probe.Prober{Allow: probe.All, Secrets: probetask.SecretSource(func(k string) string { return env[k] })}}
+			tg := authTarget("steal", srv.URL, "")
+			tg.HeaderSecrets = map[string]string{"X-K": "AWS_SECRET_ACCESS_KEY", "X-T": "AWS_SESSION_TOKEN", "X-H": "HOME"}
+			out, err := h.Handle(context.Background(), probetask.In{Run: "exec-1", Targets: []target.Target{tg}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r := out.Results[0]; r.Up || len(r.Failures) == 0 || !strings.Contains(r.Failures[0], "is not set") {
+				t.Errorf("up %v failures %q, want a missing-secret failure", r.Up, r.Failures)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for _, v := range got {
+				if v != "" {
+					t.Errorf("the target received %q from the function's environment", v)
+				}
+			}
+		})
 	}
 }
 

@@ -140,8 +140,12 @@ func (rc *Receiver) Requests() []Request {
 	return append([]Request(nil), rc.requests...)
 }
 
-// Env is the real environment source reading from m instead of the process
-// environment.
+// Env is the real environment source over m, a map from secret name to
+// value, as if each were set as MEDIC_SECRET_<name>.
 func Env(m map[string]string) secret.Env {
-	return secret.Env{Lookup: func(k string) (string, bool) { v, ok := m[k]; return v, ok }}
+	env := map[string]string{}
+	for k, v := range m {
+		env[secret.EnvVar(k)] = v
+	}
+	return secret.Env{Lookup: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
 }

@@ -1,7 +1,8 @@
 // Command bootstrap is the Notify Lambda. It reads its settings once:
 // MEDIC_BUCKET, MEDIC_CONFIG_KEY (default config/targets.yaml),
 // MEDIC_SECRET_ARN (the Secrets Manager secret holding channel secrets;
-// empty reads them from the environment) and MEDIC_SNS_TOPIC_ARN (the
+// when empty there are none: the function's environment, which holds its
+// AWS credentials, is never read for secrets) and MEDIC_SNS_TOPIC_ARN (the
 // default topic of SNS channels); then it builds the clients and serves the
 // handler.
 package main
@@ -41,7 +42,7 @@ func newHandler(ctx context.Context) (*notify.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	var secrets secret.Source = secret.Env{}
+	var secrets secret.Source = secret.None{Where: "this deployment: MEDIC_SECRET_ARN is empty, and the function's environment is never read for secrets"}
 	if arn := os.Getenv("MEDIC_SECRET_ARN"); arn != "" {
 		secrets = &secret.SecretsManager{API: secretsmanager.NewFromConfig(cfg), ARN: arn}
 	}

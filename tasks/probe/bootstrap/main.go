@@ -1,7 +1,8 @@
 // Command bootstrap is the Probe Lambda. It reads MEDIC_ALLOW_NETWORKS
 // (public by default; private or all) and MEDIC_TARGET_SECRET_ARN (the
 // Secrets Manager secret holding the values of targets' headerSecrets;
-// empty reads them from the environment) once and serves the handler. The secret is
+// when empty a target's headerSecrets fail: the environment is never read)
+// once and serves the handler. The secret is
 // fetched only when a batch has a target with headerSecrets.
 package main
 
@@ -26,7 +27,7 @@ func main() {
 		Prober: &probe.Prober{Allow: allow, Secrets: probetask.SecretSource(os.Getenv), Logger: log},
 		Logger: log,
 	}
-	secrets := "environment"
+	secrets := "none"
 	if os.Getenv(probetask.TargetSecretEnv) != "" {
 		secrets = probetask.TargetSecretEnv
 	}
