@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/medic-dev/medic/internal/lambdabuild"
+	"github.com/medic-dev/medic/internal/localauth"
 	"github.com/medic-dev/medic/internal/probe"
 	"github.com/medic-dev/medic/internal/store"
 	"github.com/medic-dev/medic/internal/store/s3local"
@@ -107,12 +108,13 @@ func TestDeployedBinaries(t *testing.T) {
 		checkLambdaBinary(t, filepath.Join(bin, task, "bootstrap"))
 	}
 
-	s3srv, err := s3local.Start(s3local.Options{Buckets: []string{bucket}})
+	// The embedded store takes the functions' (dummy) credentials.
+	s3srv, err := s3local.Start(s3local.Options{Buckets: []string{bucket}, Credentials: lambdaCredentials})
 	if err != nil {
 		t.Fatalf("start embedded S3: %v", err)
 	}
 	t.Cleanup(func() { _ = s3srv.Close() })
-	st := store.New(s3local.Client(s3srv.URL), bucket)
+	st := store.New(s3srv.Client(), bucket)
 	ctx := context.Background()
 	if _, err := st.Put(ctx, "config/targets.yaml", []byte(targetsFile), store.Condition{}); err != nil {
 		t.Fatal(err)
@@ -343,6 +345,9 @@ type lambda struct {
 	logs *syncBuffer
 }
 
+// lambdaCredentials are the dummy credentials every function gets.
+var lambdaCredentials = localauth.Credentials{AccessKeyID: "AKIDTEST", SecretAccessKey: "test-secret"}
+
 // newLambda starts the emulator for one function with the environment
 // Lambda gives it (the stack's variables, the runtime's own, dummy
 // credentials) and nothing from this process's environment. It is stopped
@@ -360,8 +365,8 @@ func newLambda(t *testing.T, rie, qemu, bootstrap, task string, fn function, end
 		"AWS_LAMBDA_FUNCTION_TIMEOUT":     fmt.Sprint(fn.timeoutS),
 		"AWS_LAMBDA_LOG_FORMAT":           "JSON",
 		"AWS_LAMBDA_LOG_LEVEL":            "INFO",
-		"AWS_ACCESS_KEY_ID":               "AKIDTEST",
-		"AWS_SECRET_ACCESS_KEY":           "test-secret",
+		"AWS_ACCESS_KEY_ID":               lambdaCredentials.AccessKeyID,
+		"AWS_SECRET_ACCESS_KEY":           lambdaCredentials.SecretAccessKey,
 		"AWS_SESSION_TOKEN":               "test-session",
 		"AWS_EC2_METADATA_DISABLED":       "true",
 	}
