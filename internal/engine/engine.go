@@ -65,8 +65,17 @@ type Execution struct {
 // it fails.
 const maxHistoryEvents = 25000
 
+// StopDetails is what the cause of a cancelled Run context may implement
+// (context.WithCancelCause) to give the error and cause StopExecution was
+// called with; they become the Execution's Error and Cause and the
+// ExecutionAborted event's details.
+type StopDetails interface {
+	StopDetails() (errorCode, cause string)
+}
+
 // Run executes the machine with input. Cancelling ctx stops the execution
-// (as StopExecution does): it ends ABORTED.
+// (as StopExecution does): it ends ABORTED, with the error and cause of a
+// cancel cause that implements StopDetails.
 func (m *Machine) Run(ctx context.Context, input json.RawMessage, opts Options) *Execution {
 	x := newExecution(m, opts)
 	return x.run(ctx, input)
@@ -79,6 +88,10 @@ type execution struct {
 	ctxObj map[string]any // $$.Execution and $$.StateMachine
 
 	memo *encodeMemo // the JSON of values already encoded
+
+	// inspect is set by TestState: the tested state runs once and its
+	// processing steps are recorded.
+	inspect *inspector
 
 	mu          sync.Mutex
 	events      []Event
@@ -191,7 +204,12 @@ func (x *execution) run(parent context.Context, raw json.RawMessage) *Execution 
 	}
 	out, f := x.runMachine(ctx, x.m, input, th)
 	if parent.Err() != nil {
-		return x.finish(res, th, nil, &Failure{Name: errAborted})
+		stop := &Failure{Name: errAborted}
+		var sd StopDetails
+		if errors.As(context.Cause(parent), &sd) {
+			stop.stopError, stop.Cause = sd.StopDetails()
+		}
+		return x.finish(res, th, nil, stop)
 	}
 	if x.timedOut.Load() || errors.Is(ctx.Err(), context.DeadlineExceeded) || x.pastDeadline() {
 		x.timedOut.Store(true)
@@ -213,7 +231,8 @@ func (x *execution) finish(res *Execution, th *thread, out any, f *Failure) *Exe
 		x.emit(th, Event{Type: "ExecutionSucceeded", ExecutionSucceededEventDetails: &OutputDetails{Output: output, OutputDetails: notTruncated}})
 	case f.Name == errAborted:
 		res.Status = StatusAborted
-		x.emit(th, Event{Type: "ExecutionAborted", ExecutionAbortedEventDetails: &ErrorDetails{}})
+		res.Error, res.Cause = f.stopError, f.Cause
+		x.emit(th, Event{Type: "ExecutionAborted", ExecutionAbortedEventDetails: &ErrorDetails{Error: f.stopError, Cause: f.Cause}})
 	case x.timedOut.Load():
 		res.Status = StatusTimedOut
 		res.Error, res.Cause = f.Name, f.Cause

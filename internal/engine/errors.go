@@ -32,6 +32,8 @@ const (
 type Failure struct {
 	Name  string `json:"Error"`
 	Cause string `json:"Cause"`
+	// stopError is StopExecution's error code when Name is errAborted.
+	stopError string
 }
 
 func (f *Failure) Error() string { return fmt.Sprintf("%s: %s", f.Name, f.Cause) }

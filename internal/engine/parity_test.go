@@ -1,6 +1,8 @@
 package engine_test
 
 import (
+	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -184,5 +186,34 @@ func TestToleratedFailurePercentageOver100IsRuntime(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) { checkRun(t, tc) })
+	}
+}
+
+type stopWith struct{ code, cause string }
+
+func (s stopWith) Error() string                 { return "stopped" }
+func (s stopWith) StopDetails() (string, string) { return s.code, s.cause }
+
+// StopExecution with an error and a cause: AWS records both on the
+// execution and in the ExecutionAborted event's details.
+func TestAbortCarriesStopErrorAndCause(t *testing.T) {
+	m, err := engine.Parse([]byte(task(``)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	block := func(ctx context.Context, _ json.RawMessage) (json.RawMessage, error) {
+		cancel(stopWith{"Operator.Stop", "maintenance"})
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	x := m.Run(ctx, json.RawMessage(`{}`), engine.Options{Resources: map[string]engine.Func{fnArn: block}, Clock: engine.NewInstantClock(epoch)})
+	if x.Status != engine.StatusAborted || x.Error != "Operator.Stop" || x.Cause != "maintenance" {
+		t.Fatalf("execution: %s %q %q", x.Status, x.Error, x.Cause)
+	}
+	last := x.Events[len(x.Events)-1]
+	b, _ := json.Marshal(last)
+	if last.Type != "ExecutionAborted" || !strings.Contains(string(b), `"executionAbortedEventDetails":{"error":"Operator.Stop","cause":"maintenance"}`) {
+		t.Errorf("last event: %s", b)
 	}
 }

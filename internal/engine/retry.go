@@ -29,6 +29,17 @@ func (x *execution) runWithRetry(ctx context.Context, st *State, input any, ente
 		if f.Name == errAborted || x.timedOut.Load() {
 			return nil, "", f
 		}
+		if x.inspect != nil && x.inspect.st == st {
+			if _, ok := st.retryDelay(f.Name, attempts); ok {
+				x.inspect.retriable = true
+				return nil, "", f
+			}
+			out, next, cf := x.catch(st, input, f, th)
+			if cf == nil {
+				x.inspect.caught = f
+			}
+			return out, next, cf
+		}
 		if d, ok := st.retryDelay(f.Name, attempts); ok {
 			if sf := x.sleep(ctx, d); sf != nil {
 				return nil, "", sf

@@ -103,7 +103,11 @@ func (sr stateRun) root(p *path, data any) any {
 
 // applyInputPath selects the effective input; null gives {}.
 func applyInputPath(sr stateRun, input any) (any, *Failure) {
-	return selectPath(sr, sr.st.InputPath, input, "InputPath")
+	v, f := selectPath(sr, sr.st.InputPath, input, "InputPath")
+	if f == nil {
+		sr.x.note(sr.st, func(i *Inspection) *string { return &i.AfterInputPath }, v)
+	}
+	return v, f
 }
 
 // selectPath applies InputPath or OutputPath (either may read the context
@@ -136,6 +140,7 @@ func (x *execution) effectiveInput(st *State, input any, entered time.Time, retr
 	if _, f := x.checkSize(out, "the input of state %s after Parameters", st.Name); f != nil {
 		return nil, f
 	}
+	x.note(st, func(i *Inspection) *string { return &i.AfterParameters }, out)
 	return out, nil
 }
 
@@ -153,6 +158,7 @@ func applyResult(sr stateRun, input, result any) (any, *Failure) {
 	if f != nil {
 		return nil, f
 	}
+	sr.x.note(sr.st, func(i *Inspection) *string { return &i.AfterResultPath }, merged)
 	return selectPath(sr, sr.st.OutputPath, merged, "OutputPath")
 }
 
@@ -179,6 +185,7 @@ func (x *execution) runPass(st *State, input any, entered time.Time, th *thread)
 	if st.HasResult {
 		result = deepCopy(st.Result)
 	}
+	x.note(st, func(i *Inspection) *string { return &i.Result }, result)
 	return applyResult(stateRun{x, st, entered, 0, th}, input, result)
 }
 

@@ -33,12 +33,14 @@ func (x *execution) runTask(ctx context.Context, st *State, input any, entered t
 
 // processResult applies ResultSelector, ResultPath and OutputPath.
 func (x *execution) processResult(st *State, input, result any, entered time.Time, retries int, th *thread) (any, *Failure) {
+	x.note(st, func(i *Inspection) *string { return &i.Result }, result)
 	if st.ResultSelector != nil {
 		sel, err := st.ResultSelector.apply(result, x.contextFor(st.ResultSelector, st, entered, retries, th))
 		if err != nil {
 			return nil, asFailure(err)
 		}
 		result = sel
+		x.note(st, func(i *Inspection) *string { return &i.AfterResultSelector }, result)
 	}
 	return applyResult(stateRun{x, st, entered, retries, th}, input, result)
 }

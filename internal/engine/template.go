@@ -64,7 +64,7 @@ func (d *dynamic) eval(input, ctx any, field string) (any, error) {
 	if d.call != nil {
 		v, err := d.call.eval(input, ctx)
 		if err != nil {
-			return nil, &Failure{ErrIntrinsicFailure, fmt.Sprintf("the value of the field '%s' could not be evaluated: %v", field, err)}
+			return nil, &Failure{Name: ErrIntrinsicFailure, Cause: fmt.Sprintf("the value of the field '%s' could not be evaluated: %v", field, err)}
 		}
 		return v, nil
 	}
@@ -74,7 +74,7 @@ func (d *dynamic) eval(input, ctx any, field string) (any, error) {
 	}
 	v, err := d.path.eval(root)
 	if err != nil {
-		return nil, &Failure{ErrRuntime, fmt.Sprintf("the JSONPath '%s' specified for the field '%s.$' could not be found in the input '%s'", d.path.src, field, encodeString(root))}
+		return nil, &Failure{Name: ErrRuntime, Cause: fmt.Sprintf("the JSONPath '%s' specified for the field '%s.$' could not be found in the input '%s'", d.path.src, field, encodeString(root))}
 	}
 	return v, nil
 }
