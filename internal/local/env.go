@@ -168,10 +168,14 @@ func Open(opts Options) (*Env, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse the state machine definition: %w", err)
 	}
+	created, err := stateMachineCreated(opts.StateDir, opts.Clock.Now())
+	if err != nil {
+		return nil, err
+	}
 	e := &Env{
 		opts: opts, machine: m, definition: def,
 		smArn:   sfnapi.StateMachineArn(DefaultStateMachineName),
-		created: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+		created: created,
 		running: map[string]*running{},
 	}
 	if opts.StateDir != "" {

@@ -102,6 +102,11 @@ func (g Guard) hostAllowed(host string) bool {
 		name = h
 	}
 	name = strings.TrimSuffix(strings.TrimPrefix(name, "["), "]")
+	// The SDKs send StartSyncExecution and TestState to "sync-" + the
+	// endpoint's host (an endpoint host prefix): the same endpoint.
+	if len(name) > 5 && strings.EqualFold(name[:5], "sync-") {
+		name = name[5:]
+	}
 	lower := strings.ToLower(name)
 	if lower == "localhost" || strings.HasSuffix(lower, ".localhost") {
 		return true

@@ -18,25 +18,11 @@ func (h *Handler) startExecution(r *http.Request, body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	if _, err := requireArn("stateMachineArn", in.StateMachineArn, "stateMachine"); err != nil {
+	name, input, err := checkStart(in.StateMachineArn, in.Name, in.Input)
+	if err != nil {
 		return nil, err
 	}
-	if in.Name == "" {
-		in.Name = newExecutionName()
-	} else if !validName(in.Name) {
-		return nil, clientError("InvalidName", "invalid execution name %q: 1-80 characters, no whitespace, brackets, wildcards or any of \"#%%\\^|~`$&,;:/", in.Name)
-	}
-	input := "{}"
-	if in.Input != nil {
-		input = *in.Input
-	}
-	if len(input) > maxInputBytes {
-		return nil, clientError("InvalidExecutionInput", "input is %d bytes; the limit is %d", len(input), maxInputBytes)
-	}
-	if !json.Valid([]byte(input)) {
-		return nil, clientError("InvalidExecutionInput", "input is not valid JSON")
-	}
-	exec, err := h.backend.Start(r.Context(), in.StateMachineArn, in.Name, input)
+	exec, err := h.backend.Start(r.Context(), in.StateMachineArn, name, input)
 	if err != nil {
 		return nil, err
 	}
@@ -46,9 +32,35 @@ func (h *Handler) startExecution(r *http.Request, body []byte) (any, error) {
 	}{exec.Arn, epochPtr(exec.StartDate)}, nil
 }
 
+// checkStart checks StartExecution's and StartSyncExecution's arguments and
+// returns the name (generated when none is given) and the input ("{}" when
+// none is given).
+func checkStart(smArn, name string, in *string) (string, string, error) {
+	if _, err := requireArn("stateMachineArn", smArn, "stateMachine"); err != nil {
+		return "", "", err
+	}
+	if name == "" {
+		name = newExecutionName()
+	} else if !validName(name) {
+		return "", "", clientError("InvalidName", "invalid execution name %q: 1-80 characters, no whitespace, brackets, wildcards or any of \"#%%\\^|~`$&,;:/", name)
+	}
+	input := "{}"
+	if in != nil {
+		input = *in
+	}
+	if len(input) > maxInputBytes {
+		return "", "", clientError("InvalidExecutionInput", "input is %d bytes; the limit is %d", len(input), maxInputBytes)
+	}
+	if !json.Valid([]byte(input)) {
+		return "", "", clientError("InvalidExecutionInput", "input is not valid JSON")
+	}
+	return name, input, nil
+}
+
 func (h *Handler) describeExecution(r *http.Request, body []byte) (any, error) {
 	var in struct {
 		ExecutionArn string `json:"executionArn"`
+		IncludedData string `json:"includedData"`
 	}
 	if err := decode(body, &in); err != nil {
 		return nil, err
@@ -56,11 +68,15 @@ func (h *Handler) describeExecution(r *http.Request, body []byte) (any, error) {
 	if _, err := requireArn("executionArn", in.ExecutionArn, "execution"); err != nil {
 		return nil, err
 	}
+	withData, err := includedData(in.IncludedData)
+	if err != nil {
+		return nil, err
+	}
 	exec, err := h.backend.Describe(r.Context(), in.ExecutionArn)
 	if err != nil {
 		return nil, err
 	}
-	return describeOutput(exec), nil
+	return describeOutput(exec, withData), nil
 }
 
 func (h *Handler) getExecutionHistory(r *http.Request, body []byte) (any, error) {
@@ -91,7 +107,11 @@ func (h *Handler) getExecutionHistory(r *http.Request, body []byte) (any, error)
 		return nil, err
 	}
 	out := make([]map[string]any, 0, to-from)
+	withData := in.IncludeExecutionData == nil || *in.IncludeExecutionData
 	for _, ev := range events[from:to] {
+		if !withData {
+			ev.Details = withoutData(ev.Details)
+		}
 		out = append(out, historyEventJSON(ev))
 	}
 	return struct {

@@ -59,6 +59,11 @@ var actions = map[string]action{
 	"StopExecution":        (*Handler).stopExecution,
 	"ListStateMachines":    (*Handler).listStateMachines,
 	"DescribeStateMachine": (*Handler).describeStateMachine,
+
+	"DescribeStateMachineForExecution": (*Handler).describeStateMachineForExecution,
+	"ValidateStateMachineDefinition":   (*Handler).validateStateMachineDefinition,
+	"StartSyncExecution":               (*Handler).startSyncExecution,
+	"TestState":                        (*Handler).testState,
 }
 
 // ServeHTTP answers one API call.

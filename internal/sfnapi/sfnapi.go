@@ -4,7 +4,10 @@
 // exactly as they talk to Step Functions.
 //
 // Supported actions: StartExecution, DescribeExecution, GetExecutionHistory,
-// ListExecutions, StopExecution, ListStateMachines, DescribeStateMachine.
+// ListExecutions, StopExecution, ListStateMachines, DescribeStateMachine,
+// DescribeStateMachineForExecution and ValidateStateMachineDefinition (the
+// engine's validator); StartSyncExecution and TestState when the Backend is
+// also a SyncStarter and a StateTester.
 package sfnapi
 
 import (

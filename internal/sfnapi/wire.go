@@ -44,7 +44,7 @@ type describeExecutionOutput struct {
 	Status          string   `json:"status"`
 	StartDate       *epoch   `json:"startDate"`
 	StopDate        *epoch   `json:"stopDate,omitempty"`
-	Input           string   `json:"input"`
+	Input           *string  `json:"input,omitempty"`
 	InputDetails    details  `json:"inputDetails"`
 	Output          *string  `json:"output,omitempty"`
 	OutputDetails   *details `json:"outputDetails,omitempty"`
@@ -52,17 +52,25 @@ type describeExecutionOutput struct {
 	Cause           string   `json:"cause,omitempty"`
 }
 
-func describeOutput(e Execution) describeExecutionOutput {
+// describeOutput is DescribeExecution's answer; without data (includedData
+// METADATA_ONLY) the input and output are left out.
+func describeOutput(e Execution, withData bool) describeExecutionOutput {
 	out := describeExecutionOutput{
 		ExecutionArn: e.Arn, StateMachineArn: e.StateMachineArn, Name: e.Name, Status: e.Status,
 		StartDate: epochPtr(e.StartDate), StopDate: epochPtr(e.StopDate),
-		Input: e.Input, InputDetails: details{Included: true},
-		Error: e.Error, Cause: e.Cause,
+		InputDetails: details{Included: withData},
+		Error:        e.Error, Cause: e.Cause,
+	}
+	if withData {
+		in := e.Input
+		out.Input = &in
 	}
 	if e.Output != "" {
-		o := e.Output
-		out.Output = &o
-		out.OutputDetails = &details{Included: true}
+		out.OutputDetails = &details{Included: withData}
+		if withData {
+			o := e.Output
+			out.Output = &o
+		}
 	}
 	return out
 }
