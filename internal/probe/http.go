@@ -132,7 +132,12 @@ func (p *Prober) probeHTTP(ctx context.Context, t target.Target, res *Result) {
 	res.StatusCode = resp.StatusCode
 	res.HTTPVersion = protoVersion(resp)
 	chk.setStage("reading the body")
-	body, truncated, readErr := readBody(resp.Body, p.maxBody(t))
+	var decoded io.Reader = resp.Body
+	var unsupported string
+	if needsBody(t.Expect) {
+		decoded, unsupported = decodedBody(resp)
+	}
+	body, truncated, readErr := readBody(decoded, p.maxBody(t))
 	body = redact.body(body)
 	latency := time.Since(chk.start)
 	res.LatencyMS = ms(latency)
@@ -146,9 +151,12 @@ func (p *Prober) probeHTTP(ctx context.Context, t target.Target, res *Result) {
 	if want := t.Expect.HTTPVersion; want != "" && res.HTTPVersion != want {
 		res.Failures = append(res.Failures, fmt.Sprintf("HTTP version %s, want %s", res.HTTPVersion, want))
 	}
-	if readErr != nil {
+	switch {
+	case readErr != nil:
 		res.Failures = append(res.Failures, describe(readErr, "reading the body", timeout))
-	} else {
+	case unsupported != "":
+		res.Failures = append(res.Failures, fmt.Sprintf("body is encoded as %s (Content-Encoding); medic decodes gzip and deflate only: cannot check it", quote(unsupported)))
+	default:
 		res.Failures = append(res.Failures, checkBody(t.Expect, body, truncated, p.maxBody(t))...)
 	}
 	if f := checkLatency(t.Expect.MaxLatency.D(), latency); f != "" {
