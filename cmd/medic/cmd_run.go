@@ -35,8 +35,14 @@ changes and the alerts sent. With --json, prints the same as one JSON object
 tokenSecret, headerSecrets) are read from the environment variables
 MEDIC_SECRET_<name> (no other variable is read) and never printed.
 
-With --every, runs a cycle at that interval until interrupted (Ctrl-C or
-SIGTERM); the cycle in progress is finished first.
+With --every, runs start on a fixed cadence from the first start (as an
+EventBridge rate schedule does): run N starts at first + N*every, however
+long the runs before took. A run longer than the cadence is reported and
+the next starts at the next slot after it.
+
+Ctrl-C (or SIGTERM) during a cycle lets it finish ("finishing the cycle
+(Ctrl-C again to stop now)") and starts no other; a second Ctrl-C stops
+the execution (exit 3). Between cycles, Ctrl-C stops at once.
 
 Exit codes: 0 every target UP (or not yet known), 1 some target DOWN or
 STALE, 2 usage or configuration error, 3 the run failed.`,
@@ -81,30 +87,84 @@ func runCycles(ctx context.Context, out *io2, f *localFlags, o runOptions) error
 		return err
 	}
 	defer c.Close()
-	code := exitOK
+	return everyLoop(ctx, out, o, systemSchedule, func(ctx context.Context) (int, error) {
+		r, err := runCycle(ctx, c, out, o.json, "run")
+		if err != nil {
+			return exitFailure, err
+		}
+		return r.exitCode(), nil
+	})
+}
+
+// schedule is the clock of --every.
+type schedule struct {
+	now   func() time.Time
+	sleep func(ctx context.Context, d time.Duration) error
+}
+
+var systemSchedule = schedule{now: time.Now, sleep: sleepContext}
+
+// sleepContext waits d, or until ctx ends.
+func sleepContext(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// everyLoop runs cycle once, or with --every on a fixed cadence from the
+// first start, as an EventBridge rate schedule does: run n starts at
+// first + n*every, whatever the runs before took. A run that ends after
+// the next start is reported, and the loop starts at the next slot after
+// it instead of running late ones.
+//
+// A cycle runs under stopNow(ctx): a first interrupt (ctx done) lets it
+// finish and starts no other; a second stops it. Between cycles an
+// interrupt ends the loop at once. The exit code is the last cycle's.
+func everyLoop(ctx context.Context, out *io2, o runOptions, sched schedule, cycle func(context.Context) (int, error)) error {
+	first := sched.now()
+	slot := 0 // the cadence slot the current run belongs to
 	for n := 1; ; n++ {
-		// The cycle runs to its end even when ctx is cancelled.
-		r, err := runCycle(context.WithoutCancel(ctx), c, out, o.json, "run")
+		started := sched.now()
+		notice := context.AfterFunc(ctx, func() {
+			fmt.Fprintln(out.stderr, "\nmedic run: finishing the cycle (Ctrl-C again to stop now)")
+		})
+		code, err := cycle(stopNow(ctx))
+		notice()
 		if err != nil {
 			return err
 		}
-		code = r.exitCode()
-		if o.every == 0 || (o.count > 0 && n >= o.count) {
-			break
-		}
-		if !o.json {
-			fmt.Fprintf(out.stdout, "\nnext run in %s (Ctrl-C to stop)\n\n", o.every)
-		}
-		select {
-		case <-ctx.Done():
+		if o.every == 0 || (o.count > 0 && n >= o.count) || ctx.Err() != nil {
 			return exitWith(code)
-		case <-time.After(o.every):
 		}
-		if ctx.Err() != nil {
-			break
+		end := sched.now()
+		next, at := nextSlot(first, o.every, slot, end)
+		if skipped := next - slot - 1; skipped > 0 {
+			fmt.Fprintf(out.stderr, "medic run: the run took %s, longer than --every %s: %s skipped\n",
+				end.Sub(started).Round(time.Millisecond), o.every, plural(skipped, "start"))
+		}
+		slot = next
+		if !o.json {
+			fmt.Fprintf(out.stdout, "\nnext run at %s (in %s; Ctrl-C to stop)\n\n", at.Local().Format("15:04:05"), at.Sub(end).Round(time.Second))
+		}
+		if err := sched.sleep(ctx, at.Sub(end)); err != nil {
+			return exitWith(code)
 		}
 	}
-	return exitWith(code)
+}
+
+// nextSlot returns the first slot after slot on the cadence first +
+// k*every that starts no earlier than end, and its start time.
+func nextSlot(first time.Time, every time.Duration, slot int, end time.Time) (int, time.Time) {
+	next := slot + 1
+	if d := end.Sub(first); d > time.Duration(next)*every {
+		next = int((d + every - 1) / every)
+	}
+	return next, first.Add(time.Duration(next) * every)
 }
 
 func exitWith(code int) error {

@@ -25,12 +25,50 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// run runs the command line args and returns the exit code. SIGINT and
-// SIGTERM cancel the command's context.
+// run runs the command line args and returns the exit code. The first
+// SIGINT or SIGTERM cancels the command's context; the second cancels its
+// stop-now context (see stopNow); a third exits at once.
 func run(args []string, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return runContext(ctx, args, stdout, stderr)
+	sigs := make(chan os.Signal, 3)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	hard, cancelHard := context.WithCancel(context.Background())
+	defer cancelHard()
+	go func() {
+		n := 0
+		for range sigs {
+			switch n++; n {
+			case 1:
+				cancel()
+			case 2:
+				cancelHard()
+			default:
+				fmt.Fprintln(stderr, "medic: stopped")
+				os.Exit(exitFailure)
+			}
+		}
+	}()
+	return runContext(withStopNow(ctx, hard), args, stdout, stderr)
+}
+
+type stopNowKey struct{}
+
+// withStopNow returns ctx carrying hard, the context a second interrupt
+// cancels.
+func withStopNow(ctx, hard context.Context) context.Context {
+	return context.WithValue(ctx, stopNowKey{}, hard)
+}
+
+// stopNow is the context for work that a first interrupt lets finish: it
+// ends only on a second interrupt (never, when ctx carries none), and it
+// carries no cancellation from ctx.
+func stopNow(ctx context.Context) context.Context {
+	if hard, ok := ctx.Value(stopNowKey{}).(context.Context); ok {
+		return hard
+	}
+	return context.WithoutCancel(ctx)
 }
 
 // usageError is a mistake on the command line or in the configuration: it

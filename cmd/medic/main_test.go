@@ -276,7 +276,7 @@ func TestRunEvery(t *testing.T) {
 	go func() {
 		done <- runContext(ctx, append([]string{"run", "--every", "1h"}, f.flags()...), &stdout, &stderr)
 	}()
-	for !strings.Contains(stdout.String(), "next run in 1h0m0s") {
+	for !strings.Contains(stdout.String(), "next run at ") {
 		time.Sleep(10 * time.Millisecond)
 	}
 	cancel()
