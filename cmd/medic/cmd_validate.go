@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/medic-dev/medic/internal/channel/sns"
 	"github.com/medic-dev/medic/internal/secret"
 	"github.com/medic-dev/medic/internal/target"
 	"github.com/spf13/pflag"
@@ -25,7 +26,10 @@ target and the field, and the line where it helps:
 
 Also warns about channel secrets that are not set in the environment (a
 local run reads a secret named K from the environment variable
-MEDIC_SECRET_K, and from no other).
+MEDIC_SECRET_K, and from no other), and about sns channels a local run
+cannot publish to: it publishes only to the SNS API that
+AWS_ENDPOINT_URL_SNS names, to the channel's topicArn or
+MEDIC_SNS_TOPIC_ARN. Alerts for such a channel stay pending in the outbox.
 
 With --json, prints one JSON object instead: file, valid, targets (the
 valid targets' names), channels (the valid channels' names), problems
@@ -65,13 +69,18 @@ func validateFile(out *io2, path string) error {
 	for _, p := range f.Problems {
 		fmt.Fprintln(out.stdout, p.String())
 	}
-	for _, w := range missingSecrets(f) {
+	warnings := append(missingSecrets(f), undeliverable(f, os.Getenv)...)
+	for _, w := range warnings {
 		fmt.Fprintf(out.stderr, "warning: %s\n", w)
 	}
 	if len(f.Problems) > 0 {
 		return &exitError{code: exitUsage, err: fmt.Errorf("%s: %d problem(s); fix them and run 'medic validate %s' again", path, len(f.Problems), path)}
 	}
-	fmt.Fprintf(out.stdout, "%s: OK: %s, %s\n", path, plural(len(f.Targets), "target"), plural(len(f.Channels), "channel"))
+	fmt.Fprintf(out.stdout, "%s: OK: %s, %s", path, plural(len(f.Targets), "target"), plural(len(f.Channels), "channel"))
+	if len(warnings) > 0 {
+		fmt.Fprintf(out.stdout, "; %s: a local run cannot deliver everywhere (its alerts wait in the outbox)", plural(len(warnings), "warning"))
+	}
+	fmt.Fprintln(out.stdout)
 	return nil
 }
 
@@ -103,6 +112,7 @@ func validateJSON(out *io2, path string) error {
 		slices.Sort(v.Channels)
 		v.Problems = append(v.Problems, f.Problems...)
 		v.Warnings = append(v.Warnings, missingSecrets(f)...)
+		v.Warnings = append(v.Warnings, undeliverable(f, os.Getenv)...)
 		v.Valid = len(f.Problems) == 0
 		if !v.Valid {
 			fail = fmt.Errorf("%s: %d problem(s)", path, len(f.Problems))
@@ -115,6 +125,27 @@ func validateJSON(out *io2, path string) error {
 		return &exitError{code: exitUsage}
 	}
 	return nil
+}
+
+// undeliverable lists the sns channels a local run cannot publish to with
+// this environment, and why.
+func undeliverable(f *target.File, getenv func(string) string) []string {
+	var out []string
+	names := make([]string, 0, len(f.Channels))
+	for n := range f.Channels {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		ch := f.Channels[n]
+		if ch.Type != target.ChannelSNS {
+			continue
+		}
+		if err := sns.Problem(ch, getenv); err != nil {
+			out = append(out, fmt.Sprintf("channel %s: %v; local runs keep its alerts pending", n, err))
+		}
+	}
+	return out
 }
 
 // missingSecrets lists the channel secrets that are not in the environment.

@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/medic-dev/medic/internal/channel/registry"
+	"github.com/medic-dev/medic/internal/channel/sns"
 	"github.com/medic-dev/medic/internal/engine"
 	"github.com/medic-dev/medic/internal/probe"
 	"github.com/medic-dev/medic/internal/secret"
@@ -25,7 +26,8 @@ import (
 // ARN through the aws-lambda-go handler interface. Locally the probe may
 // reach every address (MEDIC_ALLOW_NETWORKS=all: loopback included), and
 // secrets (channels' and targets' headerSecrets) come from the environment
-// variables MEDIC_SECRET_<name>.
+// variables MEDIC_SECRET_<name>, and sns channels publish to the SNS API
+// AWS_ENDPOINT_URL_SNS names.
 func (e *Env) buildResources(api *s3.Client) (map[string]engine.Func, error) {
 	st := store.New(api, e.opts.Bucket)
 	load := target.LoadOptions{ConfigKey: target.DefaultConfigKey, StaleAfter: e.opts.StaleAfter}
@@ -53,7 +55,14 @@ func (e *Env) buildResources(api *s3.Client) (map[string]engine.Func, error) {
 				}
 				return file.Channels, nil
 			},
-			Deps:   registry.Deps{Secrets: secret.Env{Lookup: lookup}, HTTP: e.opts.HTTPClient},
+			Deps: registry.Deps{
+				Secrets: secret.Env{Lookup: lookup},
+				HTTP:    e.opts.HTTPClient,
+				// Only to the SNS API AWS_ENDPOINT_URL_SNS names; without
+				// it, sns channels' alerts stay pending (sns.ErrNoEndpoint).
+				SNS:             sns.LocalClient(getenv, e.opts.HTTPClient),
+				DefaultTopicArn: getenv("MEDIC_SNS_TOPIC_ARN"),
+			},
 			Clock:  e.opts.Clock,
 			Logger: log,
 		}).Handle,

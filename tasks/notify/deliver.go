@@ -310,6 +310,12 @@ func (r *run) deliverOne(ctx context.Context, a outbox.Alert, name string) (e ou
 // capped at channel.MaxRetryAfter.
 func (r *run) send(ctx context.Context, a outbox.Alert, name string) (outbox.Outcome, time.Duration) {
 	sender, err := r.sender(name)
+	var ce *channel.Error
+	if errors.As(err, &ce) && ce.Retryable {
+		// The channel cannot deliver in this environment now (an SNS
+		// channel with no endpoint or topic): the alert waits for it.
+		return outbox.Outcome{Status: outbox.Pending, Error: err.Error()}, retryHint(err)
+	}
 	if err != nil {
 		return outbox.Outcome{Status: outbox.Rejected, Error: err.Error()}, 0
 	}
@@ -328,7 +334,8 @@ func (r *run) send(ctx context.Context, a outbox.Alert, name string) (outbox.Out
 
 // sender builds (once per run) the Sender for channel name. A channel that
 // the targets file does not declare, or declares wrongly, is an error that
-// rejects the delivery.
+// rejects the delivery; one that cannot deliver in this environment for now
+// (a retryable *channel.Error) leaves it pending.
 func (r *run) sender(name string) (channel.Sender, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -3,13 +3,17 @@
 package sns
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	awssns "github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/smithy-go"
 
@@ -29,6 +33,17 @@ const (
 // names a topic.
 var ErrNoTopic = errors.New("topicArn not set and the deployment has no default topic (MEDIC_SNS_TOPIC_ARN)")
 
+// ErrNoEndpoint is returned by New when the process has no SNS client: a
+// local run publishes only to the SNS API that AWS_ENDPOINT_URL_SNS (or
+// AWS_ENDPOINT_URL) names.
+var ErrNoEndpoint = errors.New("no SNS endpoint in this environment: set AWS_ENDPOINT_URL_SNS to an SNS API (LocalStack, moto, ...) to publish from a local run")
+
+// UnavailableRetry is the retry hint of a channel that cannot publish in
+// this environment (ErrNoTopic, ErrNoEndpoint): its alerts stay pending and
+// are tried again this long after, which is longer than the state
+// machine's retries, so a run is not held up by them.
+const UnavailableRetry = time.Minute
+
 // API is the part of the SNS client the sender uses.
 type API interface {
 	Publish(ctx context.Context, in *awssns.PublishInput, opts ...func(*awssns.Options)) (*awssns.PublishOutput, error)
@@ -46,19 +61,68 @@ type Sender struct {
 var _ channel.Sender = (*Sender)(nil)
 
 // New returns a Sender for c (type sns) publishing to c.TopicArn, or to
-// defaultTopic when the channel names none.
+// defaultTopic when the channel names none. When there is no topic or no
+// client (api nil) the channel cannot publish in this environment: the
+// error is a retryable *channel.Error wrapping ErrNoTopic or ErrNoEndpoint,
+// with RetryAfter UnavailableRetry, so its alerts stay pending rather than
+// being refused.
 func New(c target.Channel, api API, defaultTopic string) (*Sender, error) {
 	topic := c.TopicArn
 	if topic == "" {
 		topic = defaultTopic
 	}
 	if topic == "" {
-		return nil, fmt.Errorf("channel %s: %w", c.Name, ErrNoTopic)
+		return nil, unavailable(c.Name, ErrNoTopic)
 	}
 	if api == nil {
-		return nil, fmt.Errorf("channel %s: no SNS client configured", c.Name)
+		return nil, unavailable(c.Name, ErrNoEndpoint)
 	}
 	return &Sender{name: c.Name, topicArn: topic, api: api}, nil
+}
+
+func unavailable(name string, why error) error {
+	return &channel.Error{Retryable: true, RetryAfter: UnavailableRetry, Err: fmt.Errorf("sns channel %s: %w", name, why)}
+}
+
+// Problem says why channel c cannot publish from a local run whose
+// environment is getenv: ErrNoEndpoint without AWS_ENDPOINT_URL_SNS (or
+// AWS_ENDPOINT_URL), ErrNoTopic without a topicArn or MEDIC_SNS_TOPIC_ARN;
+// nil when it can.
+func Problem(c target.Channel, getenv func(string) string) error {
+	if localEndpoint(getenv) == "" {
+		return ErrNoEndpoint
+	}
+	if c.TopicArn == "" && getenv("MEDIC_SNS_TOPIC_ARN") == "" {
+		return ErrNoTopic
+	}
+	return nil
+}
+
+// LocalClient is the SNS client of a local run: the real SDK publishing to
+// the endpoint AWS_ENDPOINT_URL_SNS names (or AWS_ENDPOINT_URL, as the SDK
+// reads them), in AWS_REGION (or AWS_DEFAULT_REGION, or us-east-1), with
+// the credentials in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (a fixed
+// local pair when unset: local SNS APIs accept any). It is nil when no
+// endpoint is set: a local run never publishes to AWS by accident.
+func LocalClient(getenv func(string) string, hc *http.Client) API {
+	endpoint := localEndpoint(getenv)
+	if endpoint == "" {
+		return nil
+	}
+	region := cmp.Or(getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION"), "us-east-1")
+	creds := credentials.NewStaticCredentialsProvider("medic-local", "medic-local", "")
+	if id, key := getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"); id != "" && key != "" {
+		creds = credentials.NewStaticCredentialsProvider(id, key, getenv("AWS_SESSION_TOKEN"))
+	}
+	opts := awssns.Options{Region: region, BaseEndpoint: aws.String(endpoint), Credentials: creds}
+	if hc != nil {
+		opts.HTTPClient = hc
+	}
+	return awssns.New(opts)
+}
+
+func localEndpoint(getenv func(string) string) string {
+	return cmp.Or(getenv("AWS_ENDPOINT_URL_SNS"), getenv("AWS_ENDPOINT_URL"))
 }
 
 // Send publishes a.

@@ -150,3 +150,93 @@ func TestNewNeedsTopic(t *testing.T) {
 		t.Fatalf("err = %v, want ErrNoTopic", err)
 	}
 }
+
+func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+// A local run's client publishes to the endpoint the environment names,
+// signed for the region it names; with no endpoint there is no client.
+func TestLocalClient(t *testing.T) {
+	tests := []struct {
+		name       string
+		env        map[string]string
+		wantRegion string
+	}{
+		{"AWS_ENDPOINT_URL_SNS", map[string]string{"AWS_ENDPOINT_URL_SNS": "%s", "AWS_REGION": "eu-west-1"}, "eu-west-1"},
+		{"AWS_ENDPOINT_URL for every service", map[string]string{"AWS_ENDPOINT_URL": "%s", "AWS_DEFAULT_REGION": "ap-northeast-1"}, "ap-northeast-1"},
+		{"SNS's own variable wins", map[string]string{"AWS_ENDPOINT_URL_SNS": "%s", "AWS_ENDPOINT_URL": "http://127.0.0.1:1"}, "us-east-1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rc := channeltest.NewReceiver(t, false, func(_ int, w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Content-Type", "text/xml")
+				_, _ = io.WriteString(w, publishResponse)
+			})
+			env := map[string]string{}
+			for k, v := range tt.env {
+				env[k] = strings.ReplaceAll(v, "%s", rc.URL)
+			}
+			api := sns.LocalClient(envOf(env), nil)
+			if api == nil {
+				t.Fatal("no client")
+			}
+			s, err := sns.New(target.Channel{Name: "email", Type: "sns"}, api, topic)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Send(context.Background(), channeltest.Alerts()["down"]); err != nil {
+				t.Fatalf("Send: %v", err)
+			}
+			reqs := rc.Requests()
+			if len(reqs) != 1 || publishForm(t, reqs[0].Body).Get("Action") != "Publish" {
+				t.Fatalf("requests %+v, want one Publish", reqs)
+			}
+			if auth := reqs[0].Header.Get("Authorization"); !strings.Contains(auth, "/"+tt.wantRegion+"/sns/aws4_request") {
+				t.Fatalf("Authorization %q, want a signature for %s", auth, tt.wantRegion)
+			}
+		})
+	}
+	if api := sns.LocalClient(envOf(nil), nil); api != nil {
+		t.Fatalf("LocalClient with no endpoint = %v, want nil", api)
+	}
+}
+
+// A channel that cannot publish in this environment is not refused: its
+// error is retryable, names what is missing and asks to wait a while.
+func TestNewWithoutEndpointOrTopicLeavesAlertsPending(t *testing.T) {
+	c := target.Channel{Name: "email", Type: "sns"}
+	for _, tt := range []struct {
+		name  string
+		api   sns.API
+		topic string
+		want  error
+	}{
+		{"no client", nil, topic, sns.ErrNoEndpoint},
+		{"no topic", newClient("http://127.0.0.1:1", nil), "", sns.ErrNoTopic},
+	} {
+		_, err := sns.New(c, tt.api, tt.topic)
+		var ce *channel.Error
+		if !errors.Is(err, tt.want) || !errors.As(err, &ce) || !ce.Retryable || ce.RetryAfter != sns.UnavailableRetry {
+			t.Errorf("%s: err = %v, want a retryable *channel.Error wrapping %v", tt.name, err, tt.want)
+		}
+	}
+}
+
+func TestProblem(t *testing.T) {
+	endpoint := map[string]string{"AWS_ENDPOINT_URL_SNS": "http://127.0.0.1:4566"}
+	withTopic := map[string]string{"AWS_ENDPOINT_URL_SNS": "http://127.0.0.1:4566", "MEDIC_SNS_TOPIC_ARN": topic}
+	for _, tt := range []struct {
+		name string
+		c    target.Channel
+		env  map[string]string
+		want error
+	}{
+		{"no endpoint", target.Channel{TopicArn: topic}, nil, sns.ErrNoEndpoint},
+		{"no topic", target.Channel{}, endpoint, sns.ErrNoTopic},
+		{"channel's topic", target.Channel{TopicArn: topic}, endpoint, nil},
+		{"default topic", target.Channel{}, withTopic, nil},
+	} {
+		if err := sns.Problem(tt.c, envOf(tt.env)); !errors.Is(err, tt.want) || (tt.want == nil && err != nil) {
+			t.Errorf("%s: Problem = %v, want %v", tt.name, err, tt.want)
+		}
+	}
+}
