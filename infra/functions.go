@@ -109,6 +109,9 @@ func baseFunctionSpecs(set Settings) map[string]functionSpec {
 			timeout:     awscdk.Duration_Seconds(jsii.Number(60)),
 			env: map[string]string{
 				"MEDIC_CONFIG_KEY": ConfigKey,
+				// Channel URLs come from the targets file: deliveries follow
+				// the probe's address policy.
+				"MEDIC_ALLOW_NETWORKS": set.ProbeNetworks(),
 			},
 			access: s3Access{
 				get:  []string{PrefixConfig, PrefixOutbox, PrefixState},

@@ -54,9 +54,10 @@ func TestFunctions(t *testing.T) {
 		"writeecho":      {},
 		"checkstaleness": {"MEDIC_CONFIG_KEY": "config/targets.yaml", "MEDIC_STALE_AFTER": "15m"},
 		"notify": {
-			"MEDIC_CONFIG_KEY":    "config/targets.yaml",
-			"MEDIC_SECRET_ARN":    map[string]any{"Ref": s.logicalID(s.stack.Secret)},
-			"MEDIC_SNS_TOPIC_ARN": map[string]any{"Ref": s.logicalID(s.stack.Topic)},
+			"MEDIC_CONFIG_KEY":     "config/targets.yaml",
+			"MEDIC_ALLOW_NETWORKS": "public",
+			"MEDIC_SECRET_ARN":     map[string]any{"Ref": s.logicalID(s.stack.Secret)},
+			"MEDIC_SNS_TOPIC_ARN":  map[string]any{"Ref": s.logicalID(s.stack.Topic)},
 		},
 	}
 	// 80% of each function's memory.

@@ -48,7 +48,7 @@ func TestSettingsReachTheStack(t *testing.T) {
 		"loadtargets":    {"MEDIC_BATCH_SIZE": "1", "MEDIC_STALE_AFTER": "30m"},
 		"checkstaleness": {"MEDIC_STALE_AFTER": "30m"},
 		"probe":          {"MEDIC_ALLOW_NETWORKS": "private", "MEDIC_TARGET_SECRET_ARN": targetSecretArn},
-		"notify":         {"MEDIC_SECRET_ARN": secretArn},
+		"notify":         {"MEDIC_SECRET_ARN": secretArn, "MEDIC_ALLOW_NETWORKS": "private"},
 	} {
 		for k, v := range want {
 			if got := env(task)[k]; got != v {

@@ -47,6 +47,11 @@ type Response struct {
 // Do sends p with client (a client with DefaultTimeout when nil). A
 // response of any status is returned without error; a failure to get one is
 // a retryable *Error whose text has the URL redacted and secrets removed.
+//
+// Redirects: no Referer is ever sent (it would carry a secret URL), and a
+// post that carries anything secret (a secret URL, secret header values)
+// follows a redirect only within the same origin (scheme, host and port);
+// one to another origin is a rejection naming only that origin.
 func Do(ctx context.Context, client *http.Client, p Post) (Response, error) {
 	r := newRedactor(p)
 	u, err := url.Parse(p.URL)
@@ -70,14 +75,44 @@ func Do(ctx context.Context, client *http.Client, p Post) (Response, error) {
 	if client == nil {
 		client = &http.Client{Timeout: DefaultTimeout}
 	}
-	resp, err := client.Do(req)
+	guarded := *client
+	var crossOrigin *url.URL
+	guarded.CheckRedirect = func(next *http.Request, via []*http.Request) error {
+		next.Header.Del("Referer")
+		if (p.URLIsSecret || len(p.Secrets) > 0) && origin(next.URL) != origin(u) {
+			crossOrigin = next.URL
+			return http.ErrUseLastResponse
+		}
+		if client.CheckRedirect != nil {
+			return client.CheckRedirect(next, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
+	resp, err := guarded.Do(req)
 	if err != nil {
 		return Response{}, &Error{Retryable: true, Err: r.transportError(err)}
+	}
+	if crossOrigin != nil {
+		resp.Body.Close()
+		return Response{}, Rejectedf("%s answered %d, a redirect to another origin (%s): not followed with the channel's credentials",
+			r.url, resp.StatusCode, origin(crossOrigin))
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // let the connection be reused
 	return Response{Status: resp.StatusCode, Header: resp.Header, Body: body}, nil
+}
+
+// origin is a URL's scheme://host:port, the port made explicit.
+func origin(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[strings.ToLower(u.Scheme)]
+	}
+	return strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Hostname()) + ":" + port
 }
 
 // PostJSON sends p and classifies the answer: nil for 2xx, a retryable

@@ -2,9 +2,11 @@
 // MEDIC_BUCKET, MEDIC_CONFIG_KEY (default config/targets.yaml),
 // MEDIC_SECRET_ARN (the Secrets Manager secret holding channel secrets;
 // when empty there are none: the function's environment, which holds its
-// AWS credentials, is never read for secrets) and MEDIC_SNS_TOPIC_ARN (the
-// default topic of SNS channels); then it builds the clients and serves the
-// handler.
+// AWS credentials, is never read for secrets), MEDIC_SNS_TOPIC_ARN (the
+// default topic of SNS channels) and MEDIC_ALLOW_NETWORKS (the probe's
+// address policy, which channel deliveries follow too: public by default,
+// so no webhook can reach loopback, link-local or metadata addresses);
+// then it builds the clients and serves the handler.
 package main
 
 import (
@@ -20,6 +22,7 @@ import (
 	"github.com/medic-dev/medic/internal/channel"
 	"github.com/medic-dev/medic/internal/channel/registry"
 	"github.com/medic-dev/medic/internal/clock"
+	"github.com/medic-dev/medic/internal/probe"
 	"github.com/medic-dev/medic/internal/secret"
 	"github.com/medic-dev/medic/internal/store"
 	"github.com/medic-dev/medic/internal/target"
@@ -42,6 +45,10 @@ func newHandler(ctx context.Context) (*notify.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	allow, err := probe.ParseNetworks(os.Getenv("MEDIC_ALLOW_NETWORKS"))
+	if err != nil {
+		return nil, err
+	}
 	var secrets secret.Source = secret.None{Where: "this deployment: MEDIC_SECRET_ARN is empty, and the function's environment is never read for secrets"}
 	if arn := os.Getenv("MEDIC_SECRET_ARN"); arn != "" {
 		secrets = &secret.SecretsManager{API: secretsmanager.NewFromConfig(cfg), ARN: arn}
@@ -60,7 +67,7 @@ func newHandler(ctx context.Context) (*notify.Handler, error) {
 		},
 		Deps: registry.Deps{
 			Secrets:         secrets,
-			HTTP:            &http.Client{Timeout: channel.DefaultTimeout},
+			HTTP:            &http.Client{Timeout: channel.DefaultTimeout, Transport: probe.Transport(allow)},
 			SNS:             sns.NewFromConfig(cfg),
 			DefaultTopicArn: os.Getenv("MEDIC_SNS_TOPIC_ARN"),
 		},
