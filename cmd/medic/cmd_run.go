@@ -212,6 +212,13 @@ func runExecution(ctx context.Context, c *conn, out *io2, asJSON bool, name, inp
 	} else {
 		printReport(out.stdout, r)
 	}
+	if c.env != nil {
+		// The run did its work, but its record is not (all) on disk: say
+		// why and where, rather than let a later listing call it ABORTED.
+		if err := c.env.RecordError(r.ExecutionArn); err != nil {
+			return nil, &exitError{code: exitFailure, err: err}
+		}
+	}
 	return r, nil
 }
 

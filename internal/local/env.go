@@ -108,8 +108,16 @@ type Env struct {
 
 	memMu  sync.Mutex
 	memory map[string]Record // the records when there is no StateDir
-	wg     sync.WaitGroup
-	closed bool
+	// unsaved are final records that could not be saved, by ARN, with
+	// their *RecordError in saveErrs.
+	unsaved  map[string]Record
+	saveErrs map[string]error
+	wg       sync.WaitGroup
+	closed   bool
+
+	// writeFile writes a record's bytes to its temporary file; nil means
+	// (*os.File).Write. Tests set it to inject a write failure.
+	writeFile func(f *os.File, b []byte) (int, error)
 }
 
 // Open prepares an Env. The store starts on first use, so listing

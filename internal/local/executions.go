@@ -33,7 +33,31 @@ type Record struct {
 	// PID is the process that ran the execution; a RUNNING record whose
 	// process is gone is reported as ABORTED.
 	PID int `json:"pid,omitempty"`
+	// HistoryLost, when set, says why the execution's record holds its
+	// outcome but not its events: the full record could not be saved (a
+	// full disk), and this smaller one was.
+	HistoryLost string `json:"historyLost,omitempty"`
 }
+
+// RecordError is an execution whose final record could not be saved in
+// the state directory (a full disk, most often). The execution itself
+// ended as its record says: this process keeps that record in memory.
+type RecordError struct {
+	Execution string
+	// Status is how the execution ended.
+	Status string
+	// Saved says what is on disk instead: the outcome without the
+	// history, or nothing newer than the RUNNING record.
+	Saved string
+	Err   error
+}
+
+func (e *RecordError) Error() string {
+	return fmt.Sprintf("execution %s %s, but its record could not be saved (%v); %s", e.Execution, e.Status, e.Err, e.Saved)
+}
+
+// Unwrap returns the write error.
+func (e *RecordError) Unwrap() error { return e.Err }
 
 // running is an execution in progress in this process.
 type running struct {
@@ -75,7 +99,18 @@ func (e *Env) Run(ctx context.Context, name, input string) (Record, error) {
 	stop := context.AfterFunc(ctx, func() { r.cancel(&stopCause{"Interrupted", "the run was interrupted"}) })
 	defer stop()
 	<-r.done
-	return r.snapshot(), nil
+	return r.snapshot(), e.RecordError(r.rec.Arn)
+}
+
+// RecordError returns the *RecordError of an execution of this Env whose
+// final record could not be saved, or nil.
+func (e *Env) RecordError(arn string) error {
+	e.memMu.Lock()
+	defer e.memMu.Unlock()
+	if err, ok := e.saveErrs[arn]; ok {
+		return err
+	}
+	return nil
 }
 
 func (e *Env) start(ctx context.Context, smArn, name, input string) (*running, error) {
@@ -157,15 +192,53 @@ func (e *Env) execute(ctx context.Context, r *running) {
 	r.rec.Events = res.Events
 	rec := r.rec
 	r.mu.Unlock()
-	if err := e.writeRecord(rec); err != nil {
-		e.opts.Log.Error("record execution", "execution", rec.Name, "error", err)
-	}
-	// Unregistered only once the final record is in place: a reader that
-	// no longer finds it running reads the final record.
+	e.saveFinal(rec)
+	// Unregistered only once the final record is in place (on disk, or in
+	// memory when it cannot be saved): a reader that no longer finds it
+	// running reads the final record.
 	e.mu.Lock()
 	delete(e.running, rec.Arn)
 	e.mu.Unlock()
 	live.remove(e.recordPath(rec.Name))
+}
+
+// saveFinal writes an execution's final record. When that fails (a full
+// disk), it writes the outcome without the history instead, and when that
+// fails too the RUNNING record stays on disk; either way this process
+// keeps the full record in memory, so that it reports how the execution
+// really ended, and RecordError says what could not be saved and why.
+func (e *Env) saveFinal(rec Record) {
+	err := e.writeRecord(rec)
+	if err == nil {
+		return
+	}
+	rerr := &RecordError{Execution: rec.Name, Status: rec.Status, Err: err}
+	small := rec
+	small.Events = nil
+	small.HistoryLost = fmt.Sprintf("the history could not be saved: %v", err)
+	if err2 := e.writeRecord(small); err2 == nil {
+		rerr.Saved = "only its outcome was saved, without the history"
+	} else {
+		rerr.Saved = fmt.Sprintf("its outcome could not be saved either (%v): other processes will list it as ABORTED", err2)
+	}
+	e.opts.Log.Error("record execution", "execution", rec.Name, "error", rerr.Error())
+	e.memMu.Lock()
+	if e.unsaved == nil {
+		e.unsaved = map[string]Record{}
+		e.saveErrs = map[string]error{}
+	}
+	e.unsaved[rec.Arn] = rec
+	e.saveErrs[rec.Arn] = rerr
+	e.memMu.Unlock()
+}
+
+// unsavedRecord returns the final record of an execution of this Env that
+// could not be saved.
+func (e *Env) unsavedRecord(arn string) (Record, bool) {
+	e.memMu.Lock()
+	defer e.memMu.Unlock()
+	rec, ok := e.unsaved[arn]
+	return rec, ok
 }
 
 // Describe returns an execution (sfnapi.Backend).
@@ -334,6 +407,9 @@ func (e *Env) readRecord(name string) (Record, error) {
 	if r := e.runningExecution(arn); r != nil {
 		return r.snapshot(), nil
 	}
+	if rec, ok := e.unsavedRecord(arn); ok {
+		return rec, nil
+	}
 	rec, err := e.loadRecord(name)
 	if err != nil || rec.Status != sfnapi.StatusRunning {
 		return rec, err
@@ -349,6 +425,9 @@ func (e *Env) readRecord(name string) (Record, error) {
 	}
 	if r := live.get(e.recordPath(name)); r != nil {
 		return r.snapshot(), nil // another Env of this process runs it
+	}
+	if rec, ok := e.unsavedRecord(arn); ok {
+		return rec, nil // it ended a moment ago and could not be saved
 	}
 	if rec, err = e.loadRecord(name); err != nil || rec.Status != sfnapi.StatusRunning {
 		return rec, err
@@ -440,15 +519,43 @@ func (e *Env) writeRecord(rec Record) error {
 	if err != nil {
 		return fmt.Errorf("record execution %s: %w", rec.Name, err)
 	}
-	path := e.recordPath(rec.Name)
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return fmt.Errorf("record execution %s: %w", rec.Name, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := e.replaceFile(e.recordPath(rec.Name), b); err != nil {
 		return fmt.Errorf("record execution %s: %w", rec.Name, err)
 	}
 	return nil
+}
+
+// replaceFile replaces path with b, whole or not at all: b goes to a new
+// temporary file in the same directory, which is synced and renamed over
+// path. On any failure the temporary file is removed and path is left as
+// it was. The error names the file and the cause (ENOSPC: "no space left
+// on device").
+func (e *Env) replaceFile(path string, b []byte) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			_ = f.Close()
+			_ = os.Remove(tmp)
+		}
+	}()
+	write := e.writeFile
+	if write == nil {
+		write = (*os.File).Write
+	}
+	if _, err := write(f, b); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", tmp, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", tmp, err)
+	}
+	return os.Rename(tmp, path)
 }
 
 func toAPI(r Record) sfnapi.Execution {
