@@ -166,7 +166,7 @@ func TestScaleRunWithoutStore(t *testing.T) {
 	c := &conn{client: localClient(url, env.Credentials()), smArn: env.StateMachineArn()}
 	for _, asJSON := range []bool{false, true} {
 		var stdout, stderr syncBuffer
-		r, err := runExecution(ctx, c, &io2{stdout: &stdout, stderr: &stderr}, asJSON, execName("run", time.Now()), `{"trigger":"schedule"}`)
+		r, err := runExecution(ctx, c, &io2{stdout: &stdout, stderr: &stderr}, runOptions{json: asJSON}, execName("run", time.Now()), `{"trigger":"schedule"}`)
 		if err != nil {
 			t.Fatal(err)
 		}

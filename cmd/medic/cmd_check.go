@@ -44,11 +44,12 @@ DOWN/STALE, or (scale mode) a result could not be read from the bucket,
 		var f remoteFlags
 		f.register(fs, true)
 		asJSON := fs.Bool("json", false, "print a JSON report instead of the table")
+		wide := fs.Bool("wide", false, "add the latency's phases to the table: DNS, connect, TLS, first byte")
 		return func(ctx context.Context, out *io2, args []string) error {
 			if len(args) == 0 {
 				return usagef("name at least one target to check, like 'medic check api'")
 			}
-			return check(ctx, out, &f, args, *asJSON)
+			return check(ctx, out, &f, args, runOptions{json: *asJSON, wide: *wide})
 		}
 	},
 	complete: completeTargetNames,
@@ -77,7 +78,8 @@ func completeTargetNames(cmd *cobra.Command, args []string, _ string) ([]string,
 	return names, cobra.ShellCompDirectiveNoFileComp
 }
 
-func check(ctx context.Context, out *io2, f *remoteFlags, names []string, asJSON bool) error {
+func check(ctx context.Context, out *io2, f *remoteFlags, names []string, o runOptions) error {
+	asJSON := o.json
 	var prepare func(*local.Env) error
 	if !f.aws && f.endpoint == "" {
 		data, err := loadTargetsFile(f.local.config, out.stderr)
@@ -110,6 +112,7 @@ func check(ctx context.Context, out *io2, f *remoteFlags, names []string, asJSON
 		return err
 	}
 	r := buildReport(x)
+	r.wide = o.wide
 	if c.region != "" {
 		r.ConsoleURL = consoleLink(c.region, r.ExecutionArn)
 	}
@@ -245,7 +248,7 @@ func summarizeState(name, output string) string {
 		var so staleOutput
 		if json.Unmarshal([]byte(output), &so) == nil {
 			return fmt.Sprintf("UP %d, DOWN %d, STALE %d, UNKNOWN %d; %s, %s pending",
-				so.Statuses["UP"], so.Statuses["DOWN"], so.Statuses["STALE"], so.Statuses["UNKNOWN"], plural(len(so.Changes), "change"), plural(so.Pending, "alert"))
+				so.Statuses["UP"], so.Statuses["DOWN"], so.Statuses["STALE"], so.Statuses["UNKNOWN"], plural(so.changeCount(), "change"), plural(so.Pending, "alert"))
 		}
 	case "Notify":
 		var d doneOutput

@@ -133,8 +133,9 @@ func demo(ctx context.Context, out *io2, cycles int, step time.Duration, keep bo
 				return fmt.Errorf("upload the demo heartbeat: %w", err)
 			}
 		}
-		x, err := startAndFollow(ctx, c, execName(fmt.Sprintf("cycle-%d", n), clk.Now()), `{"trigger":"schedule"}`, newProgress(out.stderr).event)
-		newProgress(out.stderr).done()
+		prog := newProgress(out.stderr, c, out.tty)
+		x, err := startAndFollow(ctx, c, execName(fmt.Sprintf("cycle-%d", n), clk.Now()), `{"trigger":"schedule"}`, prog.event)
+		prog.done()
 		if err != nil {
 			return err
 		}

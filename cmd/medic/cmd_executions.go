@@ -128,6 +128,7 @@ API.`,
 		f.register(fs, false)
 		asJSON := fs.Bool("json", false, "print the report and the raw history events as JSON")
 		full := fs.Bool("full", false, "print state inputs and outputs in full instead of cut to one line")
+		wide := fs.Bool("wide", false, "add the latency's phases to the table: DNS, connect, TLS, first byte")
 		return func(ctx context.Context, out *io2, args []string) error {
 			if len(args) != 1 {
 				return usagef("name one execution, like 'medic show run-20260301-120000-a1b2c3' (see 'medic executions')")
@@ -137,12 +138,12 @@ API.`,
 				return err
 			}
 			defer c.Close()
-			return show(ctx, out, c, args[0], *asJSON, *full)
+			return show(ctx, out, c, args[0], *asJSON, *full, *wide)
 		}
 	},
 }
 
-func show(ctx context.Context, out *io2, c *conn, ref string, asJSON, full bool) error {
+func show(ctx context.Context, out *io2, c *conn, ref string, asJSON, full, wide bool) error {
 	arn := ref
 	if !strings.HasPrefix(ref, "arn:") {
 		arn = sfnapi.ExecutionArn(c.smArn, ref)
@@ -161,6 +162,7 @@ func show(ctx context.Context, out *io2, c *conn, ref string, asJSON, full bool)
 	}
 	x := &execution{desc: desc, events: events}
 	r := buildReport(x)
+	r.wide = wide
 	if c.region != "" {
 		r.ConsoleURL = consoleLink(c.region, arn)
 	}

@@ -8,10 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/spf13/pflag"
 
 	"github.com/medic-dev/medic/internal/local"
@@ -52,6 +50,7 @@ STALE, 2 usage or configuration error, 3 the run failed.`,
 		asJSON := fs.Bool("json", false, "print a JSON report instead of the table")
 		every := fs.Duration("every", 0, "run a cycle at this interval (like 10m) until interrupted")
 		count := fs.Int("count", 0, "with --every, stop after this many cycles (0: until interrupted)")
+		wide := fs.Bool("wide", false, "add the latency's phases to the table: DNS, connect, TLS, first byte")
 		return func(ctx context.Context, out *io2, args []string) error {
 			if len(args) > 0 {
 				return usagef("run takes no arguments, got %q", args)
@@ -62,13 +61,14 @@ STALE, 2 usage or configuration error, 3 the run failed.`,
 			if *count < 0 {
 				return usagef("--count must not be negative")
 			}
-			return runCycles(ctx, out, &f, runOptions{json: *asJSON, every: *every, count: *count})
+			return runCycles(ctx, out, &f, runOptions{json: *asJSON, wide: *wide, every: *every, count: *count})
 		}
 	},
 }
 
 type runOptions struct {
 	json  bool
+	wide  bool
 	every time.Duration
 	count int
 }
@@ -88,7 +88,7 @@ func runCycles(ctx context.Context, out *io2, f *localFlags, o runOptions) error
 	}
 	defer c.Close()
 	return everyLoop(ctx, out, o, systemSchedule, func(ctx context.Context) (int, error) {
-		r, err := runCycle(ctx, c, out, o.json, "run")
+		r, err := runCycle(ctx, c, out, o, "run")
 		if err != nil {
 			return exitFailure, err
 		}
@@ -186,25 +186,26 @@ func (r *report) exitCode() int {
 
 // runCycle runs one execution through the API, with progress on a
 // terminal, and prints its report.
-func runCycle(ctx context.Context, c *conn, out *io2, asJSON bool, prefix string) (*report, error) {
-	return runExecution(ctx, c, out, asJSON, execName(prefix, time.Now()), `{"trigger":"schedule"}`)
+func runCycle(ctx context.Context, c *conn, out *io2, o runOptions, prefix string) (*report, error) {
+	return runExecution(ctx, c, out, o, execName(prefix, time.Now()), `{"trigger":"schedule"}`)
 }
 
-func runExecution(ctx context.Context, c *conn, out *io2, asJSON bool, name, input string) (*report, error) {
-	prog := newProgress(out.stderr)
+func runExecution(ctx context.Context, c *conn, out *io2, o runOptions, name, input string) (*report, error) {
+	prog := newProgress(out.stderr, c, out.tty)
 	x, err := startAndFollow(ctx, c, name, input, prog.event)
 	prog.done()
 	if err != nil {
 		return nil, err
 	}
 	r := buildReport(x)
+	r.wide = o.wide
 	if c.region != "" {
 		r.ConsoleURL = consoleLink(c.region, r.ExecutionArn)
 	}
 	if err := addDetails(ctx, c, r, out.stderr); err != nil {
 		return nil, err
 	}
-	if asJSON {
+	if o.json {
 		enc := json.NewEncoder(out.stdout)
 		if err := enc.Encode(r); err != nil {
 			return nil, fmt.Errorf("write the report: %w", err)
@@ -237,6 +238,7 @@ func addDetails(ctx context.Context, c *conn, r *report, stderr io.Writer) error
 		return err
 	}
 	r.applyStatuses(statuses)
+	r.stateIn = fmt.Sprintf("s3://%s/%s (and the STATUS column above)", c.env.Bucket(), status.Key)
 	return nil
 }
 
@@ -283,58 +285,4 @@ func execName(prefix string, t time.Time) string {
 	var b [3]byte
 	_, _ = rand.Read(b[:])
 	return prefix + "-" + t.UTC().Format("20060102-150405") + "-" + hex.EncodeToString(b[:])
-}
-
-// progress shows which state runs on a terminal's stderr.
-type progress struct {
-	w       io.Writer
-	on      bool
-	batches int
-	done_   int
-	state   string
-}
-
-func newProgress(w io.Writer) *progress {
-	return &progress{w: w, on: isTerminal(w)}
-}
-
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
-}
-
-func (p *progress) event(ev types.HistoryEvent) {
-	if !p.on {
-		return
-	}
-	switch {
-	case ev.MapStateStartedEventDetails != nil:
-		p.batches = int(ev.MapStateStartedEventDetails.Length)
-	case ev.Type == types.HistoryEventTypeMapIterationSucceeded || ev.Type == types.HistoryEventTypeMapIterationFailed:
-		p.done_++
-	case ev.StateEnteredEventDetails != nil:
-		switch name := *ev.StateEnteredEventDetails.Name; name {
-		case "LoadTargets", "ProbeTargets", "CheckStaleness", "Notify":
-			p.state = name
-		default:
-			return
-		}
-	default:
-		return
-	}
-	line := p.state
-	if p.state == "ProbeTargets" {
-		line = fmt.Sprintf("ProbeTargets: %d/%d batches probed", p.done_, p.batches)
-	}
-	fmt.Fprintf(p.w, "\r\033[K%s…", line)
-}
-
-func (p *progress) done() {
-	if p.on {
-		fmt.Fprint(p.w, "\r\033[K")
-	}
 }

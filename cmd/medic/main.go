@@ -116,6 +116,8 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 // io2 is where a command writes.
 type io2 struct {
 	stdout, stderr io.Writer
+	// tty shows progress on stderr as on a terminal, whatever it is.
+	tty bool
 }
 
 func exitCode(stderr io.Writer, cmd string, err error) int {

@@ -19,8 +19,16 @@ func printReport(w io.Writer, r *report) {
 	if len(r.Targets) > 0 {
 		fmt.Fprintln(w)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "TARGET\tSTATUS\tCHECK\tLATENCY\tWHAT FAILED")
+		if r.wide {
+			fmt.Fprintln(tw, "TARGET\tSTATUS\tCHECK\tLATENCY\tDNS\tCONNECT\tTLS\tFIRST BYTE\tWHAT FAILED")
+		} else {
+			fmt.Fprintln(tw, "TARGET\tSTATUS\tCHECK\tLATENCY\tWHAT FAILED")
+		}
 		for _, t := range r.Targets {
+			if r.wide {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.Name, orDash(t.Status), checkWord(t), latency(t), phases(t), failed(t))
+				continue
+			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.Name, orDash(t.Status), checkWord(t), latency(t), failed(t))
 		}
 		tw.Flush()
@@ -62,6 +70,14 @@ func printAlerts(w io.Writer, r *report) {
 			kind = c.To
 		}
 		fmt.Fprintf(w, "  %-22s %s → %s  %s\n", c.Target, c.From, c.To, kind)
+	}
+	if more := r.ChangeCount - len(r.Changes); more > 0 {
+		where := "state/status.json in the bucket"
+		if r.stateIn != "" {
+			where = r.stateIn
+		}
+		fmt.Fprintf(w, "  ... and %d more (%d changes in all, the first %d listed); every target's status and last change is in %s\n",
+			more, r.ChangeCount, len(r.Changes), where)
 	}
 	if n := r.Notify; n != nil {
 		fmt.Fprintf(w, "  alerts: %d delivered, %d rejected, %d pending, %d dropped\n", n.Delivered, n.Rejected, n.Pending, n.Dropped)
@@ -110,6 +126,21 @@ func failed(t targetReport) string {
 		return ""
 	}
 	return oneLine(strings.Join(t.Failures, "; "), 100)
+}
+
+// phases is the DNS, connect, TLS and first-byte columns.
+func phases(t targetReport) string {
+	p := t.Phases
+	if !t.Checked || p == nil {
+		return "-\t-\t-\t-"
+	}
+	ms := func(v float64) string {
+		if v == 0 {
+			return "-"
+		}
+		return latency(targetReport{Checked: true, LatencyMS: v})
+	}
+	return strings.Join([]string{ms(p.DNSMS), ms(p.ConnectMS), ms(p.TLSMS), ms(p.FirstByteMS)}, "\t")
 }
 
 func orDash(s string) string {

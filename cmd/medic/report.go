@@ -32,8 +32,11 @@ type report struct {
 	BatchErrors []string       `json:"batchErrors,omitempty"`
 	Statuses    map[string]int `json:"statuses,omitempty"`
 	Changes     []change       `json:"changes"`
-	Notify      *notifyResult  `json:"notify,omitempty"`
-	NotifyError string         `json:"notifyError,omitempty"`
+	// ChangeCount is the number of status changes, including those left
+	// out of Changes (CheckStaleness lists at most 50).
+	ChangeCount int           `json:"changeCount"`
+	Notify      *notifyResult `json:"notify,omitempty"`
+	NotifyError string        `json:"notifyError,omitempty"`
 	// ResultsIn is set when the targets' results of a scale-mode run are
 	// not in the report (they are not in its history, and the CLI could
 	// not read them from the bucket): where they are, as
@@ -46,6 +49,11 @@ type report struct {
 	// probed is true when the history holds Probe outputs, the targets'
 	// results (the inline definition).
 	probed bool
+	// wide prints the latency's phases in the table.
+	wide bool
+	// stateIn is where every target's status is kept (s3://bucket/...),
+	// when known; named when the changes are cut.
+	stateIn string
 }
 
 // targetListRef is LoadTargets' targetList in the scale definition.
@@ -69,6 +77,8 @@ type targetReport struct {
 	LatencyMS  float64  `json:"latencyMs,omitempty"`
 	StatusCode int      `json:"statusCode,omitempty"`
 	Failures   []string `json:"failures,omitempty"`
+	// Phases split the latency: DNS, connect, TLS and first byte.
+	Phases *probe.Phases `json:"phases,omitempty"`
 }
 
 type change struct {
@@ -114,9 +124,10 @@ type (
 		} `json:"error"`
 	}
 	staleOutput struct {
-		Statuses map[string]int `json:"statuses"`
-		Changes  []change       `json:"changes"`
-		Pending  int            `json:"pending"`
+		Statuses    map[string]int `json:"statuses"`
+		Changes     []change       `json:"changes"`
+		ChangeCount *int           `json:"changeCount"`
+		Pending     int            `json:"pending"`
 	}
 	doneOutput struct {
 		Notify      *notifyResult `json:"notify"`
@@ -126,6 +137,14 @@ type (
 		} `json:"notifyError"`
 	}
 )
+
+// changeCount is the number of changes, listed or not.
+func (so *staleOutput) changeCount() int {
+	if so.ChangeCount != nil {
+		return *so.ChangeCount
+	}
+	return len(so.Changes)
+}
 
 // buildReport reads an execution's history into a report.
 func buildReport(x *execution) *report {
@@ -194,6 +213,7 @@ func buildReport(x *execution) *report {
 				if so.Changes != nil {
 					r.Changes = so.Changes
 				}
+				r.ChangeCount = so.changeCount()
 			}
 		}
 	}
@@ -226,7 +246,7 @@ func (t *targetReport) setResult(res probe.Result) {
 		t.Skipped = res.Skipped
 		return
 	}
-	t.Checked, t.Up, t.LatencyMS, t.StatusCode, t.Failures = true, res.Up, res.LatencyMS, res.StatusCode, res.Failures
+	t.Checked, t.Up, t.LatencyMS, t.StatusCode, t.Failures, t.Phases = true, res.Up, res.LatencyMS, res.StatusCode, res.Failures, res.Phases
 }
 
 // applyStatuses sets each target's status from the stored state.
