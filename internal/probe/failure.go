@@ -27,9 +27,15 @@ func describe(err error, stage string, timeout time.Duration) string {
 	var dnsErr *net.DNSError
 	var recordErr tls.RecordHeaderError
 	var panicked *panicError
+	var dialed *dialError
+	var family *familyError
 	switch {
 	case errors.As(err, &panicked):
 		return panicked.Error()
+	case errors.As(err, &dialed):
+		return dialed.describe(stage, timeout)
+	case errors.As(err, &family):
+		return family.Error()
 	case errors.As(err, &refused):
 		return refused.Error()
 	case errors.As(err, &cert):

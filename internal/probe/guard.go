@@ -159,6 +159,8 @@ type dialTimes struct {
 type guardedDialer struct {
 	allow    Networks
 	resolver *net.Resolver
+	// ipVersion, 4 or 6, dials only addresses of that IP version; 0 any.
+	ipVersion int
 	// onDial, when set, receives the times of each dial (one per connection).
 	onDial func(dialTimes)
 }
@@ -182,6 +184,9 @@ func (d *guardedDialer) DialContext(ctx context.Context, network, addr string) (
 	if err != nil {
 		return nil, err
 	}
+	if ips, err = onlyFamily(host, ips, d.ipVersion); err != nil {
+		return nil, err
+	}
 	allowed, refused := d.filter(ips)
 	if len(allowed) == 0 {
 		return nil, refused
@@ -189,21 +194,7 @@ func (d *guardedDialer) DialContext(ctx context.Context, network, addr string) (
 
 	start = time.Now()
 	defer func() { times.connect = time.Since(start) }()
-	var dialer net.Dialer
-	var firstErr error
-	for _, ip := range allowed {
-		conn, err := dialer.DialContext(ctx, network, net.JoinHostPort(ip.String(), port))
-		if err == nil {
-			return conn, nil
-		}
-		if firstErr == nil {
-			firstErr = err
-		}
-		if ctx.Err() != nil {
-			break
-		}
-	}
-	return nil, firstErr
+	return dialAddresses(ctx, network, host, allowed, port)
 }
 
 // resolve returns host's addresses, IPv4 first; an IP literal is itself.

@@ -30,6 +30,31 @@ type httpCheck struct {
 	tls       time.Duration
 	firstByte time.Duration
 	chain     []*x509.Certificate // the last handshake's chain: verified, or as sent
+	dialErr   error               // the last dial's error
+	dials     sync.WaitGroup      // dials in flight
+	deadline  time.Time           // the check's; dials end by it
+}
+
+func (c *httpCheck) setDialErr(err error) {
+	c.mu.Lock()
+	c.dialErr = err
+	c.mu.Unlock()
+}
+
+// connectError returns the error of the dial that the check's deadline
+// ended. The transport gives up on a dial when the request's deadline
+// passes, before the dial itself returns: its error, which names the
+// addresses tried, comes a moment later.
+func (c *httpCheck) connectError() error {
+	done := make(chan struct{})
+	go func() { c.dials.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(500 * time.Millisecond):
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.dialErr
 }
 
 func (c *httpCheck) setStage(s string) {
@@ -120,7 +145,14 @@ func (p *Prober) probeHTTP(ctx context.Context, t target.Target, res *Result) {
 	}
 
 	chk.start = time.Now()
+	chk.deadline, _ = ctx.Deadline()
 	resp, err := client.Do(req)
+	if err != nil && isTimeout(err) && chk.currentStage() == "connecting" {
+		var dialed *dialError
+		if errors.As(chk.connectError(), &dialed) {
+			err = dialed
+		}
+	}
 	if err != nil {
 		res.LatencyMS = ms(time.Since(chk.start))
 		res.Phases = chk.phases()
@@ -232,16 +264,30 @@ func newRequest(ctx context.Context, t target.Target, secret map[string]string) 
 // the secret headers do not follow a redirect to another origin.
 func (p *Prober) httpClient(t target.Target, chk *httpCheck, secret map[string]string) *http.Client {
 	dialer := &guardedDialer{
-		allow:    p.Allow,
-		resolver: p.Resolver,
-		onDial:   chk.addDial,
+		allow:     p.Allow,
+		resolver:  p.Resolver,
+		ipVersion: t.IPVersion,
+		onDial:    chk.addDial,
 	}
 	// The transport dials on goroutines of its own, where a panic would end
 	// the process: each dial recovers into its error.
 	dial := func(ctx context.Context, network, addr string) (conn net.Conn, err error) {
 		defer p.recoverDial(&err)
+		chk.dials.Add(1)
+		defer chk.dials.Done()
+		// The transport detaches a dial from the request's deadline; the
+		// check's deadline bounds it again.
+		if !chk.deadline.IsZero() {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithDeadline(ctx, chk.deadline)
+			defer cancel()
+		}
 		chk.setStage("connecting")
-		return dialer.DialContext(ctx, network, addr)
+		conn, err = dialer.DialContext(ctx, network, addr)
+		if err != nil {
+			chk.setDialErr(err)
+		}
+		return conn, err
 	}
 	tr := &http.Transport{
 		Proxy:       nil,

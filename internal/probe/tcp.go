@@ -20,7 +20,7 @@ func (p *Prober) probeTCP(ctx context.Context, t target.Target, res *Result) {
 		res.Failures = append(res.Failures, f)
 	}
 	var times dialTimes
-	d := &guardedDialer{allow: p.Allow, resolver: p.Resolver, onDial: func(dt dialTimes) { times = dt }}
+	d := &guardedDialer{allow: p.Allow, resolver: p.Resolver, ipVersion: t.IPVersion, onDial: func(dt dialTimes) { times = dt }}
 	start := time.Now()
 	conn, err := d.DialContext(ctx, "tcp", t.Address)
 	latency := time.Since(start)

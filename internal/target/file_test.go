@@ -41,7 +41,7 @@ func TestParseFileFullExample(t *testing.T) {
 			RemindEvery: Duration(time.Hour), Channels: []string{"ops", "oncall"}, Source: "config/targets.yaml",
 		},
 		{
-			Name: "db", Kind: KindTCP, Address: "db.internal:5432", Timeout: Duration(10 * time.Second),
+			Name: "db", Kind: KindTCP, Address: "db.internal:5432", IPVersion: 6, Timeout: Duration(10 * time.Second),
 			StaleAfter: Duration(15 * time.Minute), FailureThreshold: 2, SuccessThreshold: 1,
 			RemindEvery: Duration(time.Hour), Channels: []string{"mail", "hook"}, Source: "config/targets.yaml",
 		},
@@ -142,6 +142,8 @@ func TestParseFileProblems(t *testing.T) {
 		{"body cap unit", "x", "maxBodyBytes", `invalid size "4 parsecs"`, "  - {name: x, url: 'https://x.example', maxBodyBytes: 4 parsecs}"},
 		{"body cap list", "x", "maxBodyBytes", "must be a size like", "  - {name: x, url: 'https://x.example', maxBodyBytes: [1]}"},
 		{"tcp with maxBodyBytes", "x", "maxBodyBytes", "only applies to url targets", "  - {name: x, tcp: 'db:1', maxBodyBytes: 1MiB}"},
+		{"ip version", "x", "ipVersion", "ipVersion 5: want 4 or 6", "  - {name: x, tcp: 'db:1', ipVersion: 5}"},
+		{"ip version type", "x", "ipVersion", "must be a whole number", "  - {name: x, url: 'https://x.example', ipVersion: v6}"},
 		{"json path", "x", "expect.json", "invalid path", "  - {name: x, url: 'https://x.example', expect: {json: {'a..b': 1}}}"},
 	}
 	for _, tt := range tests {

@@ -8,6 +8,7 @@ type targetSpec struct {
 	Name             *string            `yaml:"name"`
 	URL              *string            `yaml:"url"`
 	TCP              *string            `yaml:"tcp"`
+	IPVersion        *int               `yaml:"ipVersion"`
 	Method           *string            `yaml:"method"`
 	Headers          *map[string]string `yaml:"headers"`
 	HeaderSecrets    *map[string]string `yaml:"headerSecrets"`

@@ -32,7 +32,10 @@ type Target struct {
 	Kind    string `json:"kind"`
 	URL     string `json:"url,omitempty"`     // http(s) targets
 	Address string `json:"address,omitempty"` // tcp targets: host:port
-	Method  string `json:"method,omitempty"`
+	// IPVersion, 4 or 6, connects over that IP version only; 0 takes any
+	// address the name resolves to.
+	IPVersion int    `json:"ipVersion,omitempty"`
+	Method    string `json:"method,omitempty"`
 	// Headers are sent with the request. Their values travel in the state
 	// machine's input and output (and so its execution history): put
 	// credentials in HeaderSecrets instead.

@@ -163,6 +163,14 @@ func resolve(source string, s targetSpec, at lines, d Defaults, heartbeat bool, 
 			}
 		}
 	}
+	switch {
+	case t.Kind == KindPush && s.IPVersion != nil:
+		bad("ipVersion", "only applies to url and tcp targets, not to a push target")
+	case t.Kind != KindPush && m.IPVersion != nil:
+		if t.IPVersion = *m.IPVersion; t.IPVersion != 4 && t.IPVersion != 6 {
+			bad("ipVersion", "ipVersion %d: want 4 or 6 (or leave it out for either)", t.IPVersion)
+		}
+	}
 	if t.Kind != KindPush {
 		t.Timeout = Duration(DefaultTimeout)
 		if m.Timeout != nil {
