@@ -233,52 +233,64 @@ func (l mapLimits) tolerates(failed, total int) bool {
 	return okCount || okPct
 }
 
-// iterate runs fn for each index with bounded concurrency. When fn fails and
-// the failures are no longer tolerated, the remaining iterations are
-// stopped and that failure is returned.
+// iterate runs fn for each index with bounded concurrency, starting them in
+// index order. When fn fails and the failures are no longer tolerated, the
+// remaining iterations are stopped and that failure is returned.
+//
+// It runs concurrency workers that each take the next index when they are
+// free, rather than a goroutine per index: a worker's stack, once grown by
+// the first iteration, serves the following ones.
 func iterate(ctx context.Context, n, concurrency int, limits mapLimits, fn func(ctx context.Context, i int) *Failure) ([]*Failure, *Failure) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	if concurrency <= 0 || concurrency > n {
 		concurrency = max(n, 1)
 	}
-	sem := make(chan struct{}, concurrency)
 	fails := make([]*Failure, n)
 	var (
 		wg     sync.WaitGroup
 		mu     sync.Mutex
+		next   int
 		failed int
 		first  *Failure
 	)
-	for i := range n {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
+	take := func() (int, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		if next >= n || ctx.Err() != nil {
+			return 0, false
 		}
-		if ctx.Err() != nil {
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
+		next++
+		return next - 1, true
+	}
+	work := func() {
+		defer wg.Done()
+		for {
+			i, ok := take()
+			if !ok {
+				return
+			}
 			f := fn(ctx, i)
 			if f == nil {
-				return
+				continue
 			}
 			mu.Lock()
-			defer mu.Unlock()
 			fails[i] = f
-			if f.Name == errAborted {
-				return
+			if f.Name != errAborted {
+				failed++
+				if !limits.tolerates(failed, n) && first == nil {
+					first = f
+					cancel()
+				}
 			}
-			failed++
-			if !limits.tolerates(failed, n) && first == nil {
-				first = f
-				cancel()
-			}
-		}()
+			mu.Unlock()
+		}
 	}
+	wg.Add(concurrency)
+	for range concurrency - 1 {
+		go work()
+	}
+	work() // the calling goroutine is one of the workers
 	wg.Wait()
 	return fails, first
 }
