@@ -160,23 +160,7 @@ var invokeResultTemplate = func() []string {
 // wrapInvokeResult is lambdaInvokeResult whose encoding is in the memo.
 func (x *execution) wrapInvokeResult(payload any, requestID string) map[string]any {
 	w := lambdaInvokeResult(payload, requestID)
-	s, ok := encodeWith(x.memo, func(es *encodeState, b []byte) ([]byte, bool) {
-		for i, part := range invokeResultTemplate {
-			var ok bool
-			switch {
-			case i%2 == 0:
-				b = append(b, part...)
-			case part == "payload":
-				if b, ok = es.appendValue(b, payload); !ok {
-					return b, false
-				}
-			default:
-				b = appendString(b, requestID)
-			}
-		}
-		return b, true
-	})
-	if ok {
+	if s, ok := x.encodeInvokeResponse(payload, requestID); ok {
 		x.memo.put(mapKey(w), s)
 	}
 	return w

@@ -73,6 +73,10 @@ type State struct {
 	ItemReader           *itemReader
 	ItemBatcher          *itemBatcher
 	Label                string
+
+	// payloadView is set for a lambda:invoke Task whose result processing
+	// reads only the Payload (see payloadview.go).
+	payloadView *payloadView
 }
 
 // ioPath is InputPath, OutputPath, ResultPath or ItemsPath: nil means the
@@ -467,6 +471,7 @@ func (p *parser) state(name string, m map[string]any) *State {
 		}
 	case "Task":
 		p.task(f, st, where)
+		st.payloadView = newPayloadView(st)
 	case "Choice":
 		p.choice(f, st, where)
 	case "Wait":

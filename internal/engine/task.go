@@ -21,9 +21,18 @@ func (x *execution) runTask(ctx context.Context, st *State, input any, entered t
 	if f != nil {
 		return nil, f
 	}
-	result, f := x.invoke(ctx, st, eff, timeout, th)
+	result, resp, f := x.invoke(ctx, st, eff, timeout, th)
 	if f != nil {
 		return nil, f
+	}
+	if resp != nil {
+		if n := len(resp.encoded); n > MaxPayloadBytes {
+			return nil, failf(ErrDataLimitExceeded, "the result of state %s has %d bytes, more than the limit of %d", quote(st.Name), n, MaxPayloadBytes)
+		}
+		if out, f, ok := x.viewResult(st, input, resp, stateRun{x, st, entered, retries, th}); ok {
+			return out, f
+		}
+		result = x.response(resp)
 	}
 	if _, f := x.checkSize(result, "the result of state %s", st.Name); f != nil {
 		return nil, f
@@ -112,11 +121,13 @@ func missingFunction(name string) Func {
 	}
 }
 
-// invoke calls the bound function, recording the task's events.
-func (x *execution) invoke(ctx context.Context, st *State, eff any, timeout time.Duration, th *thread) (any, *Failure) {
+// invoke calls the bound function, recording the task's events. The
+// result of a lambda:invoke Task whose processing reads only the Payload is
+// returned as an *invokeResponse (see payloadView) instead.
+func (x *execution) invoke(ctx context.Context, st *State, eff any, timeout time.Duration, th *thread) (any, *invokeResponse, *Failure) {
 	k, f := x.resolveTask(st, eff)
 	if f != nil {
-		return nil, f
+		return nil, nil, f
 	}
 	payload := x.encode(k.payload)
 	if k.lambdaBare {
@@ -137,7 +148,7 @@ func (x *execution) invoke(ctx context.Context, st *State, eff any, timeout time
 	if err != nil {
 		f := taskFailure(err)
 		if f.Name == errAborted {
-			return nil, f
+			return nil, nil, f
 		}
 		timedOut := f.Name == ErrTimeout
 		switch {
@@ -150,18 +161,32 @@ func (x *execution) invoke(ctx context.Context, st *State, eff any, timeout time
 		default:
 			x.emit(th, Event{Type: "TaskFailed", TaskFailedEventDetails: &TaskErrorDetails{ResourceType: k.resourceType, Resource: k.resource, Error: f.Name, Cause: f.Cause}})
 		}
-		return nil, f
+		return nil, nil, f
 	}
-	if k.wrapInvoke {
+	var resp *invokeResponse
+	var out string
+	switch {
+	case k.wrapInvoke && st.payloadView != nil && x.inspect == nil:
+		resp = &invokeResponse{payload: result, requestID: newUUID()}
+		var ok bool
+		if resp.encoded, ok = x.encodeInvokeResponse(result, resp.requestID); !ok {
+			result, resp = x.wrapInvokeResult(result, resp.requestID), nil
+			out = x.encode(result)
+		} else {
+			result, out = nil, resp.encoded
+		}
+	case k.wrapInvoke:
 		result = x.wrapInvokeResult(result, newUUID())
+		out = x.encode(result)
+	default:
+		out = x.encode(result)
 	}
-	out := x.encode(result)
 	if k.lambdaBare {
 		x.emit(th, Event{Type: "LambdaFunctionSucceeded", LambdaFunctionSucceededEventDetails: &OutputDetails{Output: out, OutputDetails: notTruncated}})
 	} else {
 		x.emit(th, Event{Type: "TaskSucceeded", TaskSucceededEventDetails: &TaskSucceededDetails{ResourceType: k.resourceType, Resource: k.resource, Output: out, OutputDetails: notTruncated}})
 	}
-	return result, nil
+	return result, resp, nil
 }
 
 var errTaskTimeout = errors.New("task timed out")
