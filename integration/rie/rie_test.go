@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -26,6 +27,7 @@ import (
 	"github.com/medic-dev/medic/internal/probe"
 	"github.com/medic-dev/medic/internal/store"
 	"github.com/medic-dev/medic/internal/store/s3local"
+	"github.com/medic-dev/medic/internal/trigger"
 	"github.com/medic-dev/medic/tasks/checkstaleness"
 	"github.com/medic-dev/medic/tasks/loadtargets"
 	"github.com/medic-dev/medic/tasks/notify"
@@ -64,7 +66,8 @@ func stackFunctions() map[string]function {
 		"checkstaleness": {128, 60, map[string]string{
 			"MEDIC_CONFIG_KEY": "config/targets.yaml", "MEDIC_STALE_AFTER": "15m"}},
 		"notify": {128, 60, map[string]string{
-			"MEDIC_CONFIG_KEY": "config/targets.yaml", "MEDIC_SECRET_ARN": secretARN, "MEDIC_SNS_TOPIC_ARN": topicARN}},
+			"MEDIC_CONFIG_KEY": "config/targets.yaml", "MEDIC_ALLOW_NETWORKS": "public",
+			"MEDIC_SECRET_ARN": secretARN, "MEDIC_SNS_TOPIC_ARN": topicARN}},
 	}
 	for _, fn := range fns {
 		fn.env["MEDIC_BUCKET"] = bucket
@@ -152,7 +155,13 @@ func TestDeployedBinaries(t *testing.T) {
 	var run string
 	t.Run("loadtargets", func(t *testing.T) {
 		var out loadtargets.Output
-		invoke(t, "loadtargets", fixture(t, root, "loadtargets", "schedule.json"), &out)
+		logs := invoke(t, "loadtargets", fixture(t, root, "loadtargets", "schedule.json"), &out)
+		// The line the stack's ScheduleHeartbeat metric filter counts
+		// (infra/alarms.go): { $.message = "targets loaded" && $.trigger = "schedule" }.
+		if !hasJSONLine(logs, map[string]string{"message": loadtargets.LogTargetsLoaded, "trigger": trigger.Schedule}) {
+			t.Errorf("no JSON log line with message %q and trigger %q, which the no-scheduled-run alarm counts:\n%s",
+				loadtargets.LogTargetsLoaded, trigger.Schedule, logs)
+		}
 		if out.Trigger != "schedule" || out.Summary.Targets != 3 || out.Summary.Batches != 1 || out.Summary.ProblemCount != 0 || len(out.Batches) != 1 {
 			t.Fatalf("output = %+v, want a schedule run of 3 targets in 1 batch, no problems", out)
 		}
@@ -251,8 +260,35 @@ func TestDeployedBinaries(t *testing.T) {
 		if run == "" {
 			t.Skip("checkstaleness queued no alert")
 		}
+		// As deployed (MEDIC_ALLOW_NETWORKS=public): a channel URL on
+		// loopback is refused like a probe of it, the URL stays out of the
+		// error and the log, and the alert stays pending for a later run.
+		fn := newLambda(t, rie, qemu, filepath.Join(bin, "notify", "bootstrap"), "notify", fns["notify"], endpoints)
+		body := fn.invokeRaw(t, fixture(t, root, "notify", "in.json"))
+		var failed struct{ ErrorMessage, ErrorType string }
+		if err := json.Unmarshal(body, &failed); err != nil || failed.ErrorType != "RetryableDeliveryError" ||
+			!strings.Contains(failed.ErrorMessage, "loopback; refused") {
+			t.Fatalf("response = %s, want a RetryableDeliveryError for the refused loopback webhook", body)
+		}
+		if strings.Contains(string(body)+fn.logs.String(), "ops-7f3a") {
+			t.Errorf("the secret webhook URL is in the error or the log:\n%s\n%s", body, fn.logs.String())
+		}
+		if n := len(hook.received()); n != 0 {
+			t.Fatalf("the refused webhook got %d posts", n)
+		}
+		if keys, err := st.List(ctx, "outbox/"); err != nil || len(keys) != 1 {
+			t.Fatalf("outbox/ holds %v (%v) after the refusal, want the alert still pending", keys, err)
+		}
+
+		// With the receiver allowed (an operator's private network would be
+		// MEDIC_ALLOW_NETWORKS=private; loopback needs all), the next run
+		// delivers it, once.
+		allowed := fns["notify"]
+		allowed.env = maps.Clone(allowed.env)
+		allowed.env["MEDIC_ALLOW_NETWORKS"] = "all"
 		var out notify.Out
-		logs := invoke(t, "notify", fixture(t, root, "notify", "in.json"), &out)
+		fn = newLambda(t, rie, qemu, filepath.Join(bin, "notify", "bootstrap"), "notify", allowed, endpoints)
+		fn.invoke(t, fixture(t, root, "notify", "in.json"), &out)
 		if out != (notify.Out{Delivered: 1}) {
 			t.Fatalf("output = %+v, want 1 delivered, nothing rejected, pending or dropped", out)
 		}
@@ -267,8 +303,8 @@ func TestDeployedBinaries(t *testing.T) {
 		if sm.calls.Load() == 0 {
 			t.Errorf("the channel secret was not read from Secrets Manager")
 		}
-		if strings.Contains(logs, "ops-7f3a") {
-			t.Errorf("the function's log shows the secret webhook URL:\n%s", logs)
+		if strings.Contains(fn.logs.String(), "ops-7f3a") {
+			t.Errorf("the function's log shows the secret webhook URL:\n%s", fn.logs.String())
 		}
 		keys, err := st.List(ctx, "outbox/")
 		if err != nil || len(keys) != 0 {
@@ -426,6 +462,19 @@ func newLambda(t *testing.T, rie, qemu, bootstrap, task string, fn function, end
 // Lambda's JSON format.
 func (l *lambda) invoke(t *testing.T, event []byte, out any) {
 	t.Helper()
+	body := l.invokeRaw(t, event)
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(out); err != nil {
+		t.Fatalf("invoke %s: response %s is not its output: %v", l.task, body, err)
+	}
+}
+
+// invokeRaw sends event as one invocation and returns the response body
+// (the function's output, or Lambda's error object). It checks that the
+// function started and logged in Lambda's JSON format.
+func (l *lambda) invokeRaw(t *testing.T, event []byte) []byte {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, l.url, bytes.NewReader(event))
@@ -444,11 +493,6 @@ func (l *lambda) invoke(t *testing.T, event []byte, out any) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("invoke %s: %s: %s", l.task, resp.Status, body)
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(out); err != nil {
-		t.Fatalf("invoke %s: response %s is not its output: %v", l.task, body, err)
-	}
 	if !strings.Contains(l.logs.String(), "INIT RTDONE(status: success)") {
 		t.Errorf("%s: the emulator did not report a successful init", l.task)
 	}
@@ -466,6 +510,28 @@ func (l *lambda) invoke(t *testing.T, event []byte, out any) {
 	if jsonLines == 0 {
 		t.Errorf("%s: no JSON log line from the function:\n%s", l.task, l.logs.String())
 	}
+	return body
+}
+
+// hasJSONLine reports whether a line of logs is a JSON object with these
+// string fields.
+func hasJSONLine(logs string, fields map[string]string) bool {
+	for _, line := range strings.Split(logs, "\n") {
+		var rec map[string]any
+		if json.Unmarshal([]byte(line), &rec) != nil {
+			continue
+		}
+		match := true
+		for k, v := range fields {
+			if rec[k] != v {
+				match = false
+			}
+		}
+		if match {
+			return true
+		}
+	}
+	return false
 }
 
 // awaitListening waits until addr accepts connections, the process exits,

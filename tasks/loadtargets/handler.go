@@ -37,6 +37,12 @@ func (e *InvalidInputError) Error() string { return e.Err.Error() }
 // Unwrap returns the parse error.
 func (e *InvalidInputError) Unwrap() error { return e.Err }
 
+// LogTargetsLoaded is the message of the line LoadTargets logs when it has
+// loaded a run's targets, with the run's trigger in the field "trigger". The
+// stack counts the lines of scheduled runs (trigger "schedule") to alarm
+// when the schedule stops (infra/alarms.go).
+const LogTargetsLoaded = "targets loaded"
+
 // Handler is the LoadTargets Lambda.
 type Handler struct {
 	Store *store.Store
@@ -138,7 +144,7 @@ func (h *Handler) Handle(ctx context.Context, in json.RawMessage) (Output, error
 	for _, p := range problems {
 		log.Warn("target skipped", "source", p.Source, "target", p.Target, "field", p.Field, "problem", p.Error)
 	}
-	log.Info("targets loaded", "trigger", out.Trigger, "requested", len(out.Requested), "mode", h.mode(),
+	log.Info(LogTargetsLoaded, "trigger", out.Trigger, "requested", len(out.Requested), "mode", h.mode(),
 		"targets", out.Summary.Targets, "batches", out.Summary.Batches, "problems", out.Summary.ProblemCount)
 	return out, nil
 }
