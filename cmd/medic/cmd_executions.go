@@ -148,6 +148,9 @@ func show(ctx context.Context, out *io2, c *conn, ref string, asJSON, full, wide
 	if !strings.HasPrefix(ref, "arn:") {
 		arn = sfnapi.ExecutionArn(c.smArn, ref)
 	}
+	if a, err := sfnapi.ParseArn(arn); err != nil || a.Resource != "execution" {
+		return usagef("%q is not an execution name or ARN (a name is 1-80 characters, without whitespace or any of <>{}[]?*\"#%%\\^|~`$&,;:/): list them with 'medic executions'", ref)
+	}
 	desc, err := c.client.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
 	if err != nil {
 		var nf *types.ExecutionDoesNotExist

@@ -472,3 +472,19 @@ func TestCredentialsCommand(t *testing.T) {
 		t.Fatalf("a second call printed other credentials:\n%s", again)
 	}
 }
+
+// TestShowRefusesPathsOutOfTheStateDirectory: 'medic show ../../x' names no
+// file outside STATE-DIR/executions, whether it exists or not.
+func TestShowRefusesPathsOutOfTheStateDirectory(t *testing.T) {
+	dir := t.TempDir()
+	state := filepath.Join(dir, "state")
+	if err := os.WriteFile(filepath.Join(dir, "x.json"), []byte(`{"name":"stolen","status":"SUCCEEDED","input":"outside"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, ref := range []string{"../../x", "../../missing"} {
+		code, out, errOut := medic(t, "show", "--state-dir", state, ref)
+		if code != exitUsage || !strings.Contains(errOut, "is not an execution name or ARN") || strings.Contains(out+errOut, "stolen") {
+			t.Errorf("show %s: exit %d\n%s%s", ref, code, out, errOut)
+		}
+	}
+}

@@ -51,7 +51,9 @@ func ParseArn(s string) (Arn, error) {
 	a := Arn{Partition: parts[1], Region: parts[3], Account: parts[4], Resource: parts[5], StateMachine: parts[6]}
 	switch {
 	case a.Resource == "stateMachine" && len(parts) == 7 && a.StateMachine != "":
-	case a.Resource == "execution" && len(parts) == 8 && a.StateMachine != "" && parts[7] != "":
+	case a.Resource == "execution" && len(parts) == 8 && a.StateMachine != "" && validName(parts[7]):
+		// The name is checked as StartExecution checks it: no '/', so it
+		// can name no file outside a directory of executions.
 		a.Execution = parts[7]
 	default:
 		return Arn{}, fmt.Errorf("invalid arn %q: want arn:aws:states:REGION:ACCOUNT:stateMachine:NAME or ...:execution:MACHINE:NAME", s)

@@ -29,6 +29,9 @@ func TestParseArn(t *testing.T) {
 		{arn: "arn:aws:lambda:us-east-1:1:function:x", wantErr: true},
 		{arn: "arn:aws:states:us-east-1:1:stateMachine:m:extra", wantErr: true},
 		{arn: "arn:aws:states:us-east-1:1:execution:m:", wantErr: true},
+		{arn: "arn:aws:states:us-east-1:1:execution:m:../../../etc/x", wantErr: true},
+		{arn: "arn:aws:states:us-east-1:1:execution:m:..\\x", wantErr: true},
+		{arn: "arn:aws:states:us-east-1:1:execution:m:a b", wantErr: true},
 		{arn: "arn:aws:states:::stateMachine:m", wantErr: true},
 		{arn: "", wantErr: true},
 	}
