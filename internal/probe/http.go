@@ -242,7 +242,7 @@ func newRequest(ctx context.Context, t target.Target, secret map[string]string) 
 		return nil, fmt.Errorf("invalid request: %w", err)
 	}
 	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
-		return nil, fmt.Errorf("invalid URL %q: want http:// or https://", t.URL)
+		return nil, fmt.Errorf("invalid URL %q: want http:// or https://", target.RedactURL(t.URL))
 	}
 	req.Header.Set("User-Agent", UserAgent)
 	for k, v := range t.Headers {

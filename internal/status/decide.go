@@ -210,7 +210,7 @@ func isHeartbeat(t target.Target) bool { return t.Heartbeat || t.Kind == target.
 
 func endpointOf(t target.Target) string {
 	if t.URL != "" {
-		return t.URL
+		return target.RedactURL(t.URL)
 	}
 	return t.Address
 }

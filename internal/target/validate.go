@@ -291,23 +291,26 @@ func resolveExpect(e expectSpec, lineOf func(string) int, errs []fieldErr) (Expe
 	return x, errs
 }
 
+// checkURL checks a target's or channel's URL. Its errors show the URL
+// with any userinfo redacted: they go into problems, logs and the history.
 func checkURL(raw string) error {
+	shown := RedactURL(raw)
 	u, err := url.Parse(raw)
 	if err != nil {
-		return fmt.Errorf("invalid URL %q: %v", raw, unwrapURLError(err))
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("URL %q must start with http:// or https://", raw)
-	}
-	if u.Hostname() == "" {
-		return fmt.Errorf("URL %q has no host", raw)
+		return fmt.Errorf("invalid URL %q: %s", shown, scrubUserinfo(unwrapURLError(err).Error(), raw))
 	}
 	if u.User != nil {
-		return fmt.Errorf("URL must not contain credentials: they would appear in the execution history")
+		return fmt.Errorf("URL %q must not contain credentials: they would appear in the execution history (use headerSecrets)", shown)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("URL %q must start with http:// or https://", shown)
+	}
+	if u.Hostname() == "" {
+		return fmt.Errorf("URL %q has no host", shown)
 	}
 	if p := u.Port(); p != "" {
 		if err := checkPort(p); err != nil {
-			return fmt.Errorf("URL %q: %v", raw, err)
+			return fmt.Errorf("URL %q: %s", shown, scrubUserinfo(err.Error(), raw))
 		}
 	}
 	return nil
