@@ -95,21 +95,26 @@ type blocker struct {
 	draft bool
 }
 
-// pollEvery is how often a delivery waiting for an earlier alert that
-// another run is sending looks again.
-const pollEvery = 20 * time.Millisecond
+// A delivery waiting for an earlier alert that another run is sending
+// looks again after firstPoll, then twice as long each time up to maxPoll:
+// many runs waiting at once must not flood the bucket with reads.
+const (
+	firstPoll = 10 * time.Millisecond
+	maxPoll   = 200 * time.Millisecond
+)
 
 // unblocked reports whether b no longer holds back channel name: it has
 // been delivered or rejected there, or has left the outbox. While another
-// run is sending it (a live lease), it looks again every pollEvery, for as
-// long as one send may take: that run is already sending it, so waiting is
-// short and keeps the order.
+// run is sending it (a live lease), it looks again (firstPoll, growing to
+// maxPoll), for as long as one send may take: that run is already sending
+// it, so waiting is short and keeps the order.
 func (r *run) unblocked(ctx context.Context, b blocker, name string) bool {
 	if b.draft {
 		return false
 	}
 	wait := time.NewTimer(r.h.sendTimeout())
 	defer wait.Stop()
+	poll := firstPoll
 	for {
 		e, err := outbox.Get(ctx, r.h.Store, b.id)
 		if errors.Is(err, store.ErrNotFound) {
@@ -130,8 +135,9 @@ func (r *run) unblocked(ctx context.Context, b blocker, name string) bool {
 			return false
 		case <-wait.C:
 			return false
-		case <-time.After(pollEvery):
+		case <-time.After(poll):
 		}
+		poll = min(2*poll, maxPoll)
 	}
 }
 
