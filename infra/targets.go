@@ -38,11 +38,12 @@ func readTargetsFile(root string, set Settings) (*target.File, error) {
 	return f, nil
 }
 
-// usesHeaderSecrets reports whether a target of f sends a header whose value
-// is a secret, which needs the target secret in AWS.
+// usesHeaderSecrets reports whether a target of f reads a secret (a
+// header's value, a TLS CA or client certificate), which needs the target
+// secret in AWS.
 func usesHeaderSecrets(f *target.File) bool {
 	for _, t := range f.Targets {
-		if len(t.HeaderSecrets) > 0 {
+		if len(t.SecretNames()) > 0 {
 			return true
 		}
 	}

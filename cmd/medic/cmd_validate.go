@@ -70,7 +70,7 @@ func validateFile(out *io2, path string) error {
 		fmt.Fprintln(out.stdout, p.String())
 	}
 	warnings := append(missingSecrets(f), undeliverable(f, os.Getenv)...)
-	for _, w := range warnings {
+	for _, w := range append(unverifiedTargets(f), warnings...) {
 		fmt.Fprintf(out.stderr, "warning: %s\n", w)
 	}
 	if len(f.Problems) > 0 {
@@ -111,6 +111,7 @@ func validateJSON(out *io2, path string) error {
 		}
 		slices.Sort(v.Channels)
 		v.Problems = append(v.Problems, f.Problems...)
+		v.Warnings = append(v.Warnings, unverifiedTargets(f)...)
 		v.Warnings = append(v.Warnings, missingSecrets(f)...)
 		v.Warnings = append(v.Warnings, undeliverable(f, os.Getenv)...)
 		v.Valid = len(f.Problems) == 0
@@ -143,6 +144,18 @@ func undeliverable(f *target.File, getenv func(string) string) []string {
 		}
 		if err := sns.Problem(ch, getenv); err != nil {
 			out = append(out, fmt.Sprintf("channel %s: %v; local runs keep its alerts pending", n, err))
+		}
+	}
+	return out
+}
+
+// unverifiedTargets warns about each target whose TLS certificate is not
+// verified (tls.insecureSkipVerify).
+func unverifiedTargets(f *target.File) []string {
+	var out []string
+	for _, t := range f.Targets {
+		if t.TLS != nil && t.TLS.InsecureSkipVerify {
+			out = append(out, fmt.Sprintf("target %s: tls.insecureSkipVerify is set: its certificate is not verified, so the check cannot tell the server from an impostor", t.Name))
 		}
 	}
 	return out

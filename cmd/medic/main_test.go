@@ -142,6 +142,8 @@ func TestValidate(t *testing.T) {
 	os.WriteFile(good, []byte("channels:\n  ops: {type: slack, urlSecret: MEDIC_TEST_UNSET_SECRET}\ntargets:\n  - name: web\n    url: https://example.com/\n    channels: [ops]\n"), 0o600)
 	os.WriteFile(bad, []byte("targets:\n  - name: web\n    url: https://example.com/\n    timeout: soon\n"), 0o600)
 	os.WriteFile(broken, []byte(`{"targets": [`), 0o600)
+	insecure := filepath.Join(dir, "insecure.yaml")
+	os.WriteFile(insecure, []byte("targets:\n  - name: web\n    url: https://example.com/\n    tls: {insecureSkipVerify: true}\n"), 0o600)
 	snsFile := filepath.Join(dir, "sns.yaml")
 	os.WriteFile(snsFile, []byte("channels:\n  email: {type: sns, topicArn: \"arn:aws:sns:us-east-1:123456789012:ops\"}\ntargets:\n  - name: web\n    url: https://example.com/\n    channels: [email]\n"), 0o600)
 	t.Setenv("AWS_ENDPOINT_URL_SNS", "")
@@ -158,6 +160,8 @@ func TestValidate(t *testing.T) {
 		{"broken JSON", []string{"validate", broken}, exitUsage, []string{broken}},
 		{"missing", []string{"validate", filepath.Join(dir, "nope.yaml")}, exitUsage, []string{"no targets file at"}},
 		{"two files", []string{"validate", good, bad}, exitUsage, []string{"one file"}},
+		{"skip-verify is warned about", []string{"validate", insecure}, exitOK, []string{insecure + ": OK: 1 target, 0 channels\n",
+			"warning: target web: tls.insecureSkipVerify is set: its certificate is not verified"}},
 		{"sns without an endpoint", []string{"validate", snsFile}, exitOK, []string{
 			snsFile + ": OK: 1 target, 1 channel; 1 warning: a local run cannot deliver everywhere",
 			"channel email: no SNS endpoint in this environment: set AWS_ENDPOINT_URL_SNS"}},

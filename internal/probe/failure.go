@@ -59,6 +59,8 @@ func describe(err error, stage string, timeout time.Duration) string {
 		return "network unreachable"
 	case errors.As(err, &recordErr), strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
 		return "the server did not answer TLS (is it plain HTTP?)"
+	case strings.Contains(err.Error(), "remote error: tls: "):
+		return describeTLSAlert(err.Error())
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return "connection closed by the server while " + stage
 	}
@@ -134,4 +136,18 @@ func quote(s string) string {
 		return strconv.Quote(s[:max]) + "..."
 	}
 	return strconv.Quote(s)
+}
+
+// describeTLSAlert words a TLS alert the server sent: during or just after
+// the handshake, which in TLS 1.3 is when a server refuses the client's
+// certificate.
+func describeTLSAlert(msg string) string {
+	alert := msg[strings.Index(msg, "remote error: tls: "):]
+	switch {
+	case strings.Contains(alert, "certificate required"), strings.Contains(alert, "bad certificate"),
+		strings.Contains(alert, "unknown certificate authority"), strings.Contains(alert, "certificate unknown"),
+		strings.Contains(alert, "expired certificate"), strings.Contains(alert, "revoked certificate"):
+		return fmt.Sprintf("the server refused the TLS connection (%s): it wants a client certificate it trusts (tls.certSecret, tls.keySecret)", alert)
+	}
+	return fmt.Sprintf("the server refused the TLS connection (%s)", alert)
 }

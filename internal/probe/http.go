@@ -27,12 +27,13 @@ type httpCheck struct {
 	stage     string
 	dns       time.Duration
 	connect   time.Duration
-	tls       time.Duration
+	tlsTime   time.Duration
 	firstByte time.Duration
 	chain     []*x509.Certificate // the last handshake's chain: verified, or as sent
 	dialErr   error               // the last dial's error
 	dials     sync.WaitGroup      // dials in flight
 	deadline  time.Time           // the check's; dials end by it
+	tls       *targetTLS          // the target's TLS settings, or nil
 }
 
 func (c *httpCheck) setDialErr(err error) {
@@ -78,7 +79,7 @@ func (c *httpCheck) addDial(t dialTimes) {
 
 func (c *httpCheck) addTLS(d time.Duration) {
 	c.mu.Lock()
-	c.tls += d
+	c.tlsTime += d
 	c.mu.Unlock()
 }
 
@@ -113,7 +114,7 @@ func (c *httpCheck) trace() *httptrace.ClientTrace {
 func (c *httpCheck) phases() *Phases {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return &Phases{DNSMS: ms(c.dns), ConnectMS: ms(c.connect), TLSMS: ms(c.tls), FirstByteMS: ms(c.firstByte)}
+	return &Phases{DNSMS: ms(c.dns), ConnectMS: ms(c.connect), TLSMS: ms(c.tlsTime), FirstByteMS: ms(c.firstByte)}
 }
 
 // probeHTTP checks an http:// or https:// target and fills res.
@@ -134,7 +135,16 @@ func (p *Prober) probeHTTP(ctx context.Context, t target.Target, res *Result) {
 		return
 	}
 
-	chk := &httpCheck{stage: "connecting"}
+	tt, failure := p.targetTLSFor(ctx, t)
+	if failure != "" {
+		res.Failures = append(res.Failures, failure)
+		return
+	}
+	if tt != nil && tt.skipVerify {
+		res.Warnings = append(res.Warnings, SkipVerifyWarning)
+	}
+
+	chk := &httpCheck{stage: "connecting", tls: tt}
 	client := p.httpClient(t, chk, secret)
 	defer client.CloseIdleConnections()
 

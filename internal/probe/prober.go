@@ -56,6 +56,10 @@ type Prober struct {
 	// Logger receives the stack of a check that panicked (see Probe); nil
 	// means slog.Default().
 	Logger *slog.Logger
+
+	// pools and pairs keep the CA pools and client certificates of
+	// targets' TLS settings, by the hash of their PEM.
+	pools, pairs sync.Map
 }
 
 func (p *Prober) now() time.Time {

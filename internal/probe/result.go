@@ -27,6 +27,9 @@ type Result struct {
 	// CertExpiring names the certificate CertExpiresAt is from, when it is
 	// not the leaf: `intermediate "CN=..."` or `root "CN=..."`.
 	CertExpiring string `json:"certExpiring,omitempty"`
+	// Warnings says what about the check itself deserves attention even
+	// when it passes: a certificate that is not verified.
+	Warnings []string `json:"warnings,omitempty"`
 	// Run names the execution that produced the result.
 	Run string `json:"run,omitempty"`
 	// Skipped, when set, says why the target was not probed (a push target,

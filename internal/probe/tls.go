@@ -33,7 +33,11 @@ func (p *Prober) dialTLS(ctx context.Context, dial func(ctx context.Context, net
 	if err != nil {
 		return nil, err
 	}
-	cfg := p.tlsConfig(host, chk.setChain)
+	var tt *targetTLS
+	if chk.tls.appliesTo(addr) {
+		tt = chk.tls
+	}
+	cfg := p.tlsConfig(host, chk.setChain, tt)
 	conn := tls.Client(raw, cfg)
 	chk.setStage("in the TLS handshake")
 	start := time.Now()
@@ -49,12 +53,26 @@ func (p *Prober) dialTLS(ctx context.Context, dial func(ctx context.Context, net
 // tlsConfig returns the client configuration for a handshake with host.
 // onChain receives the certificates the server sent, and then, when they
 // are verified, the verified chain (leaf first, root last).
-func (p *Prober) tlsConfig(host string, onChain func([]*x509.Certificate)) *tls.Config {
+// tt, when not nil, is the target's own settings for this connection.
+func (p *Prober) tlsConfig(host string, onChain func([]*x509.Certificate), tt *targetTLS) *tls.Config {
 	var cfg *tls.Config
 	if p.TLSConfig != nil {
 		cfg = p.TLSConfig.Clone()
 	} else {
 		cfg = &tls.Config{}
+	}
+	if tt != nil {
+		if tt.roots != nil {
+			cfg.RootCAs = tt.roots
+		}
+		if tt.cert != nil {
+			cert := tt.cert
+			cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return cert, nil }
+		}
+		if tt.serverName != "" {
+			cfg.ServerName = tt.serverName
+		}
+		cfg.InsecureSkipVerify = cfg.InsecureSkipVerify || tt.skipVerify
 	}
 	if cfg.MinVersion == 0 {
 		cfg.MinVersion = tls.VersionTLS12

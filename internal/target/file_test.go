@@ -31,6 +31,7 @@ func TestParseFileFullExample(t *testing.T) {
 			Headers: map[string]string{"Accept": "application/json"}, Timeout: Duration(5 * time.Second),
 			HeaderSecrets:   map[string]string{"Authorization": "API_HEALTH_TOKEN"},
 			FollowRedirects: true, MaxBodyBytes: 4 << 20,
+			TLS: &TLS{CASecret: "INTERNAL_CA", CertSecret: "API_CLIENT_CERT", KeySecret: "API_CLIENT_KEY", ServerName: "api.internal"},
 			Expect: Expect{
 				Status: []int{200}, Body: ptr("exact"), BodyContains: "ok", BodyRegex: "^ok",
 				JSON:       map[string]any{"status": "ok", "checks.db.up": true, "count": float64(3)},
@@ -144,6 +145,15 @@ func TestParseFileProblems(t *testing.T) {
 		{"tcp with maxBodyBytes", "x", "maxBodyBytes", "only applies to url targets", "  - {name: x, tcp: 'db:1', maxBodyBytes: 1MiB}"},
 		{"ip version", "x", "ipVersion", "ipVersion 5: want 4 or 6", "  - {name: x, tcp: 'db:1', ipVersion: 5}"},
 		{"ip version type", "x", "ipVersion", "must be a whole number", "  - {name: x, url: 'https://x.example', ipVersion: v6}"},
+		{"tls cert without key", "x", "tls.keySecret", "keySecret is required with certSecret", "  - {name: x, url: 'https://x.example', tls: {certSecret: C}}"},
+		{"tls key without cert", "x", "tls.certSecret", "certSecret is required with keySecret", "  - {name: x, url: 'https://x.example', tls: {keySecret: K}}"},
+		{"tls secret value", "x", "tls.caSecret", "is not a secret name", "  - {name: x, url: 'https://x.example', tls: {caSecret: '-----BEGIN CERTIFICATE-----'}}"},
+		{"tls server name", "x", "tls.serverName", "must be a host name", "  - {name: x, url: 'https://x.example', tls: {serverName: 'api.internal:443'}}"},
+		{"tls skip and ca", "x", "tls.insecureSkipVerify", "caSecret would not be used", "  - {name: x, url: 'https://x.example', tls: {caSecret: CA, insecureSkipVerify: true}}"},
+		{"tls on http", "x", "tls", "tls applies to https:// URLs only", "  - {name: x, url: 'http://x.example', tls: {serverName: a.example}}"},
+		{"tls on tcp", "x", "tls.serverName", "only applies to url targets", "  - {name: x, tcp: 'db:1', tls: {serverName: a.example}}"},
+		{"tls unknown key", "x", "tls.ca", `unknown key "ca"`, "  - {name: x, url: 'https://x.example', tls: {ca: x}}"},
+		{"tls skip type", "x", "tls.insecureSkipVerify", "must be true or false", "  - {name: x, url: 'https://x.example', tls: {insecureSkipVerify: yes please}}"},
 		{"json path", "x", "expect.json", "invalid path", "  - {name: x, url: 'https://x.example', expect: {json: {'a..b': 1}}}"},
 	}
 	for _, tt := range tests {

@@ -81,8 +81,10 @@ func ParsePulse(key string, data []byte, d Defaults) (Target, error) {
 		return Target{}, fail("body", "body needs a url to probe")
 	}
 	// Whoever may write pulse/ chooses the URL: the defaults' secret
-	// headers must not be sent there.
+	// headers and TLS settings (a client certificate, a server name, a
+	// skipped verification) must not be used there.
 	d.spec.HeaderSecrets = nil
+	d.spec.TLS = nil
 	t, errs := resolve(key, s, nil, d, heartbeat, 0)
 	if len(errs) > 0 {
 		return Target{}, Problems(problemsFor(key, name, errs))

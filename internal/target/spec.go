@@ -12,6 +12,7 @@ type targetSpec struct {
 	Method           *string            `yaml:"method"`
 	Headers          *map[string]string `yaml:"headers"`
 	HeaderSecrets    *map[string]string `yaml:"headerSecrets"`
+	TLS              *tlsSpec           `yaml:"tls"`
 	RequestBody      *string            `yaml:"requestBody"`
 	FollowRedirects  *bool              `yaml:"followRedirects"`
 	MaxBodyBytes     *ByteSize          `yaml:"maxBodyBytes"`
@@ -34,6 +35,15 @@ type expectSpec struct {
 	MaxLatency   *Duration       `yaml:"maxLatency"`
 	CertValidFor *Duration       `yaml:"certValidFor"`
 	HTTPVersion  *string         `yaml:"httpVersion"`
+}
+
+// tlsSpec is a target's tls block as written.
+type tlsSpec struct {
+	CASecret           *string `yaml:"caSecret"`
+	CertSecret         *string `yaml:"certSecret"`
+	KeySecret          *string `yaml:"keySecret"`
+	ServerName         *string `yaml:"serverName"`
+	InsecureSkipVerify *bool   `yaml:"insecureSkipVerify"`
 }
 
 // channelSpec is a channel as written under channels:.

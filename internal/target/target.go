@@ -5,6 +5,7 @@ package target
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -44,6 +45,9 @@ type Target struct {
 	// value (e.g. {"Authorization": "API_HEALTH_TOKEN"}). Only the name
 	// travels; the probe reads the value when it sends the request.
 	HeaderSecrets map[string]string `json:"headerSecrets,omitempty"`
+	// TLS adjusts the TLS connections to the target's own host and port
+	// (not to another host a redirect leads to); nil means the defaults.
+	TLS *TLS `json:"tls,omitempty"`
 	// RequestBody is sent with the request (POST/PUT health endpoints).
 	RequestBody string   `json:"requestBody,omitempty"`
 	Timeout     Duration `json:"timeout"`
@@ -89,6 +93,40 @@ type Expect struct {
 	// HTTPVersion is the protocol the response must come over: "1.0",
 	// "1.1" or "2" (HTTP/2 is negotiated by ALPN on https:// URLs).
 	HTTPVersion string `json:"httpVersion,omitempty"`
+}
+
+// TLS is a target's TLS settings. Fields ending in Secret name a secret
+// (read by the probe, as for HeaderSecrets); their values never travel.
+type TLS struct {
+	// CASecret names a secret holding PEM CA certificates that are trusted
+	// in addition to the system roots (a private CA).
+	CASecret string `json:"caSecret,omitempty"`
+	// CertSecret and KeySecret name the secrets holding a PEM client
+	// certificate (chain) and its private key, for servers that require
+	// mutual TLS. Both or neither.
+	CertSecret string `json:"certSecret,omitempty"`
+	KeySecret  string `json:"keySecret,omitempty"`
+	// ServerName is the name sent (SNI) and the certificate is checked
+	// against, instead of the URL's host.
+	ServerName string `json:"serverName,omitempty"`
+	// InsecureSkipVerify accepts any certificate. Every result of the
+	// target says so in Warnings, and medic validate warns about it.
+	InsecureSkipVerify bool `json:"insecureSkipVerify,omitempty"`
+}
+
+// SecretNames lists the names of every secret t's probe reads (its
+// headerSecrets and TLS secrets), sorted, without repeats.
+func (t Target) SecretNames() []string {
+	var names []string
+	for _, n := range t.HeaderSecrets {
+		names = append(names, n)
+	}
+	if t.TLS != nil {
+		names = append(names, t.TLS.CASecret, t.TLS.CertSecret, t.TLS.KeySecret)
+	}
+	names = slices.DeleteFunc(names, func(n string) bool { return n == "" })
+	slices.Sort(names)
+	return slices.Compact(names)
 }
 
 // Duration is a time.Duration that reads and writes as a Go duration string

@@ -59,6 +59,7 @@ func kindOf(s targetSpec, heartbeat bool) string {
 // httpOnly are the keys that only mean something for an HTTP target.
 var httpOnly = map[string]bool{
 	"method": true, "headers": true, "headerSecrets": true, "requestBody": true, "followRedirects": true, "maxBodyBytes": true,
+	"tls.caSecret": true, "tls.certSecret": true, "tls.keySecret": true, "tls.serverName": true, "tls.insecureSkipVerify": true,
 	"expect.status": true, "expect.body": true, "expect.bodyContains": true,
 	"expect.bodyRegex": true, "expect.json": true, "expect.certValidFor": true, "expect.httpVersion": true,
 }
@@ -100,7 +101,7 @@ func resolve(source string, s targetSpec, at lines, d Defaults, heartbeat bool, 
 		// Settings that only mean something for HTTP are not inherited.
 		def := d.spec
 		def.Method, def.Headers, def.HeaderSecrets, def.RequestBody, def.FollowRedirects = nil, nil, nil, nil, nil
-		def.MaxBodyBytes = nil
+		def.MaxBodyBytes, def.TLS = nil, nil
 		if def.Expect != nil {
 			e := *def.Expect
 			e.Status, e.Body, e.BodyContains, e.BodyRegex, e.JSON, e.CertValidFor = nil, nil, nil, nil, nil, nil
@@ -152,6 +153,15 @@ func resolve(source string, s targetSpec, at lines, d Defaults, heartbeat bool, 
 		}
 		if m.RequestBody != nil {
 			t.RequestBody = *m.RequestBody
+		}
+		if m.TLS != nil {
+			t.TLS, errs = resolveTLS(*m.TLS, lineOf, errs)
+			if t.TLS != nil && strings.HasPrefix(strings.ToLower(t.URL), "http://") {
+				if s.TLS != nil {
+					bad("tls", "tls applies to https:// URLs only, not to %s", t.URL)
+				}
+				t.TLS = nil // a default's, on a plain-HTTP target: nothing to apply
+			}
 		}
 		t.FollowRedirects = true
 		if m.FollowRedirects != nil {
@@ -224,6 +234,46 @@ func resolve(source string, s targetSpec, at lines, d Defaults, heartbeat bool, 
 	}
 	t.Heartbeat = heartbeat
 	return t, errs
+}
+
+// resolveTLS checks a tls block: secret names, both halves of a client
+// certificate, a server name that is a host name.
+func resolveTLS(s tlsSpec, lineOf func(string) int, errs []fieldErr) (*TLS, []fieldErr) {
+	bad := func(field, format string, args ...any) {
+		field = "tls." + field
+		errs = append(errs, fieldErrorf(field, lineOf(field), format, args...))
+	}
+	str := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	x := &TLS{CASecret: str(s.CASecret), CertSecret: str(s.CertSecret), KeySecret: str(s.KeySecret), ServerName: str(s.ServerName)}
+	if s.InsecureSkipVerify != nil {
+		x.InsecureSkipVerify = *s.InsecureSkipVerify
+	}
+	for _, f := range []struct{ key, v string }{{"caSecret", x.CASecret}, {"certSecret", x.CertSecret}, {"keySecret", x.KeySecret}} {
+		if f.v != "" && !secretNameRE.MatchString(f.v) {
+			bad(f.key, "%q is not a secret name: give the name of the secret (letters, digits and _, like API_CLIENT_KEY), never its value", f.v)
+		}
+	}
+	switch {
+	case x.CertSecret != "" && x.KeySecret == "":
+		bad("keySecret", "keySecret is required with certSecret: the name of the secret holding the client certificate's private key")
+	case x.KeySecret != "" && x.CertSecret == "":
+		bad("certSecret", "certSecret is required with keySecret: the name of the secret holding the client certificate")
+	}
+	if x.ServerName != "" && (strings.ContainsAny(x.ServerName, "/:@ ") || strings.HasPrefix(x.ServerName, ".")) {
+		bad("serverName", "serverName %q must be a host name such as api.internal (no scheme, port or path)", x.ServerName)
+	}
+	if x.InsecureSkipVerify && x.CASecret != "" {
+		bad("insecureSkipVerify", "insecureSkipVerify accepts any certificate, so caSecret would not be used: give one of them")
+	}
+	if *x == (TLS{}) {
+		return nil, errs
+	}
+	return x, errs
 }
 
 func resolveExpect(e expectSpec, lineOf func(string) int, errs []fieldErr) (Expect, []fieldErr) {

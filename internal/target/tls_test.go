@@ -1,0 +1,47 @@
+package target
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestTLSDefaults(t *testing.T) {
+	const file = `
+defaults:
+  tls: {caSecret: INTERNAL_CA, certSecret: CLIENT_CERT, keySecret: CLIENT_KEY}
+targets:
+  - {name: api, url: 'https://api.internal/healthz'}
+  - {name: own, url: 'https://own.internal/', tls: {serverName: own.example}}
+  - {name: plain, url: 'http://plain.internal/'}
+`
+	f, err := ParseFile("config/targets.yaml", []byte(file), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Problems) > 0 || len(f.Targets) != 3 {
+		t.Fatalf("targets %v problems %v", f.Targets, f.Problems)
+	}
+	inherited := &TLS{CASecret: "INTERNAL_CA", CertSecret: "CLIENT_CERT", KeySecret: "CLIENT_KEY"}
+	if got := f.Targets[0].TLS; !reflect.DeepEqual(got, inherited) {
+		t.Errorf("api tls = %+v, want the defaults' %+v", got, inherited)
+	}
+	merged := &TLS{CASecret: "INTERNAL_CA", CertSecret: "CLIENT_CERT", KeySecret: "CLIENT_KEY", ServerName: "own.example"}
+	if got := f.Targets[1].TLS; !reflect.DeepEqual(got, merged) {
+		t.Errorf("own tls = %+v, want the defaults merged key by key: %+v", got, merged)
+	}
+	if got := f.Targets[2].TLS; got != nil {
+		t.Errorf("plain http target got tls %+v from the defaults", got)
+	}
+	if got, want := f.Targets[0].SecretNames(), []string{"CLIENT_CERT", "CLIENT_KEY", "INTERNAL_CA"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("secret names = %q, want %q", got, want)
+	}
+
+	// Whoever writes pulse/ picks the URL: no client certificate for it.
+	pulse, err := ParsePulse("pulse/web.json", []byte(`{"url": "https://web.example/ping", "body": "pong"}`), f.Defaults)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pulse.TLS != nil {
+		t.Errorf("pulse target got the defaults' tls %+v", pulse.TLS)
+	}
+}
