@@ -153,8 +153,9 @@ func TestScheduledRunOver200TargetsOfEveryKind(t *testing.T) {
 			t.Errorf("%s: status %q, want %q", name, got, wantStatus)
 		}
 	}
-	if len(state.Targets) != 200 {
-		t.Errorf("state holds %d targets, want 200", len(state.Targets))
+	// The 200 and the broken one, kept to say it is not monitored.
+	if len(state.Targets) != 201 || !strings.Contains(state.Targets["broken"].NotMonitored, "timeout") {
+		t.Errorf("state holds %d targets (broken: %+v), want the 200 and broken marked not monitored for its timeout", len(state.Targets), state.Targets["broken"])
 	}
 	if num(out, "statuses.UP") != ups || num(out, "statuses.DOWN") != downs {
 		t.Errorf("statuses %v, want UP %d, DOWN %d", field(out, "statuses"), ups, downs)

@@ -15,6 +15,10 @@ func Headline(a outbox.Alert) string {
 		return a.Target + " RECOVERED"
 	case outbox.KindReminder:
 		return a.Target + " is still DOWN"
+	case outbox.KindUnmonitored:
+		return a.Target + " is not monitored"
+	case outbox.KindMonitored:
+		return a.Target + " is monitored again"
 	default:
 		return a.Target + " is " + a.Kind
 	}
@@ -50,6 +54,10 @@ func Emoji(kind string) string {
 		return "🟢"
 	case outbox.KindReminder:
 		return "🔁"
+	case outbox.KindUnmonitored:
+		return "⚠️"
+	case outbox.KindMonitored:
+		return "👁️"
 	default:
 		return "ℹ️"
 	}
@@ -61,9 +69,9 @@ func Colour(kind string) int {
 	switch kind {
 	case outbox.KindDown, outbox.KindReminder:
 		return 0xE01E5A
-	case outbox.KindStale:
+	case outbox.KindStale, outbox.KindUnmonitored:
 		return 0xECB22E
-	case outbox.KindRecovered:
+	case outbox.KindRecovered, outbox.KindMonitored:
 		return 0x2EB67D
 	default:
 		return 0x808080

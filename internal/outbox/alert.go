@@ -14,6 +14,12 @@ const (
 	KindStale     = "STALE"
 	KindRecovered = "RECOVERED"
 	KindReminder  = "REMINDER"
+	// KindUnmonitored: a target is no longer monitored (its definition has
+	// a problem, its pulse file is gone or unreadable), or an alarm named
+	// a target that does not exist.
+	KindUnmonitored = "UNMONITORED"
+	// KindMonitored: a target that was not monitored is again.
+	KindMonitored = "MONITORED"
 )
 
 // Delivery states for one channel of one alert.

@@ -60,6 +60,16 @@ type TargetState struct {
 	// most MaxFailures of them (then "and N more"), each cut to
 	// MaxFailureBytes.
 	LastFailures []string `json:"lastFailures,omitempty"`
+	// Source is where the target was last defined ("config/targets.yaml",
+	// "pulse/<name>.json"), and Channels its channels then: a target that
+	// stops being monitored is announced there.
+	Source   string   `json:"source,omitempty"`
+	Channels []string `json:"channels,omitempty"`
+	// NotMonitored, when set, says why the target is not monitored (see
+	// docs/status.md, coverage), since NotMonitoredSince; its status is
+	// kept as it was.
+	NotMonitored      string    `json:"notMonitored,omitempty"`
+	NotMonitoredSince time.Time `json:"notMonitoredSince,omitzero"`
 }
 
 // Bounds on what the state keeps of a failed check. Every target's state is
@@ -97,6 +107,9 @@ type File struct {
 	// commits them if that run did not get to (outbox.Commit).
 	Raised    []string  `json:"raised,omitempty"`
 	UpdatedAt time.Time `json:"updatedAt,omitzero"`
+	// Unmatched maps a name an alarm run asked for, which no target has,
+	// to when that was last announced.
+	Unmatched map[string]time.Time `json:"unmatched,omitempty"`
 }
 
 // Parse reads a state file. It rejects unknown statuses and entries whose

@@ -37,6 +37,12 @@ type Set struct {
 	// LastModified: a heartbeat target is stale when it is older than
 	// the target's StaleAfter.
 	PulseModified map[string]time.Time
+	// Retired names the targets whose pulse file is {"retired": true}.
+	Retired map[string]bool
+	// DefaultChannels are the targets file's defaults' channels.
+	DefaultChannels []string
+	// ConfigNames holds every target name of the targets file, valid or not.
+	ConfigNames map[string]bool
 }
 
 // Target returns the target named name.
@@ -97,11 +103,13 @@ func (e *InvalidConfigError) Unwrap() error { return e.Err }
 // cannot be parsed at all.
 func Load(ctx context.Context, s *store.Store, opts LoadOptions) (*Set, error) {
 	key := opts.configKey()
-	set := &Set{Channels: map[string]Channel{}, PulseModified: map[string]time.Time{}}
+	set := &Set{Channels: map[string]Channel{}, PulseModified: map[string]time.Time{}, Retired: map[string]bool{}}
 	file, err := LoadFile(ctx, s, opts)
 	if err != nil {
 		return nil, err
 	}
+	set.DefaultChannels = file.Defaults.Channels()
+	set.ConfigNames = file.Names
 	set.Channels = file.Channels
 	set.Problems = append(set.Problems, file.Problems...)
 	config := append([]Target(nil), file.Targets...)
@@ -111,7 +119,7 @@ func Load(ctx context.Context, s *store.Store, opts LoadOptions) (*Set, error) {
 		valid[t.Name] = true
 	}
 
-	pulses, problems, err := loadPulses(ctx, s, file.Defaults, opts.StaleAfter)
+	pulses, problems, err := loadPulses(ctx, s, file.Defaults, opts.StaleAfter, set.Retired)
 	if err != nil {
 		return nil, fmt.Errorf("load targets: %w", err)
 	}
@@ -178,7 +186,7 @@ type loadedPulse struct {
 // pulse limits. A file that is too large, past the limits, unreadable (S3
 // refuses it) or invalid is a Problem for its name; only a failure of S3
 // itself (the listing, or a read S3 may answer on a retry) is an error.
-func loadPulses(ctx context.Context, s *store.Store, defaults Defaults, staleAfter time.Duration) ([]loadedPulse, []Problem, error) {
+func loadPulses(ctx context.Context, s *store.Store, defaults Defaults, staleAfter time.Duration, retired map[string]bool) ([]loadedPulse, []Problem, error) {
 	infos, more, err := s.ListLimit(ctx, store.PrefixPulse, MaxPulseListed)
 	if err != nil {
 		return nil, nil, err
@@ -194,6 +202,7 @@ func loadPulses(ctx context.Context, s *store.Store, defaults Defaults, staleAft
 		pulse   loadedPulse
 		problem []Problem
 		skip    bool
+		retired string
 		err     error
 	}
 	out := make([]outcome, len(keys))
@@ -234,6 +243,10 @@ func loadPulses(ctx context.Context, s *store.Store, defaults Defaults, staleAft
 				return
 			}
 			t, err := ParsePulse(info.Key, obj.Body, defaults.withStaleAfter(staleAfter))
+			if errors.Is(err, ErrRetired) {
+				out[i].retired, _ = PulseName(info.Key)
+				return
+			}
 			if err != nil {
 				out[i].problem = problemsOf(info.Key, err)
 				return
@@ -248,6 +261,8 @@ func loadPulses(ctx context.Context, s *store.Store, defaults Defaults, staleAft
 		case o.err != nil:
 			return nil, nil, o.err
 		case o.skip:
+		case o.retired != "":
+			retired[o.retired] = true
 		case o.problem != nil:
 			problems = append(problems, o.problem...)
 		default:

@@ -19,7 +19,13 @@ type pulseSpec struct {
 	Body      *string   `json:"body"`
 	Heartbeat *Duration `json:"heartbeat"`
 	Channels  *[]string `json:"channels"`
+	Retired   *bool     `json:"retired"`
 }
+
+// ErrRetired is ParsePulse's answer for a retired pulse file,
+// {"retired": true}: its target is no longer monitored, on purpose, and
+// medic forgets it without announcing it lost.
+var ErrRetired = errors.New("the pulse file retires its target")
 
 // PulseName returns the target name a pulse key stands for:
 // "pulse/web.json" is "web". The name is not validated here.
@@ -63,6 +69,12 @@ func ParsePulse(key string, data []byte, d Defaults) (Target, error) {
 		return Target{}, fail("", "unexpected data after the JSON object")
 	}
 
+	if p.Retired != nil {
+		if !*p.Retired || p.URL != nil || p.Body != nil || p.Heartbeat != nil || p.Channels != nil {
+			return Target{}, fail("retired", `a retired pulse file is exactly {"retired": true}`)
+		}
+		return Target{}, ErrRetired
+	}
 	s := targetSpec{Name: &name, URL: p.URL, Channels: p.Channels}
 	if p.Body != nil {
 		s.Expect = &expectSpec{Body: p.Body}
@@ -107,7 +119,7 @@ func pulseDecodeError(key, name string, data []byte, err error) error {
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		p.Field = f
-		p.Error = fmt.Sprintf("unknown key %q (known keys: body, channels, heartbeat, url)", f)
+		p.Error = fmt.Sprintf("unknown key %q (known keys: body, channels, heartbeat, retired, url)", f)
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
 		p.Error = "the JSON object is cut short"
 	default:
@@ -125,4 +137,5 @@ var pulseFieldWants = map[string]string{
 	"body":      "a string",
 	"heartbeat": `a duration like "5m"`,
 	"channels":  "a list of channel names",
+	"retired":   "true",
 }

@@ -35,6 +35,21 @@ type Defaults struct {
 	badChannels map[string]bool
 }
 
+// Channels are the defaults' valid channels: where alerts about a target
+// whose own channels are not known go (see docs/status.md, coverage).
+func (d Defaults) Channels() []string {
+	if d.spec.Channels == nil {
+		return nil
+	}
+	var out []string
+	for _, c := range *d.spec.Channels {
+		if _, ok := d.channels[c]; ok {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // withStaleAfter sets the caller's default staleAfter if none is set.
 func (d Defaults) withStaleAfter(v time.Duration) Defaults {
 	if d.staleAfter == 0 {

@@ -17,6 +17,7 @@ import (
 	"github.com/medic-dev/medic/internal/status"
 	"github.com/medic-dev/medic/internal/store"
 	"github.com/medic-dev/medic/internal/target"
+	"github.com/medic-dev/medic/internal/trigger"
 )
 
 // Handler is the CheckStaleness task.
@@ -50,6 +51,10 @@ type Out struct {
 	ChangeCount int `json:"changeCount"`
 	// Pending counts the alerts in outbox/, including older ones.
 	Pending int `json:"pending"`
+	// NotMonitored counts the targets medic knows but does not monitor
+	// now (see docs/status.md, coverage; they are also counted in Statuses
+	// by the status they keep); the stack alarms on it.
+	NotMonitored int `json:"notMonitored"`
 }
 
 // Change is one target's status change.
@@ -58,6 +63,32 @@ type Change struct {
 	From   string `json:"from"`
 	To     string `json:"to"`
 	Since  string `json:"since"`
+}
+
+// CoverageLogMessage is the message of the line every run logs with the
+// number of targets not monitored ("notMonitored"), which the stack's
+// metric filter reads.
+const CoverageLogMessage = "monitoring coverage"
+
+// unmatchedNames returns the target names an alarm run asked for that
+// LoadTargets found no target for (its listed problems).
+func unmatchedNames(in In) []string {
+	if in.Trigger != trigger.Alarm || len(in.Loaded) == 0 {
+		return nil
+	}
+	var loaded struct {
+		Problems []target.Problem `json:"problems"`
+	}
+	if json.Unmarshal(in.Loaded, &loaded) != nil {
+		return nil
+	}
+	var names []string
+	for _, p := range loaded.Problems {
+		if p.Source == "execution input" && p.Target != "" && strings.Contains(p.Error, "no target has that name") {
+			names = append(names, p.Target)
+		}
+	}
+	return names
 }
 
 // MaxChanges bounds Out.Changes, so the output stays small in the
@@ -81,7 +112,7 @@ func (h *Handler) check(ctx context.Context, in In, set *target.Set) (Out, error
 		return Out{}, fmt.Errorf("check staleness: %w", err)
 	}
 	r := &echoReader{store: h.Store, log: h.logger(), cache: map[string]readEcho{}}
-	res, err := h.decideAndSave(ctx, set, echoes, r, now, status.RaiserOf(in.Run))
+	res, err := h.decideAndSave(ctx, set, echoes, r, now, status.RaiserOf(in.Run), unmatchedNames(in))
 	if err != nil {
 		return Out{}, fmt.Errorf("check staleness: %w", err)
 	}
@@ -97,8 +128,14 @@ func (h *Handler) check(ctx context.Context, in In, set *target.Set) (Out, error
 		Pending:     pending,
 	}
 	for _, st := range res.file.Targets {
+		if st.NotMonitored != "" {
+			out.NotMonitored++
+		}
 		out.Statuses[st.Status]++
 	}
+	// One line a run: the stack's metric filter turns notMonitored into
+	// the TargetsNotMonitored metric, which an alarm watches.
+	h.logger().Info(CoverageLogMessage, "notMonitored", out.NotMonitored, "unmatchedAlarmNames", len(res.file.Unmatched))
 	for i, c := range res.changes {
 		if i == MaxChanges {
 			break

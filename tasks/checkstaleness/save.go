@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/medic-dev/medic/internal/outbox"
@@ -38,7 +40,7 @@ type decision struct {
 // An alert is never lost between the writes: a run that fails after saving
 // the state leaves its drafts listed in it (status.File.Raised), and the
 // next run to read that state commits them before deciding anything.
-func (h *Handler) decideAndSave(ctx context.Context, set *target.Set, echoes listed, r *echoReader, now time.Time, raiser string) (decision, error) {
+func (h *Handler) decideAndSave(ctx context.Context, set *target.Set, echoes listed, r *echoReader, now time.Time, raiser string, unmatched []string) (decision, error) {
 	drafts := map[string]bool{} // every draft this run wrote
 	for attempt := 1; ; attempt++ {
 		prev, etag, err := readState(ctx, h.Store)
@@ -53,6 +55,7 @@ func (h *Handler) decideAndSave(ctx context.Context, set *target.Set, echoes lis
 			return decision{}, h.withdraw(ctx, drafts, nil, err)
 		}
 		d := decide(prev, set, echoes.targets, newestInBatches(batches, r), r, now, raiser)
+		d.cover(prev, set, now, raiser, unmatched)
 		for _, a := range d.alerts {
 			drafts[a.ID] = true
 			if err := outbox.WriteDraft(ctx, h.Store, a); err != nil {
@@ -160,7 +163,17 @@ func decide(prev status.File, set *target.Set, echoes map[string]store.Info, inB
 		if at, ok := set.PulseModified[t.Name]; ok {
 			pulse = &at
 		}
+		var again []outbox.Alert
+		if known && before.NotMonitored != "" {
+			channels := t.Channels
+			if len(channels) == 0 {
+				channels = set.DefaultChannels
+			}
+			again = status.MonitoredAgain(&before, channels, now, raiser)
+		}
 		st, alerts := status.Decide(before, t, echo, pulse, now, raiser)
+		alerts = append(again, alerts...)
+		st.Source, st.Channels = t.Source, slices.Clone(t.Channels)
 		// Remember the echo as read unless it is older than what another
 		// run already processed (a run that lost a race and decides again).
 		if echoETag != "" && (echo == nil || !echo.CheckedAt.Before(before.LastEchoAt)) {
@@ -177,18 +190,109 @@ func decide(prev status.File, set *target.Set, echoes map[string]store.Info, inB
 			d.changes = append(d.changes, Change{Target: t.Name, From: from, To: st.Status, Since: st.Since.UTC().Format(time.RFC3339)})
 		}
 	}
+	return d
+}
+
+// retireTombstone is how long the state remembers a pulse target whose
+// file is gone (and says so in NotMonitored) before it forgets it.
+const retireTombstone = 7 * 24 * time.Hour
+
+// cover keeps the state of every target that is no longer monitored and
+// announces the change: a target skipped for a problem (its definition in
+// the targets file, its pulse file malformed, too large, unreadable, past
+// the pulse limits), and a pulse target whose file is gone. Each gets one
+// UNMONITORED alert, to the channels it last had (or the defaults'), and
+// keeps its state, marked NotMonitored, until it is monitored again, which
+// is announced too (in decide's loop: MONITORED). A target removed from the
+// targets file, or retired with a {"retired": true} pulse file, is dropped
+// without an alert: that is on purpose. A pulse target gone for
+// retireTombstone is dropped too. unmatched names the targets an alarm run
+// asked for that do not exist: each is announced to the defaults' channels
+// at most once a day. Finally the alerts are listed in d.file.Raised.
+func (d *decision) cover(prev status.File, set *target.Set, now time.Time, raiser string, unmatched []string) {
+	problems := map[string]target.Problem{}
+	for _, p := range set.Problems {
+		if _, seen := problems[p.Target]; p.Target != "" && !seen {
+			problems[p.Target] = p
+		}
+	}
+	channelsOf := func(st status.TargetState) []string {
+		if len(st.Channels) > 0 {
+			return st.Channels
+		}
+		return set.DefaultChannels
+	}
+	names := make([]string, 0, len(prev.Targets)+len(problems))
+	for name := range prev.Targets {
+		names = append(names, name)
+	}
+	for name := range problems {
+		if _, known := prev.Targets[name]; !known && set.ConfigNames[name] {
+			names = append(names, name) // never monitored: a new target with a mistake
+		}
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		if _, configured := d.file.Targets[name]; configured {
+			continue
+		}
+		st, known := prev.Targets[name]
+		if !known {
+			st = status.TargetState{Target: name, Status: status.Unknown, Since: now, FirstSeenAt: now, Source: problems[name].Source}
+		}
+		var reason string
+		p, hasProblem := problems[name]
+		switch {
+		case set.Retired[name]:
+			continue // retired on purpose: forgotten
+		case hasProblem:
+			reason = problemText(p)
+		case strings.HasPrefix(st.Source, target.PulsePrefix):
+			if st.NotMonitored != "" && now.Sub(st.NotMonitoredSince) > retireTombstone {
+				continue
+			}
+			reason = fmt.Sprintf("its pulse file %s is gone (to retire a target on purpose, upload {\"retired\": true} to it instead of deleting it)", st.Source)
+		default:
+			continue // removed from the targets file: on purpose
+		}
+		d.alerts = append(d.alerts, status.NotMonitored(&st, reason, channelsOf(st), now, raiser)...)
+		d.file.Targets[name] = st
+	}
+	if len(prev.Unmatched) > 0 || len(unmatched) > 0 {
+		d.file.Unmatched = map[string]time.Time{}
+		for name, at := range prev.Unmatched {
+			if now.Sub(at) < 24*time.Hour {
+				d.file.Unmatched[name] = at
+			}
+		}
+		for _, name := range unmatched {
+			if _, told := d.file.Unmatched[name]; told {
+				continue
+			}
+			if _, exists := d.file.Targets[name]; exists {
+				continue
+			}
+			d.file.Unmatched[name] = now
+			if a, ok := status.UnmatchedAlert(name, set.DefaultChannels, now, raiser); ok {
+				d.alerts = append(d.alerts, a)
+			}
+		}
+		if len(d.file.Unmatched) == 0 {
+			d.file.Unmatched = nil
+		}
+	}
 	for _, a := range d.alerts {
 		d.file.Raised = append(d.file.Raised, a.ID)
 	}
-	for _, p := range set.Problems {
-		if _, configured := d.file.Targets[p.Target]; p.Target == "" || configured {
-			continue
-		}
-		if st, ok := prev.Targets[p.Target]; ok {
-			d.file.Targets[p.Target] = st
-		}
+}
+
+// problemText is a problem as an alert says it: where, the field, what.
+func problemText(p target.Problem) string {
+	s := p.Source
+	if p.Field != "" {
+		s += ": " + p.Field
 	}
-	return d
+	return s + ": " + p.Error
 }
 
 func isProbed(t target.Target) bool { return t.URL != "" || t.Address != "" }

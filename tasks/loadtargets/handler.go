@@ -174,6 +174,11 @@ func selectTargets(set *target.Set, trig trigger.Trigger) ([]target.Target, []ta
 			continue
 		}
 		p := target.Problem{Source: "execution input", Target: name}
+		if set.Retired[name] {
+			p.Error = fmt.Sprintf("the %s run names target %q, which is retired (its pulse file is {\"retired\": true}): nothing to check", trig.Kind, name)
+			problems = append(problems, p)
+			continue
+		}
 		if skipped[name] {
 			p.Error = fmt.Sprintf("the %s run names target %q, which was skipped because of the problems listed for it", trig.Kind, name)
 		} else {
