@@ -124,8 +124,9 @@ func baseFunctionSpecs(set Settings) map[string]functionSpec {
 }
 
 // newFunctions creates one function per task, each with its own role, log
-// group and least-privilege policy.
-func newFunctions(stack awscdk.Stack, root string, set Settings, bucket awss3.Bucket, topic awssns.Topic, channelSecret, targetSecret awssecretsmanager.ISecret) map[string]awslambda.Function {
+// group and least-privilege policy. channelTopics are the SNS topics the
+// targets file's sns channels name besides the stack's topic.
+func newFunctions(stack awscdk.Stack, root string, set Settings, bucket awss3.Bucket, topic awssns.Topic, channelTopics []string, channelSecret, targetSecret awssecretsmanager.ISecret) map[string]awslambda.Function {
 	specs := functionSpecs(set)
 	fns := make(map[string]awslambda.Function, len(Tasks))
 	for _, task := range Tasks {
@@ -155,7 +156,7 @@ func newFunctions(stack awscdk.Stack, root string, set Settings, bucket awss3.Bu
 		switch task {
 		case "notify":
 			grantReadSecret(fn.Role(), channelSecret)
-			grantPublish(fn.Role(), topic)
+			grantPublish(fn.Role(), topic, channelTopics)
 		case "probe":
 			if targetSecret != nil {
 				grantReadSecret(fn.Role(), targetSecret)
@@ -256,13 +257,15 @@ func grantReadSecret(role awsiam.IRole, secret awssecretsmanager.ISecret) {
 	}))
 }
 
-// grantPublish lets the notify function publish to the topic, and nothing
-// else of it.
-func grantPublish(role awsiam.IRole, topic awssns.Topic) {
+// grantPublish lets the notify function publish to the stack's topic and
+// to the topics the targets file's sns channels name, and nothing else of
+// them. A topic in another account must also allow the role in its own
+// topic policy.
+func grantPublish(role awsiam.IRole, topic awssns.Topic, channelTopics []string) {
 	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:       jsii.String("PublishAlerts"),
 		Actions:   jsii.Strings("sns:Publish"),
-		Resources: jsii.Strings(*topic.TopicArn()),
+		Resources: jsii.Strings(append([]string{*topic.TopicArn()}, channelTopics...)...),
 	}))
 }
 

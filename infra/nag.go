@@ -37,6 +37,8 @@ const (
 		"targets' API tokens); a Lambda rotation function cannot rotate them. Operators replace them by updating the secret."
 	reasonCDKHandler = "A handler of aws-cdk-lib itself, run by CloudFormation only at deploy time; its runtime, " +
 		"managed logging policy and permissions are set by CDK and cannot be changed from the stack."
+	reasonPutMetricData = "cloudwatch:PutMetricData has no resource-level permissions; the statement is limited to the " +
+		"medic namespace by its cloudwatch:namespace condition. It puts the one heartbeat data point at stack creation."
 )
 
 // bucketPrefixResource matches the prefix-scoped object ARNs of the data
@@ -86,8 +88,9 @@ func suppressFindings(s *Stack) {
 		}
 	}
 
-	// The config deployment and the bucket's EventBridge switch are custom
-	// resources CDK adds as singletons at the stack's top level.
+	// The config deployment, the bucket's EventBridge switch and the
+	// schedule heartbeat are custom resources whose handlers CDK adds as
+	// singletons at the stack's top level.
 	for _, c := range *s.Stack.Node().Children() {
 		id := *c.Node().Id()
 		switch {
@@ -101,6 +104,12 @@ func suppressFindings(s *Stack) {
 					cdkAssetsBucketObjects,
 					map[string]interface{}{"regex": `/^Resource::<Data[0-9A-F]{8}\.Arn>\/\*$/`}),
 			)
+		case id == "ScheduleHeartbeatAtCreation":
+			suppress(c, true, rule("AwsSolutions-IAM5", reasonPutMetricData, "Resource::*"))
+		case strings.HasPrefix(id, "AWS679f53fac002430cb0da5b7982bd2287"):
+			// The singleton function of AwsCustomResource (the heartbeat).
+			suppress(c, true, rule("AwsSolutions-IAM4", reasonCDKHandler+" It puts the schedule heartbeat at stack creation.",
+				"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"))
 		case strings.HasPrefix(id, "BucketNotificationsHandler"):
 			suppress(c, true, rule("AwsSolutions-IAM4", reasonCDKHandler+" It turns on EventBridge notifications for the data bucket.",
 				"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"))

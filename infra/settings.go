@@ -38,7 +38,7 @@ var ContextKeys = []string{
 // (cdk.json or `cdk deploy -c key=value`).
 type Settings struct {
 	// ScheduleMinutes is how often the scheduled check runs (1..720: the
-	// "no execution started" alarm watches twice this, and CloudWatch alarm
+	// "no scheduled run" alarm watches twice this, and CloudWatch alarm
 	// periods stop at one day).
 	ScheduleMinutes int
 	// StaleAfter is the default staleAfter for targets that set none, as

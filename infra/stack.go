@@ -79,6 +79,10 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) (*Stack,
 	if err != nil {
 		return nil, fmt.Errorf("new stack %s: %w", id, err)
 	}
+	topics, err := channelTopics(targets)
+	if err != nil {
+		return nil, fmt.Errorf("new stack %s: %w", id, err)
+	}
 	def, err := Definition(props.Settings)
 	if err != nil {
 		return nil, fmt.Errorf("new stack %s: %w", id, err)
@@ -100,13 +104,13 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) (*Stack,
 		s.TargetSecret = newSecret(s.Stack, "TargetSecret", set.TargetSecretArn,
 			`medic target credentials: a JSON object {"NAME": "value"}; targets name their keys in headerSecrets in config/targets.yaml`)
 	}
-	s.Functions = newFunctions(s.Stack, root, set, s.Bucket, s.Topic, s.Secret, s.TargetSecret)
+	s.Functions = newFunctions(s.Stack, root, set, s.Bucket, s.Topic, topics, s.Secret, s.TargetSecret)
 	s.StateMachine = newStateMachine(s.Stack, def, set, s.Functions)
 	if set.ScaleMode {
 		s.DistributedMapPolicy = grantDistributedMap(s.Stack, s.StateMachine, s.Bucket)
 	}
 	newTriggers(s.Stack, set, s.Bucket, s.StateMachine)
-	newAlarms(s.Stack, set, s.StateMachine, s.Functions["notify"], s.Topic)
+	newAlarms(s.Stack, set, s.StateMachine, s.Functions, s.Topic)
 	newOutputs(s.Stack, s.Bucket, s.StateMachine, s.Topic, s.Secret, s.TargetSecret)
 	suppressFindings(s)
 	return s, nil

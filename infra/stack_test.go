@@ -312,7 +312,6 @@ func TestAlarms(t *testing.T) {
 		{"ExecutionsFailed", "GreaterThanOrEqualToThreshold", "notBreaching", 300},
 		{"ExecutionsTimedOut", "GreaterThanOrEqualToThreshold", "notBreaching", 300},
 		{"ExecutionThrottled", "GreaterThanOrEqualToThreshold", "notBreaching", 300},
-		{"ExecutionsStarted", "LessThanThreshold", "breaching", 2 * 10 * 60},
 	} {
 		s.tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
 			"Namespace":          "AWS/States",

@@ -57,6 +57,11 @@ func synth(context map[string]any, env *awscdk.Environment) (*synthesized, error
 	if err != nil {
 		return nil, err
 	}
+	return synthAt(root, context, env)
+}
+
+// synthAt is synth with the module (tasks/, config/) at root.
+func synthAt(root string, context map[string]any, env *awscdk.Environment) (*synthesized, error) {
 	outdir, err := os.MkdirTemp("", "medic-cdk-out-")
 	if err != nil {
 		return nil, err

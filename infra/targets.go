@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -48,4 +50,40 @@ func usesHeaderSecrets(f *target.File) bool {
 		}
 	}
 	return false
+}
+
+// snsTopicArnRE matches one SNS topic's ARN: partition, region, 12-digit
+// account and topic name, no wildcard (an IAM resource with * or ? in it
+// would grant publish to topics the file does not name).
+var snsTopicArnRE = regexp.MustCompile(`^arn:aws(-[a-z]+)*:sns:[a-z]{2}(-[a-z]+)+-\d:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$`)
+
+// channelTopics returns the SNS topics the file's sns channels name with
+// topicArn, sorted and each once; channels without one publish to the
+// stack's topic. A topicArn that is not one topic's ARN stops the synth.
+func channelTopics(f *target.File) ([]string, error) {
+	var topics, bad []string
+	for _, name := range slices.Sorted(func(yield func(string) bool) {
+		for n := range f.Channels {
+			if !yield(n) {
+				return
+			}
+		}
+	}) {
+		c := f.Channels[name]
+		if c.Type != target.ChannelSNS || c.TopicArn == "" {
+			continue
+		}
+		if !snsTopicArnRE.MatchString(c.TopicArn) {
+			bad = append(bad, fmt.Sprintf("  %s: channel %s: topicArn %q is not one SNS topic's ARN (arn:aws:sns:REGION:ACCOUNT:NAME, no wildcards)", ConfigKey, name, c.TopicArn))
+			continue
+		}
+		if !slices.Contains(topics, c.TopicArn) {
+			topics = append(topics, c.TopicArn)
+		}
+	}
+	if len(bad) > 0 {
+		return nil, fmt.Errorf("targets file to deploy: the notify function would be granted sns:Publish on them:\n%s", strings.Join(bad, "\n"))
+	}
+	slices.Sort(topics)
+	return topics, nil
 }

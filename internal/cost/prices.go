@@ -114,13 +114,14 @@ var FunctionMemoryMB = map[string]int{
 
 // What the default stack deploys that is billed by the month, whatever the
 // runs. They mirror infra/ (alarms.go: the alarms and the AlertDeliveryErrors
-// metric filter; channels.go: the channel-credentials secret); change both
+// and ScheduleHeartbeat metrics; channels.go: the channel-credentials secret); change both
 // together (infra/cost_test.go checks them against the synthesized stack).
 const (
 	// StackAlarms are standard-resolution CloudWatch metric alarms.
 	StackAlarms = 6
-	// StackCustomMetrics are custom metrics created by log metric filters.
-	StackCustomMetrics = 1
+	// StackCustomMetrics are custom metrics: AlertDeliveryErrors and
+	// ScheduleHeartbeat, each fed by a log metric filter.
+	StackCustomMetrics = 2
 	// StackSecrets are Secrets Manager secrets: the channel credentials. A
 	// second one (targets' headerSecrets) is created only when the targets
 	// file uses headerSecrets, and adds SecretMonth.
