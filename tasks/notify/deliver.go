@@ -112,11 +112,13 @@ func (r *run) unblocked(ctx context.Context, b blocker, name string) bool {
 	if b.draft {
 		return false
 	}
-	wait := time.NewTimer(r.h.sendTimeout())
-	defer wait.Stop()
+	// As long as one send may take, and never into the time kept to
+	// record outcomes before the invocation's deadline.
+	wctx, cancel := r.h.sendContext(ctx)
+	defer cancel()
 	poll := firstPoll
 	for {
-		e, err := outbox.Get(ctx, r.h.Store, b.id)
+		e, err := outbox.Get(wctx, r.h.Store, b.id)
 		if errors.Is(err, store.ErrNotFound) {
 			return true
 		}
@@ -131,9 +133,7 @@ func (r *run) unblocked(ctx context.Context, b blocker, name string) bool {
 			return false // pending: it failed, or waits for its channel
 		}
 		select {
-		case <-ctx.Done():
-			return false
-		case <-wait.C:
+		case <-wctx.Done():
 			return false
 		case <-time.After(poll):
 		}

@@ -114,3 +114,48 @@ func TestDraftsThatWillNeverBeCommittedAreRemoved(t *testing.T) {
 		t.Fatalf("outbox = %+v, %v; want only the live draft", entries, err)
 	}
 }
+
+// While another run is sending a target's earlier alert, a later one waits
+// for it (at most one send's timeout) and goes right after it; if that run
+// does not finish in time, the later alert stays pending for a retry.
+func TestALaterAlertWaitsForAnotherRunsSendOfTheEarlierOne(t *testing.T) {
+	for _, finishes := range []bool{true, false} {
+		t.Run(map[bool]string{true: "the other run finishes", false: "the other run hangs"}[finishes], func(t *testing.T) {
+			w := newWorld(t)
+			ctx := context.Background()
+			w.raiseSeq("web-down-1-aaaa", outbox.KindDown, 1, "", t0, false)
+			w.raiseSeq("web-recovered-2-bbbb", outbox.KindRecovered, 2, "web-down-1-aaaa", t0, false)
+			// Another run has claimed the DOWN and is sending it.
+			if _, won, err := outbox.Claim(ctx, w.store, "web-down-1-aaaa", "hook", "other/1", t0, time.Minute); err != nil || !won {
+				t.Fatalf("claim = %v, %v", won, err)
+			}
+			done := make(chan error, 1)
+			go func() {
+				if !finishes {
+					done <- nil
+					return
+				}
+				time.Sleep(100 * time.Millisecond)
+				_, err := outbox.Finish(ctx, w.store, "web-down-1-aaaa", "hook", "other/1", outbox.Outcome{Status: outbox.Delivered, At: t0})
+				done <- err
+			}()
+			h := w.handler()
+			h.SendTimeout = time.Second
+			out, err := h.Handle(ctx, notify.In{Run: "run-1"})
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			sent := hookKinds(t, w)
+			if finishes {
+				if err != nil || out.Delivered != 1 || strings.Join(sent, ",") != "RECOVERED" {
+					t.Fatalf("Handle = %+v, %v; sent %v; want the RECOVERED sent once the DOWN was delivered", out, err, sent)
+				}
+				return
+			}
+			var re *notify.RetryableDeliveryError
+			if !errors.As(err, &re) || len(sent) != 0 || out.Pending != 2 {
+				t.Fatalf("Handle = %+v, %v; sent %v; want nothing sent, both pending, and a retry", out, err, sent)
+			}
+		})
+	}
+}
