@@ -8,10 +8,13 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/medic-dev/medic/internal/redact"
 )
 
 // DefaultTimeout bounds one delivery when the HTTP client sets no timeout.
@@ -170,7 +173,8 @@ func newRedactor(p Post) redactor {
 		// "Bearer <token>": the token alone is as secret as the whole value.
 		for _, part := range append([]string{s}, strings.Fields(s)...) {
 			if len(part) >= minSecretLen {
-				r.secrets = append(r.secrets, part)
+				// Also as a server may echo it: JSON-escaped, URL-encoded, base64.
+				r.secrets = append(r.secrets, redact.Forms(part)...)
 			}
 		}
 	}
@@ -206,7 +210,10 @@ func portSuffix(u *url.URL) string {
 }
 
 func (r redactor) scrub(s string) string {
-	for _, secret := range r.secrets {
+	// Longest first, so no part of a longer form is left behind.
+	secrets := append([]string(nil), r.secrets...)
+	sort.SliceStable(secrets, func(i, j int) bool { return len(secrets[i]) > len(secrets[j]) })
+	for _, secret := range secrets {
 		s = strings.ReplaceAll(s, secret, redacted)
 	}
 	return s

@@ -112,3 +112,29 @@ func TestRedirectsKeepCredentialsHome(t *testing.T) {
 		}
 	})
 }
+
+// TestErrorsHideEchoedSecretForms: a channel that answers an error quoting
+// the token it was sent, JSON-escaped, URL-encoded or base64-encoded, does
+// not get it into the error (which goes into logs and the outbox).
+func TestErrorsHideEchoedSecretForms(t *testing.T) {
+	const tok = "Bearer s3cr3t/t0ken+value="
+	for name, form := range map[string]string{
+		"json-slash": `"Bearer s3cr3t\/t0ken+value="`,
+		"query":      "Bearer+s3cr3t%2Ft0ken%2Bvalue%3D",
+		"base64":     "QmVhcmVyIHMzY3IzdC90MGtlbit2YWx1ZT0=",
+		"token b64":  "czNjcjN0L3Qwa2VuK3ZhbHVlPQ==",
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				w.WriteHeader(http.StatusBadRequest)
+				_, _ = w.Write([]byte(`{"error":"bad token ` + form + `"}`))
+			}))
+			t.Cleanup(srv.Close)
+			err := channel.PostJSON(context.Background(), nil, channel.Post{URL: srv.URL, Body: []byte(`{}`),
+				Header: http.Header{"Authorization": {tok}}, Secrets: []string{tok}})
+			if err == nil || strings.Contains(err.Error(), strings.Trim(form, `"`)) || strings.Contains(err.Error(), "s3cr3t") || !strings.Contains(err.Error(), "[redacted]") {
+				t.Fatalf("err = %v, want the echoed token redacted", err)
+			}
+		})
+	}
+}

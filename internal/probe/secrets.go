@@ -2,7 +2,6 @@ package probe
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -10,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/medic-dev/medic/internal/redact"
 	"github.com/medic-dev/medic/internal/target"
 )
 
@@ -99,10 +99,10 @@ func portOf(u *url.URL) string {
 }
 
 // redactor hides secret values in texts about a check. It replaces each
-// value as sent, as it reads inside a Go- or JSON-quoted string, and each
-// word of it of at least minRedactedWord bytes (the token of "Bearer
-// <token>"); and a value's start cut short by a "..." where a long text was
-// shortened.
+// value, and each word of it of at least minRedactedWord bytes (the token
+// of "Bearer <token>"), in every form a server may echo it, as each reads
+// inside a Go- or JSON-quoted string (redact.Forms); and a value's start cut
+// short by a "..." where a long text was shortened.
 type redactor struct {
 	forms []string // longest first
 }
@@ -127,11 +127,8 @@ func (r *redactor) add(v string) {
 		}
 	}
 	for _, s := range append([]string{v}, wordsOf(v)...) {
-		add(s)
-		q := strconv.Quote(s)
-		add(q[1 : len(q)-1])
-		if b, err := json.Marshal(s); err == nil {
-			add(string(b[1 : len(b)-1]))
+		for _, f := range redact.Forms(s) {
+			add(f)
 		}
 	}
 	sort.SliceStable(r.forms, func(i, j int) bool { return len(r.forms[i]) > len(r.forms[j]) })

@@ -2,11 +2,15 @@ package probe_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -196,5 +200,52 @@ func TestHeaderSecretsStayOnTheirOrigin(t *testing.T) {
 		if seen[k] != v {
 			t.Errorf("%s received %q, want %q", k, seen[k], v)
 		}
+	}
+}
+
+// TestSecretEchoedInOtherFormsIsRedacted: a server that echoes the secret
+// header back JSON-escaped (with / as \/), URL-encoded or base64-encoded
+// does not get it into the result (echo, history, --json).
+func TestSecretEchoedInOtherFormsIsRedacted(t *testing.T) {
+	const value = "Bearer t0k/en+with=odd chars&more"
+	forms := map[string]func(string) string{
+		"json":       func(s string) string { b, _ := json.Marshal(s); return string(b) },
+		"json-slash": func(s string) string { b, _ := json.Marshal(s); return strings.ReplaceAll(string(b), "/", `\/`) },
+		"json-unicode": func(s string) string {
+			return `"` + strings.ReplaceAll(strings.ReplaceAll(s, "/", `\u002f`), "&", `\u0026`) + `"`
+		},
+		"query":         url.QueryEscape,
+		"path":          url.PathEscape,
+		"base64":        func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) },
+		"base64-raw":    func(s string) string { return base64.RawStdEncoding.EncodeToString([]byte(s)) },
+		"base64-url":    func(s string) string { return base64.URLEncoding.EncodeToString([]byte(s)) },
+		"base64-rawurl": func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) },
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got := r.Header.Get("Authorization")
+		fmt.Fprintf(w, `{"you sent": %s}`, forms[strings.TrimPrefix(r.URL.Path, "/")](got))
+	}))
+	t.Cleanup(srv.Close)
+	p := local()
+	p.Secrets = envSecrets(map[string]string{"TOKEN": value})
+	for name, encode := range forms {
+		t.Run(name, func(t *testing.T) {
+			tg := target.Target{Name: "api", Kind: target.KindHTTP, URL: srv.URL + "/" + name, FollowRedirects: true,
+				Timeout: target.Duration(5 * time.Second), HeaderSecrets: map[string]string{"Authorization": "TOKEN"},
+				Expect: target.Expect{Body: probeStr("ok")}}
+			res := p.Probe(context.Background(), tg)
+			b, _ := json.Marshal(res)
+			if res.Up || !strings.Contains(string(b), probe.Redacted) {
+				t.Fatalf("up %v, result without %s: %s", res.Up, probe.Redacted, b)
+			}
+			text := strings.Join(res.Failures, "\n")
+			const word = "t0k/en+with=odd"
+			for _, v := range []string{value, word, strings.Trim(encode(value), `"`), strings.Trim(encode(word), `"`)} {
+				q := strconv.Quote(v)
+				if strings.Contains(text, v) || strings.Contains(text, q[1:len(q)-1]) {
+					t.Errorf("result carries %q: %s", v, b)
+				}
+			}
+		})
 	}
 }
