@@ -43,7 +43,7 @@ func FuzzHandler(f *testing.F) {
 		`{"executionArn":"arn:aws:states:us-east-1:000000000000:execution:medic-test:x","maxResults":2,"nextToken":"MTAuYWJj"}`,
 		`[]`, `null`, `{"maxResults":-1}`, `{"stateMachineArn":1}`,
 	} {
-		for _, a := range []string{"StartExecution", "DescribeExecution", "GetExecutionHistory", "ListExecutions", "StopExecution", "ListStateMachines", "DescribeStateMachine"} {
+		for _, a := range []string{"StartExecution", "DescribeExecution", "GetExecutionHistory", "ListExecutions", "StopExecution", "ListStateMachines", "DescribeStateMachine", "DescribeStateMachineForExecution", "ValidateStateMachineDefinition", "StartSyncExecution", "TestState"} {
 			f.Add(a, s)
 		}
 	}
