@@ -110,3 +110,48 @@ func stateMachineCreated(dir string, now time.Time) (time.Time, error) {
 	}
 	return rec.CreationDate, nil
 }
+
+// recordFields is Record without its JSON methods.
+type recordFields Record
+
+// recordJSON is a Record as stored: the input and output are also kept as
+// text (inputText, outputText), because encoding/json re-indents and
+// re-escapes a json.RawMessage, while DescribeExecution must return them
+// exactly as given (AWS does).
+type recordJSON struct {
+	recordFields
+	InputText  *string `json:"inputText,omitempty"`
+	OutputText *string `json:"outputText,omitempty"`
+}
+
+// MarshalJSON writes the record with its input and output text.
+func (r Record) MarshalJSON() ([]byte, error) {
+	w := recordJSON{recordFields: recordFields(r)}
+	if len(r.Input) > 0 {
+		s := string(r.Input)
+		w.InputText = &s
+	}
+	if len(r.Output) > 0 {
+		s := string(r.Output)
+		w.OutputText = &s
+	}
+	return json.Marshal(w)
+}
+
+// UnmarshalJSON reads a record; the text of the input and output wins over
+// their JSON form (records written before the text was kept have only the
+// JSON form).
+func (r *Record) UnmarshalJSON(b []byte) error {
+	var w recordJSON
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*r = Record(w.recordFields)
+	if w.InputText != nil {
+		r.Input = json.RawMessage(*w.InputText)
+	}
+	if w.OutputText != nil {
+		r.Output = json.RawMessage(*w.OutputText)
+	}
+	return nil
+}

@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -358,3 +360,74 @@ func TestAPITestState(t *testing.T) {
 }
 
 func errorsAs[T error](err error, target *T) bool { return err != nil && errors.As(err, target) }
+
+// DescribeExecution returns the input as it was given and the output as the
+// engine wrote it, after the run has ended and its record is on disk (AWS
+// returns them as given, not re-indented).
+func TestAPIDescribeExecutionKeepsInputAndOutputText(t *testing.T) {
+	ctx := context.Background()
+	clk := clock.NewManual(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+	dir := t.TempDir()
+	s := serve(t, local.Options{StateDir: dir, Clock: clk, EngineClock: local.InstantClock(clk)})
+	if err := s.env.PutTargets(ctx, targetsFor(okServer(t))); err != nil {
+		t.Fatal(err)
+	}
+	c := s.client(false)
+	input := "{ \"trigger\" :\n  \"schedule\" }"
+	x, err := c.StartSyncExecution(ctx, &sfn.StartSyncExecutionInput{StateMachineArn: aws.String(s.env.StateMachineArn()), Input: aws.String(input)})
+	if err != nil || x.Status != types.SyncExecutionStatusSucceeded {
+		t.Fatalf("run: %v %+v", err, x)
+	}
+	h, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: x.ExecutionArn, ReverseOrder: true, MaxResults: 1})
+	if err != nil || h.Events[0].ExecutionSucceededEventDetails == nil {
+		t.Fatalf("history: %v %+v", err, h)
+	}
+	output := aws.ToString(h.Events[0].ExecutionSucceededEventDetails.Output)
+	for _, c := range []*sfn.Client{c, serve(t, local.Options{StateDir: dir}).client(false)} { // this Env, then a new one on the same records
+		d, err := c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: x.ExecutionArn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if aws.ToString(d.Input) != input {
+			t.Errorf("input = %q, want %q as given", aws.ToString(d.Input), input)
+		}
+		if aws.ToString(d.Output) != output || strings.Contains(output, "\n") {
+			t.Errorf("output = %q, want %q", aws.ToString(d.Output), output)
+		}
+	}
+}
+
+// A record written before the input's text was kept (no inputText) still
+// reads, with its input as stored.
+func TestAPIOldRecordsStillRead(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	clk := clock.NewManual(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+	s := serve(t, local.Options{StateDir: dir, Clock: clk, EngineClock: local.InstantClock(clk)})
+	if err := s.env.PutTargets(ctx, targetsFor(okServer(t))); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := s.env.Run(ctx, "old", `{"trigger": "schedule"}`)
+	if err != nil || rec.Status != "SUCCEEDED" {
+		t.Fatalf("run: %v %s", err, rec.Status)
+	}
+	path := filepath.Join(dir, "executions", "old.json")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil || m["inputText"] == nil {
+		t.Fatalf("the record has no inputText: %v", err)
+	}
+	delete(m, "inputText")
+	delete(m, "outputText")
+	b, _ = json.Marshal(m)
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d, err := serve(t, local.Options{StateDir: dir}).client(false).DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(rec.Arn)})
+	if err != nil || d.Status != types.ExecutionStatusSucceeded || aws.ToString(d.Input) != `{"trigger":"schedule"}` || d.Output == nil {
+		t.Fatalf("old record: %v %+v", err, d)
+	}
+}
