@@ -35,6 +35,7 @@ func BenchmarkEngine(b *testing.B) {
 			input := []byte(`{"trigger":"schedule"}`)
 			transitions := 0
 			b.ReportAllocs()
+			cpu := cpuTime()
 			for b.Loop() {
 				x := m.Run(context.Background(), input, opts)
 				if x.Status != engine.StatusSucceeded {
@@ -42,6 +43,7 @@ func BenchmarkEngine(b *testing.B) {
 				}
 				transitions += x.Transitions
 			}
+			b.ReportMetric(float64(cpuTime()-cpu)/float64(time.Millisecond)/float64(b.N), "cpu-ms/run")
 			b.ReportMetric(float64(transitions)/b.Elapsed().Seconds(), "transitions/s")
 			b.ReportMetric(float64(transitions)/float64(b.N), "transitions/run")
 		})
@@ -63,16 +65,25 @@ func BenchmarkPeer(b *testing.B) {
 				b.Fatal(err)
 			}
 			perRun := m.Run(context.Background(), []byte(`{"trigger":"schedule"}`), opts).Transitions
-			ds, err := RunPeer(context.Background(), n, b.N)
+			// Two processes, b.N+3 and b.N+11 runs: the difference of their
+			// CPU times is eight runs' CPU without Node's start-up and with
+			// its JIT warm (the first runs are in both).
+			short, err := RunPeer(context.Background(), n, b.N+3)
+			if err != nil {
+				b.Fatal(err)
+			}
+			long, err := RunPeer(context.Background(), n, b.N+11)
 			if err != nil {
 				b.Fatal(err)
 			}
 			var total time.Duration
-			for _, d := range ds {
+			for _, d := range long.Durations {
 				total += d
 			}
+			ds := long.Durations
 			b.ReportMetric(float64(perRun*len(ds))/total.Seconds(), "transitions/s")
 			b.ReportMetric(float64(total.Nanoseconds())/float64(len(ds)), "runner-ns/run")
+			b.ReportMetric(float64(long.CPU-short.CPU)/float64(time.Millisecond)/8, "cpu-ms/run")
 		})
 	}
 }

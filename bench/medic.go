@@ -84,13 +84,22 @@ func EnsurePeer(ctx context.Context) error {
 	return nil
 }
 
+// PeerRuns is what one Node process of the peer runner measured.
+type PeerRuns struct {
+	// Durations is each run's duration as the runner measured it.
+	Durations []time.Duration
+	// CPU is the Node process's user + system CPU time, start-up and the
+	// warm-up run included.
+	CPU time.Duration
+}
+
 // RunPeer runs the medic definition with InstantTasks(n) through
 // aws-local-stepfunctions iterations times (after a warm-up run) in one
-// Node process and returns each run's duration as the runner measured it.
-func RunPeer(ctx context.Context, n, iterations int) ([]time.Duration, error) {
+// Node process.
+func RunPeer(ctx context.Context, n, iterations int) (PeerRuns, error) {
 	def, err := statemachines.Local(statemachines.DefaultMapConcurrency)
 	if err != nil {
-		return nil, err
+		return PeerRuns{}, err
 	}
 	tasks := map[string]any{}
 	for task, out := range InstantTasks(n) {
@@ -104,7 +113,7 @@ func RunPeer(ctx context.Context, n, iterations int) ([]time.Duration, error) {
 		},
 	})
 	if err != nil {
-		return nil, err
+		return PeerRuns{}, err
 	}
 	cmd := exec.CommandContext(ctx, "node", "runner.mjs")
 	cmd.Dir = PeerDir()
@@ -112,25 +121,25 @@ func RunPeer(ctx context.Context, n, iterations int) ([]time.Duration, error) {
 	out, err := cmd.Output()
 	if err != nil {
 		if ee, ok := err.(*exec.ExitError); ok {
-			return nil, fmt.Errorf("node runner.mjs: %w\n%s", err, ee.Stderr)
+			return PeerRuns{}, fmt.Errorf("node runner.mjs: %w\n%s", err, ee.Stderr)
 		}
-		return nil, fmt.Errorf("node runner.mjs: %w", err)
+		return PeerRuns{}, fmt.Errorf("node runner.mjs: %w", err)
 	}
 	var res struct {
 		Status, Error string
 		MS            []float64
 	}
 	if err := json.Unmarshal(out, &res); err != nil {
-		return nil, fmt.Errorf("runner output %q: %w", out, err)
+		return PeerRuns{}, fmt.Errorf("runner output %q: %w", out, err)
 	}
 	if res.Status != "SUCCEEDED" {
-		return nil, fmt.Errorf("aws-local-stepfunctions: %s %s", res.Status, res.Error)
+		return PeerRuns{}, fmt.Errorf("aws-local-stepfunctions: %s %s", res.Status, res.Error)
 	}
 	ds := make([]time.Duration, len(res.MS))
 	for i, ms := range res.MS {
 		ds[i] = time.Duration(ms * float64(time.Millisecond))
 	}
-	return ds, nil
+	return PeerRuns{Durations: ds, CPU: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()}, nil
 }
 
 func functionName(task string) string { return "medic-" + task }
