@@ -31,6 +31,11 @@ const (
 	AllowUnspecified
 	// AllowMulticast allows multicast and the IPv4 broadcast address.
 	AllowMulticast
+	// AllowSpecialPurpose allows the other special-purpose ranges of the
+	// IANA IPv4 and IPv6 registries that are not globally reachable
+	// (192.0.0.0/24, 198.18.0.0/15, documentation, 240.0.0.0/4,
+	// 64:ff9b:1::/48, 2001::/23, 2002::/16, ...).
+	AllowSpecialPurpose
 )
 
 // Policies, by the names MEDIC_ALLOW_NETWORKS accepts.
@@ -40,7 +45,7 @@ const (
 	// Private adds the private ranges, for probes inside a VPC.
 	Private = AllowPrivate
 	// All allows every address, loopback and link-local included: local runs only.
-	All = AllowPrivate | AllowLoopback | AllowLinkLocal | AllowUnspecified | AllowMulticast
+	All = AllowPrivate | AllowLoopback | AllowLinkLocal | AllowUnspecified | AllowMulticast | AllowSpecialPurpose
 )
 
 // ParseNetworks reads a policy name: "public" (or empty), "private" or "all".
@@ -71,7 +76,7 @@ func (n Networks) String() string {
 		bit  Networks
 		name string
 	}{{AllowPrivate, "private"}, {AllowLoopback, "loopback"}, {AllowLinkLocal, "link-local"},
-		{AllowUnspecified, "unspecified"}, {AllowMulticast, "multicast"}} {
+		{AllowUnspecified, "unspecified"}, {AllowMulticast, "multicast"}, {AllowSpecialPurpose, "special-purpose"}} {
 		if n&b.bit != 0 {
 			parts = append(parts, b.name)
 		}
@@ -104,7 +109,29 @@ var classes = []addressClass{
 	{name: "link-local (instance metadata)", allow: AllowLinkLocal, policy: "all", prefixes: prefixes("169.254.169.254/32", "fd00:ec2::/64")},
 	{name: "link-local", allow: AllowLinkLocal, policy: "all", prefixes: prefixes("169.254.0.0/16", "fe80::/10")},
 	{name: "multicast", allow: AllowMulticast, policy: "all", prefixes: prefixes("224.0.0.0/4", "255.255.255.255/32", "ff00::/8")},
+	// 192.0.0.192 is a cloud's instance metadata address (Oracle Cloud).
+	{name: "special-purpose (instance metadata)", allow: AllowSpecialPurpose, policy: "all", prefixes: prefixes("192.0.0.192/32")},
 	{name: "private", allow: AllowPrivate, policy: "private", prefixes: prefixes("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")},
+	// The rest of the IANA special-purpose registries (RFC 6890 and its
+	// updates) that is not globally reachable.
+	{name: "special-purpose", allow: AllowSpecialPurpose, policy: "all", prefixes: prefixes(
+		"192.0.0.0/24",    // IETF protocol assignments (DS-Lite, NAT64 discovery, ...)
+		"192.0.2.0/24",    // documentation (TEST-NET-1)
+		"192.88.99.0/24",  // 6to4 relay anycast (deprecated)
+		"198.18.0.0/15",   // benchmarking
+		"198.51.100.0/24", // documentation (TEST-NET-2)
+		"203.0.113.0/24",  // documentation (TEST-NET-3)
+		"240.0.0.0/4",     // reserved
+		"64:ff9b:1::/48",  // local-use IPv4/IPv6 translation
+		"100::/64",        // discard-only
+		"100:0:0:1::/64",  // dummy prefix
+		"2001::/23",       // IETF protocol assignments (Teredo, benchmarking, ORCHID, ...)
+		"2001:db8::/32",   // documentation
+		"2002::/16",       // 6to4: carries any IPv4 address, 169.254.169.254 included
+		"3fff::/20",       // documentation
+		"5f00::/16",       // segment routing (SRv6) SIDs
+		"fec0::/10",       // site-local (deprecated)
+	)},
 }
 
 // nat64 is the well-known NAT64 prefix: 64:ff9b::a9fe:a9fe reaches
