@@ -79,7 +79,10 @@ type text struct {
 // blocks: a header, the message and its failures, and a context line.
 func Payload(a outbox.Alert) ([]byte, error) {
 	msg := message{
-		Text: channel.Truncate(channel.Emoji(a.Kind)+" "+channel.Text(a), maxTextFallback),
+		// The fallback text is mrkdwn too (notifications, clients without
+		// blocks): escaped like the section, so a pulse-controlled body
+		// cannot mention @channel or link elsewhere.
+		Text: channel.Truncate(channel.Emoji(a.Kind)+" "+escape(channel.Text(a)), maxTextFallback),
 		Blocks: []block{
 			{Type: "header", Text: &text{Type: "plain_text", Text: channel.Truncate(channel.Emoji(a.Kind)+" "+channel.Headline(a), maxHeaderText)}},
 			{Type: "section", Text: &text{Type: "mrkdwn", Text: channel.Truncate(sectionText(a), maxSectionText)}},

@@ -2,6 +2,7 @@ package slack_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/medic-dev/medic/internal/channel"
 	"github.com/medic-dev/medic/internal/channel/channeltest"
 	"github.com/medic-dev/medic/internal/channel/slack"
+	"github.com/medic-dev/medic/internal/outbox"
 	"github.com/medic-dev/medic/internal/target"
 )
 
@@ -97,5 +99,30 @@ func TestMissingSecretIsRetryableAndNamed(t *testing.T) {
 	err = s.Send(context.Background(), channeltest.Alerts()["down"])
 	if !channel.IsRetryable(err) || !strings.Contains(err.Error(), `"SLACK_OPS"`) {
 		t.Fatalf("err = %v, want a retryable error naming SLACK_OPS", err)
+	}
+}
+
+// TestFallbackTextIsEscaped: the fallback text (what notifications show) is
+// escaped as the blocks are, so a failure quoting a pulse-controlled body
+// cannot notify @channel or carry a disguised link.
+func TestFallbackTextIsEscaped(t *testing.T) {
+	a := outbox.Alert{ID: "web-down-1", Target: "web", Kind: outbox.KindDown,
+		Failures: []string{`body "<!channel> <https://evil.example/|Click to fix> & more", want "ok"`}}
+	b, err := slack.Payload(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var msg struct {
+		Text   string
+		Blocks []struct{ Text *struct{ Text string } }
+	}
+	if err := json.Unmarshal(b, &msg); err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsAny(msg.Text, "<>") || !strings.Contains(msg.Text, "&lt;!channel&gt; &lt;https://evil.example/|Click to fix&gt; &amp; more") {
+		t.Errorf("fallback text not escaped: %q", msg.Text)
+	}
+	if section := msg.Blocks[1].Text.Text; strings.ContainsAny(section, "<>") {
+		t.Errorf("section not escaped: %q", section)
 	}
 }
