@@ -102,5 +102,6 @@ func (d *lazyDecoder) wrap(err error) error {
 
 // needsBody reports whether e checks the body at all.
 func needsBody(e target.Expect) bool {
-	return e.Body != nil || e.BodyContains != "" || e.BodyRegex != "" || len(e.JSON) > 0
+	return e.Body != nil || e.BodyContains != "" || e.BodyRegex != "" || len(e.JSON) > 0 ||
+		e.BodyNotContains != "" || e.BodyNotRegex != ""
 }

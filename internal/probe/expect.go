@@ -69,6 +69,18 @@ func checkBody(e target.Expect, body []byte, truncated bool, max int64) []string
 			failures = append(failures, fmt.Sprintf("body does not match /%s/%s", e.BodyRegex, cut))
 		}
 	}
+	if e.BodyNotContains != "" && bytes.Contains(body, []byte(e.BodyNotContains)) {
+		failures = append(failures, fmt.Sprintf("body contains %s, which it must not", quote(e.BodyNotContains)))
+	}
+	if e.BodyNotRegex != "" {
+		re, err := regexp.Compile(e.BodyNotRegex)
+		switch {
+		case err != nil:
+			failures = append(failures, fmt.Sprintf("invalid bodyNotRegex %s: %v", quote(e.BodyNotRegex), err))
+		case re.Match(body):
+			failures = append(failures, fmt.Sprintf("body matches /%s/ (at %s), which it must not", e.BodyNotRegex, quote(string(re.Find(body)))))
+		}
+	}
 	if len(e.JSON) > 0 {
 		failures = append(failures, checkJSON(e.JSON, body, truncated, max)...)
 	}

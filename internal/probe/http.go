@@ -193,6 +193,9 @@ func (p *Prober) probeHTTP(ctx context.Context, t target.Target, res *Result) {
 	if want := t.Expect.HTTPVersion; want != "" && res.HTTPVersion != want {
 		res.Failures = append(res.Failures, fmt.Sprintf("HTTP version %s, want %s", res.HTTPVersion, want))
 	}
+	res.Failures = append(res.Failures, checkHeaders(t.Expect, resp.Header)...)
+	res.Redirects = redirectCount(resp)
+	res.Failures = append(res.Failures, checkRedirects(t.Expect, resp)...)
 	switch {
 	case readErr != nil:
 		res.Failures = append(res.Failures, describe(readErr, "reading the body", timeout))

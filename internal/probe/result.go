@@ -17,6 +17,8 @@ type Result struct {
 	// HTTPVersion is the protocol of the last response: "1.1" or "2"
 	// (HTTP targets that got a response).
 	HTTPVersion string `json:"httpVersion,omitempty"`
+	// Redirects is how many redirects were followed to the last response.
+	Redirects int `json:"redirects,omitempty"`
 	// LatencyMS is the whole check, in milliseconds.
 	LatencyMS float64 `json:"latencyMs"`
 	Phases    *Phases `json:"phases,omitempty"`

@@ -2,6 +2,7 @@ package probe
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -26,7 +27,7 @@ const Redacted = "[redacted]"
 // secretHeaders reads the values of t.HeaderSecrets. On failure it returns
 // a failure text that names the header and the secret, never a value.
 func (p *Prober) secretHeaders(ctx context.Context, t target.Target) (map[string]string, *redactor, string) {
-	if len(t.HeaderSecrets) == 0 {
+	if len(t.HeaderSecrets) == 0 && t.BasicAuth == nil {
 		return nil, &redactor{}, ""
 	}
 	names := make([]string, 0, len(t.HeaderSecrets))
@@ -50,6 +51,19 @@ func (p *Prober) secretHeaders(ctx context.Context, t target.Target) (map[string
 			return nil, r, fmt.Sprintf("header %s: secret %q holds a line break or NUL, which a header value cannot contain", h, name)
 		}
 		headers[h] = v
+	}
+	if b := t.BasicAuth; b != nil {
+		if p.Secrets == nil {
+			return nil, r, fmt.Sprintf("basicAuth needs secret %q, but this probe has no secret source", b.PasswordSecret)
+		}
+		pw, err := p.Secrets.Secret(ctx, b.PasswordSecret)
+		if err != nil {
+			return nil, r, "basicAuth password" + strings.TrimPrefix(describeSecretError("", b.PasswordSecret, err), "header ")
+		}
+		r.add(pw)
+		value := "Basic " + base64.StdEncoding.EncodeToString([]byte(b.Username+":"+pw))
+		r.add(value)
+		headers["Authorization"] = value
 	}
 	return headers, r, ""
 }

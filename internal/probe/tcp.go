@@ -56,6 +56,22 @@ func tcpInapplicable(e target.Expect) string {
 		field = "json"
 	case e.CertValidFor > 0:
 		field = "certValidFor"
+	case e.HTTPVersion != "":
+		field = "httpVersion"
+	case e.BodyNotContains != "":
+		field = "bodyNotContains"
+	case e.BodyNotRegex != "":
+		field = "bodyNotRegex"
+	case len(e.Headers) > 0:
+		field = "headers"
+	case len(e.HeadersContain) > 0:
+		field = "headersContain"
+	case len(e.HeadersRegex) > 0:
+		field = "headersRegex"
+	case e.FinalURL != "":
+		field = "finalURL"
+	case e.Redirects != nil:
+		field = "redirects"
 	default:
 		return ""
 	}

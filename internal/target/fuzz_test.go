@@ -40,6 +40,9 @@ func checkTarget(t *testing.T, tg Target) {
 	if tg.TLS != nil && (tg.Kind != KindHTTP || (tg.TLS.CertSecret == "") != (tg.TLS.KeySecret == "") || *tg.TLS == (TLS{})) {
 		t.Fatalf("bad tls accepted: %+v", tg)
 	}
+	if tg.BasicAuth != nil && (tg.Kind != KindHTTP || tg.BasicAuth.Username == "" || !secretNameRE.MatchString(tg.BasicAuth.PasswordSecret)) {
+		t.Fatalf("bad basicAuth accepted: %+v", tg)
+	}
 	if tg.IPVersion != 0 && (tg.IPVersion != 4 && tg.IPVersion != 6 || tg.Kind == KindPush) {
 		t.Fatalf("bad ipVersion accepted: %+v", tg)
 	}
@@ -73,6 +76,7 @@ func FuzzParseFile(f *testing.F) {
 	f.Add("t.yaml", []byte("targets:\n  - {name: a, tcp: 'h:1', expect: {status: 200}}\n"))
 	f.Add("t.yaml", []byte("defaults: {maxBodyBytes: 2MiB}\ntargets:\n  - {name: a, url: 'https://a', maxBodyBytes: 1.5MiB, expect: {httpVersion: 2}}\n  - {name: b, tcp: 'b:1', ipVersion: 6}\n"))
 	f.Add("t.yaml", []byte("defaults: {tls: {caSecret: CA}}\ntargets:\n  - {name: a, url: 'https://a', tls: {certSecret: C, keySecret: K, serverName: a.internal}}\n  - {name: b, url: 'https://b', tls: {insecureSkipVerify: true, caSecret: X}}\n"))
+	f.Add("t.yaml", []byte("targets:\n  - {name: a, url: 'https://a', basicAuth: {username: u, passwordSecret: P}, expect: {bodyNotContains: x, bodyNotRegex: y, headers: {A: b}, headersContain: {C: d}, headersRegex: {E: '^f'}, finalURL: 'https://a/b', redirects: 1}}\n"))
 	f.Add("t.json", []byte(`{"targets": [{"name": "a", "url": "https://a", "maxBodyBytes": 1048576, "expect": {"httpVersion": "1.1"}}]}`))
 	f.Fuzz(func(t *testing.T, name string, data []byte) {
 		file, err := ParseFile(name, data, Options{})

@@ -93,10 +93,11 @@ func ParsePulse(key string, data []byte, d Defaults) (Target, error) {
 		return Target{}, fail("body", "body needs a url to probe")
 	}
 	// Whoever may write pulse/ chooses the URL: the defaults' secret
-	// headers and TLS settings (a client certificate, a server name, a
-	// skipped verification) must not be used there.
+	// headers, basic auth and TLS settings (a client certificate, a server
+	// name, a skipped verification) must not be used there.
 	d.spec.HeaderSecrets = nil
 	d.spec.TLS = nil
+	d.spec.BasicAuth = nil
 	t, errs := resolve(key, s, nil, d, heartbeat, 0)
 	if len(errs) > 0 {
 		return Target{}, Problems(problemsFor(key, name, errs))

@@ -13,6 +13,7 @@ type targetSpec struct {
 	Headers          *map[string]string `yaml:"headers"`
 	HeaderSecrets    *map[string]string `yaml:"headerSecrets"`
 	TLS              *tlsSpec           `yaml:"tls"`
+	BasicAuth        *basicAuthSpec     `yaml:"basicAuth"`
 	RequestBody      *string            `yaml:"requestBody"`
 	FollowRedirects  *bool              `yaml:"followRedirects"`
 	MaxBodyBytes     *ByteSize          `yaml:"maxBodyBytes"`
@@ -35,6 +36,20 @@ type expectSpec struct {
 	MaxLatency   *Duration       `yaml:"maxLatency"`
 	CertValidFor *Duration       `yaml:"certValidFor"`
 	HTTPVersion  *string         `yaml:"httpVersion"`
+
+	BodyNotContains *string            `yaml:"bodyNotContains"`
+	BodyNotRegex    *string            `yaml:"bodyNotRegex"`
+	Headers         *map[string]string `yaml:"headers"`
+	HeadersContain  *map[string]string `yaml:"headersContain"`
+	HeadersRegex    *map[string]string `yaml:"headersRegex"`
+	FinalURL        *string            `yaml:"finalURL"`
+	Redirects       *int               `yaml:"redirects"`
+}
+
+// basicAuthSpec is a target's basicAuth block as written.
+type basicAuthSpec struct {
+	Username       *string `yaml:"username"`
+	PasswordSecret *string `yaml:"passwordSecret"`
 }
 
 // tlsSpec is a target's tls block as written.

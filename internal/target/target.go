@@ -45,6 +45,8 @@ type Target struct {
 	// value (e.g. {"Authorization": "API_HEALTH_TOKEN"}). Only the name
 	// travels; the probe reads the value when it sends the request.
 	HeaderSecrets map[string]string `json:"headerSecrets,omitempty"`
+	// BasicAuth sends HTTP basic authentication, its password from a secret.
+	BasicAuth *BasicAuth `json:"basicAuth,omitempty"`
 	// TLS adjusts the TLS connections to the target's own host and port
 	// (not to another host a redirect leads to); nil means the defaults.
 	TLS *TLS `json:"tls,omitempty"`
@@ -90,6 +92,22 @@ type Expect struct {
 	MaxLatency Duration `json:"maxLatency,omitempty"`
 	// CertValidFor fails the check when the TLS certificate expires sooner.
 	CertValidFor Duration `json:"certValidFor,omitempty"`
+	// BodyNotContains must not occur in the response body.
+	BodyNotContains string `json:"bodyNotContains,omitempty"`
+	// BodyNotRegex must not match the response body (RE2 syntax).
+	BodyNotRegex string `json:"bodyNotRegex,omitempty"`
+	// Headers maps a response header to the value it must have, exactly
+	// (several values of one header compare joined by ", ").
+	Headers map[string]string `json:"headers,omitempty"`
+	// HeadersContain maps a response header to text its value must contain.
+	HeadersContain map[string]string `json:"headersContain,omitempty"`
+	// HeadersRegex maps a response header to an RE2 expression its value must match.
+	HeadersRegex map[string]string `json:"headersRegex,omitempty"`
+	// FinalURL is the URL the last response must come from, after redirects.
+	FinalURL string `json:"finalURL,omitempty"`
+	// Redirects is how many redirects must have been followed; nil means
+	// any number.
+	Redirects *int `json:"redirects,omitempty"`
 	// HTTPVersion is the protocol the response must come over: "1.0",
 	// "1.1" or "2" (HTTP/2 is negotiated by ALPN on https:// URLs).
 	HTTPVersion string `json:"httpVersion,omitempty"`
@@ -114,6 +132,12 @@ type TLS struct {
 	InsecureSkipVerify bool `json:"insecureSkipVerify,omitempty"`
 }
 
+// BasicAuth is a username and the name of the secret holding the password.
+type BasicAuth struct {
+	Username       string `json:"username"`
+	PasswordSecret string `json:"passwordSecret"`
+}
+
 // SecretNames lists the names of every secret t's probe reads (its
 // headerSecrets and TLS secrets), sorted, without repeats.
 func (t Target) SecretNames() []string {
@@ -123,6 +147,9 @@ func (t Target) SecretNames() []string {
 	}
 	if t.TLS != nil {
 		names = append(names, t.TLS.CASecret, t.TLS.CertSecret, t.TLS.KeySecret)
+	}
+	if t.BasicAuth != nil {
+		names = append(names, t.BasicAuth.PasswordSecret)
 	}
 	names = slices.DeleteFunc(names, func(n string) bool { return n == "" })
 	slices.Sort(names)

@@ -74,6 +74,9 @@ func kindOf(s targetSpec, heartbeat bool) string {
 // httpOnly are the keys that only mean something for an HTTP target.
 var httpOnly = map[string]bool{
 	"method": true, "headers": true, "headerSecrets": true, "requestBody": true, "followRedirects": true, "maxBodyBytes": true,
+	"basicAuth.username": true, "basicAuth.passwordSecret": true,
+	"expect.bodyNotContains": true, "expect.bodyNotRegex": true, "expect.headers": true, "expect.headersContain": true,
+	"expect.headersRegex": true, "expect.finalURL": true, "expect.redirects": true,
 	"tls.caSecret": true, "tls.certSecret": true, "tls.keySecret": true, "tls.serverName": true, "tls.insecureSkipVerify": true,
 	"expect.status": true, "expect.body": true, "expect.bodyContains": true,
 	"expect.bodyRegex": true, "expect.json": true, "expect.certValidFor": true, "expect.httpVersion": true,
@@ -116,11 +119,12 @@ func resolve(source string, s targetSpec, at lines, d Defaults, heartbeat bool, 
 		// Settings that only mean something for HTTP are not inherited.
 		def := d.spec
 		def.Method, def.Headers, def.HeaderSecrets, def.RequestBody, def.FollowRedirects = nil, nil, nil, nil, nil
-		def.MaxBodyBytes, def.TLS = nil, nil
+		def.MaxBodyBytes, def.TLS, def.BasicAuth = nil, nil, nil
 		if def.Expect != nil {
 			e := *def.Expect
 			e.Status, e.Body, e.BodyContains, e.BodyRegex, e.JSON, e.CertValidFor = nil, nil, nil, nil, nil, nil
-			e.HTTPVersion = nil
+			e.HTTPVersion, e.BodyNotContains, e.BodyNotRegex, e.Headers, e.HeadersContain, e.HeadersRegex = nil, nil, nil, nil, nil, nil
+			e.FinalURL, e.Redirects = nil, nil
 			def.Expect = &e
 		}
 		d.spec = def
@@ -168,6 +172,9 @@ func resolve(source string, s targetSpec, at lines, d Defaults, heartbeat bool, 
 		}
 		if m.RequestBody != nil {
 			t.RequestBody = *m.RequestBody
+		}
+		if m.BasicAuth != nil {
+			t.BasicAuth = resolveBasicAuth(*m.BasicAuth, t, bad)
 		}
 		if m.TLS != nil {
 			t.TLS, errs = resolveTLS(*m.TLS, lineOf, errs)
@@ -249,6 +256,37 @@ func resolve(source string, s targetSpec, at lines, d Defaults, heartbeat bool, 
 	}
 	t.Heartbeat = heartbeat
 	return t, errs
+}
+
+// resolveBasicAuth checks a basicAuth block against t's headers.
+func resolveBasicAuth(s basicAuthSpec, t Target, bad func(field, format string, args ...any)) *BasicAuth {
+	b := &BasicAuth{}
+	if s.Username != nil {
+		b.Username = *s.Username
+	}
+	if s.PasswordSecret != nil {
+		b.PasswordSecret = *s.PasswordSecret
+	}
+	switch {
+	case b.Username == "":
+		bad("basicAuth.username", "username is required")
+	case strings.ContainsAny(b.Username, ":\r\n\x00"):
+		bad("basicAuth.username", "username %q must not contain ':' or line breaks", b.Username)
+	}
+	switch {
+	case b.PasswordSecret == "":
+		bad("basicAuth.passwordSecret", "passwordSecret is required: the name of the secret holding the password")
+	case !secretNameRE.MatchString(b.PasswordSecret):
+		bad("basicAuth.passwordSecret", "%q is not a secret name: give the name of the secret (letters, digits and _, like API_HEALTH_PASSWORD), never its value", b.PasswordSecret)
+	}
+	for _, hs := range []map[string]string{t.Headers, t.HeaderSecrets} {
+		for h := range hs {
+			if strings.EqualFold(h, "Authorization") {
+				bad("basicAuth", "basicAuth sets the Authorization header, which headers or headerSecrets also sets: give one of them")
+			}
+		}
+	}
+	return b
 }
 
 // resolveTLS checks a tls block: secret names, both halves of a client
@@ -341,6 +379,49 @@ func resolveExpect(e expectSpec, lineOf func(string) int, errs []fieldErr) (Expe
 	if e.CertValidFor != nil {
 		if x.CertValidFor = *e.CertValidFor; x.CertValidFor <= 0 {
 			bad("certValidFor", "certValidFor must be more than 0")
+		}
+	}
+	if e.BodyNotContains != nil {
+		if x.BodyNotContains = *e.BodyNotContains; x.BodyNotContains == "" {
+			bad("bodyNotContains", "bodyNotContains must not be empty: every body contains the empty text")
+		}
+	}
+	if e.BodyNotRegex != nil {
+		x.BodyNotRegex = *e.BodyNotRegex
+		if _, err := regexp.Compile(x.BodyNotRegex); err != nil {
+			bad("bodyNotRegex", "invalid regular expression: %v", err)
+		}
+	}
+	headers := func(field string, m *map[string]string, regex bool) map[string]string {
+		if m == nil || len(*m) == 0 {
+			return nil
+		}
+		out := make(map[string]string, len(*m))
+		for k, v := range *m {
+			if !tokenRE.MatchString(k) {
+				bad(field, "invalid header name %q", k)
+			}
+			if regex {
+				if _, err := regexp.Compile(v); err != nil {
+					bad(field, "header %s: invalid regular expression: %v", k, err)
+				}
+			}
+			out[k] = v
+		}
+		return out
+	}
+	x.Headers = headers("headers", e.Headers, false)
+	x.HeadersContain = headers("headersContain", e.HeadersContain, false)
+	x.HeadersRegex = headers("headersRegex", e.HeadersRegex, true)
+	if e.FinalURL != nil {
+		x.FinalURL = *e.FinalURL
+		if err := checkURL(x.FinalURL); err != nil {
+			bad("finalURL", "%v", err)
+		}
+	}
+	if e.Redirects != nil {
+		if x.Redirects = ptr(*e.Redirects); *x.Redirects < 0 || *x.Redirects > 10 {
+			bad("redirects", "redirects %d must be from 0 to 10 (medic follows at most 10)", *x.Redirects)
 		}
 	}
 	if e.HTTPVersion != nil {
