@@ -33,7 +33,12 @@
 // Time: Wait states, retry intervals and timeouts go through Options.Clock.
 // With an InstantClock nothing sleeps; a bound function can read or advance
 // the execution's clock with ClockFrom(ctx). Cancelling the context of Run
-// stops the execution (StopExecution): it ends ABORTED.
+// stops the execution (StopExecution): it ends ABORTED, with the error and
+// cause of a cancel cause that implements StopDetails.
+//
+// TestState runs one state's definition once, as the TestState API does,
+// and reports its status, output, next state and the data after each
+// processing step.
 //
 // Distributed Map (ProcessorConfig.Mode DISTRIBUTED) runs each item or batch
 // as a child run whose events are not in the parent's history; ItemReader
