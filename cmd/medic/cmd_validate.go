@@ -3,14 +3,17 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
 	"strings"
 
 	"github.com/medic-dev/medic/internal/channel/sns"
+	"github.com/medic-dev/medic/internal/local"
 	"github.com/medic-dev/medic/internal/secret"
 	"github.com/medic-dev/medic/internal/target"
+	"github.com/medic-dev/medic/tasks/loadtargets"
 	"github.com/spf13/pflag"
 )
 
@@ -40,6 +43,7 @@ Exit codes: 0 the file is valid, 2 it is not (or cannot be read).`,
 	setup: func(fs *pflag.FlagSet) func(context.Context, *io2, []string) error {
 		config := fs.String("config", defaultConfig, "the targets file to check when FILE is not given")
 		asJSON := fs.Bool("json", false, "print a JSON object instead of text")
+		mode := fs.String("mode", envOr("MEDIC_MODE", local.ModeInline), "the definition the file is for: \"inline\" also checks that a run can carry every target in Step Functions' payload; $MEDIC_MODE sets the default")
 		return func(_ context.Context, out *io2, args []string) error {
 			path := *config
 			switch len(args) {
@@ -49,21 +53,44 @@ Exit codes: 0 the file is valid, 2 it is not (or cannot be read).`,
 			default:
 				return usagef("validate takes one file, got %d arguments", len(args))
 			}
-			if *asJSON {
-				return validateJSON(out, path)
+			if *mode != local.ModeInline && *mode != local.ModeScale {
+				return usagef("--mode must be %q or %q, got %q", local.ModeInline, local.ModeScale, *mode)
 			}
-			return validateFile(out, path)
+			if *asJSON {
+				return validateJSON(out, path, *mode)
+			}
+			return validateFile(out, path, *mode)
 		}
 	},
 }
 
-func validateFile(out *io2, path string) error {
+// parseForRun parses the file at path and adds a problem for what a run in
+// mode would reject as a whole (the targets not fitting an inline run's
+// payload); a file over the size a run reads is an error from readConfig.
+func parseForRun(path, mode string) (*target.File, error) {
 	data, err := readConfig(path)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	f, err := target.ParseFile(path, data, target.Options{})
 	if err != nil {
+		return nil, err
+	}
+	if mode == local.ModeInline && len(f.Problems) == 0 {
+		if err := loadtargets.CheckInline(f, 0); err != nil {
+			f.Problems = append(f.Problems, target.Problem{Source: path, Error: "a run of the inline definition would fail: " + err.Error()})
+		}
+	}
+	return f, nil
+}
+
+func validateFile(out *io2, path, mode string) error {
+	f, err := parseForRun(path, mode)
+	if err != nil {
+		var ee *exitError
+		if errors.As(err, &ee) {
+			return err
+		}
 		return &exitError{code: exitUsage, err: err}
 	}
 	for _, p := range f.Problems {
@@ -95,12 +122,10 @@ type validation struct {
 	Error    string           `json:"error,omitempty"`
 }
 
-func validateJSON(out *io2, path string) error {
+func validateJSON(out *io2, path, mode string) error {
 	v := validation{File: path, Targets: []string{}, Channels: []string{}, Problems: []target.Problem{}, Warnings: []string{}}
 	var fail error
-	if data, err := readConfig(path); err != nil {
-		v.Error, fail = err.Error(), err
-	} else if f, err := target.ParseFile(path, data, target.Options{}); err != nil {
+	if f, err := parseForRun(path, mode); err != nil {
 		v.Error, fail = err.Error(), err
 	} else {
 		for _, t := range f.Targets {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/medic-dev/medic/internal/local"
+	"github.com/medic-dev/medic/internal/target"
 	"github.com/medic-dev/medic/statemachines"
 	"github.com/spf13/pflag"
 )
@@ -100,8 +101,11 @@ func envDuration(key string, def time.Duration) time.Duration {
 
 // readConfig reads the targets file, with an error that says what to do.
 func readConfig(path string) ([]byte, error) {
-	b, err := os.ReadFile(path)
+	b, err := target.ReadFile(path)
 	if err != nil {
+		if target.IsFileTooLarge(err) {
+			return nil, usagef("%v", err)
+		}
 		if os.IsNotExist(err) {
 			return nil, usagef("no targets file at %s: write one (see 'medic help validate' for the format) or point --config at it", path)
 		}

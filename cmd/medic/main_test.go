@@ -492,3 +492,46 @@ func TestShowRefusesPathsOutOfTheStateDirectory(t *testing.T) {
 		}
 	}
 }
+
+// TestValidateRejectsWhatARunWould: a file over the size a run reads is
+// refused without being read, and one whose targets do not fit an inline
+// run's payload is a problem (valid for --mode scale).
+func TestValidateRejectsWhatARunWould(t *testing.T) {
+	dir := t.TempDir()
+	huge := filepath.Join(dir, "huge.yaml")
+	f, err := os.Create(huge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Sparse: 50 MB that take no disk and, read, would be NULs.
+	if err := f.Truncate(50 << 20); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	code, out, errOut := medic(t, "validate", huge)
+	if code != exitUsage || !strings.Contains(errOut, "is 50 MiB, over the 16 MiB a run reads") {
+		t.Errorf("validate of a 50 MB file: exit %d\n%s%s", code, out, errOut)
+	}
+
+	var b strings.Builder
+	b.WriteString("targets:\n")
+	for i := range 1500 {
+		fmt.Fprintf(&b, "  - {name: site-%04d, url: \"https://site-%04d.example.com/health/check/endpoint\", expect: {status: [200], bodyContains: ok}}\n", i, i)
+	}
+	many := filepath.Join(dir, "many.yaml")
+	if err := os.WriteFile(many, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = medic(t, "validate", "--mode", "inline", many)
+	if code != exitUsage || !strings.Contains(out, "a run of the inline definition would fail: the output would be") {
+		t.Errorf("validate of 1,500 targets for the inline mode: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut = medic(t, "validate", "--mode", "scale", many)
+	if code != exitOK || !strings.Contains(out, "OK: 1500 targets") {
+		t.Errorf("validate of 1,500 targets for the scale mode: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, _ = medic(t, "validate", "--json", "--mode", "inline", many)
+	if code != exitUsage || !strings.Contains(out, `"valid":false`) || !strings.Contains(out, "inline definition would fail") {
+		t.Errorf("validate --json: exit %d\n%s", code, out)
+	}
+}

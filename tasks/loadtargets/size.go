@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/medic-dev/medic/internal/target"
+	"github.com/medic-dev/medic/internal/trigger"
 )
 
 // MaxOutputBytes keeps the output well under Step Functions' 256 KB limit
@@ -106,4 +107,28 @@ func leftOut(t target.Target) target.Problem {
 		"not checked in this run: the run's targets do not fit in LoadTargets' output (%d KB; Step Functions carries at most 256 KB), "+
 			"so pulse targets are left out, the last names first, and the targets file's targets are kept; "+
 			"use fewer or shorter pulse files, or the scale mode (the stack's scaleMode), which has no such limit", MaxOutputBytes>>10)}
+}
+
+// CheckInline reports whether a scheduled run of the inline definition
+// can carry the targets of f (a targets file as parsed): nil when they fit
+// LoadTargets' output, else the error such a run fails with. Pulse files
+// are not counted (a run leaves them out before it fails); batchSize 0
+// means DefaultBatchSize.
+func CheckInline(f *target.File, batchSize int) error {
+	if batchSize <= 0 {
+		batchSize = DefaultBatchSize
+	}
+	selected := make([]target.Target, len(f.Targets))
+	for i, t := range f.Targets {
+		t.Source = target.DefaultConfigKey // as a run loads it
+		selected[i] = t
+	}
+	problems := make([]target.Problem, len(f.Problems))
+	for i, p := range f.Problems {
+		p.Source = target.DefaultConfigKey
+		problems[i] = p
+	}
+	out := Output{Trigger: trigger.Schedule, Requested: []string{}, Summary: Summary{Targets: len(selected), Problems: []target.Problem{}}}
+	_, err := fitInline(&out, selected, batchSize, listed(problems))
+	return err
 }
