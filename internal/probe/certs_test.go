@@ -24,7 +24,7 @@ type testCA struct {
 	pool *x509.CertPool
 }
 
-func newCA(t *testing.T) *testCA {
+func newCA(t testing.TB) *testCA {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -54,7 +54,7 @@ func newCA(t *testing.T) *testCA {
 
 // leaf issues a server certificate for 127.0.0.1 and localhost (or for
 // dnsNames when given), valid from notBefore to notAfter.
-func (ca *testCA) leaf(t *testing.T, notBefore, notAfter time.Time, dnsNames ...string) tls.Certificate {
+func (ca *testCA) leaf(t testing.TB, notBefore, notAfter time.Time, dnsNames ...string) tls.Certificate {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {

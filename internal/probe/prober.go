@@ -113,8 +113,10 @@ func (p *Prober) Probe(ctx context.Context, t target.Target) (res Result) {
 		p.probeHTTP(ctx, t, &res)
 	case target.KindTCP:
 		p.probeTCP(ctx, t, &res)
+	case target.KindTLS:
+		p.probeTLS(ctx, t, &res)
 	default:
-		res.Failures = []string{"unknown kind " + quote(kind) + ", want http, tcp or push"}
+		res.Failures = []string{"unknown kind " + quote(kind) + ", want http, tcp, tls or push"}
 	}
 	if ctx.Err() != nil {
 		// The caller's deadline (the run's, not the target's timeout) cut

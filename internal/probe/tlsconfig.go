@@ -25,6 +25,7 @@ type targetTLS struct {
 	cert       *tls.Certificate
 	serverName string
 	skipVerify bool
+	startTLS   string // tls targets: the clear-text prelude ("smtp")
 }
 
 // appliesTo reports whether the settings are for a connection to addr.
@@ -38,11 +39,14 @@ func (p *Prober) targetTLSFor(ctx context.Context, t target.Target) (*targetTLS,
 	if t.TLS == nil {
 		return nil, ""
 	}
-	u, err := url.Parse(t.URL)
-	if err != nil {
-		return nil, "" // newRequest words it
+	tt := &targetTLS{addr: t.Address, serverName: t.TLS.ServerName, skipVerify: t.TLS.InsecureSkipVerify, startTLS: t.TLS.StartTLS}
+	if t.URL != "" {
+		u, err := url.Parse(t.URL)
+		if err != nil {
+			return nil, "" // newRequest words it
+		}
+		tt.addr = net.JoinHostPort(u.Hostname(), portOf(u))
 	}
-	tt := &targetTLS{addr: net.JoinHostPort(u.Hostname(), portOf(u)), serverName: t.TLS.ServerName, skipVerify: t.TLS.InsecureSkipVerify}
 	read := func(field, name string) (string, string) {
 		if p.Secrets == nil {
 			return "", fmt.Sprintf("tls.%s needs secret %q, but this probe has no secret source", field, name)

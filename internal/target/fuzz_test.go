@@ -20,9 +20,9 @@ func checkTarget(t *testing.T, tg Target) {
 		if checkURL(tg.URL) != nil || tg.Method == "" || tg.Timeout <= 0 || tg.Timeout.D() > MaxTimeout {
 			t.Fatalf("bad http target accepted: %+v", tg)
 		}
-	case KindTCP:
-		if checkAddress(tg.Address) != nil || tg.Timeout <= 0 || tg.Timeout.D() > MaxTimeout {
-			t.Fatalf("bad tcp target accepted: %+v", tg)
+	case KindTCP, KindTLS:
+		if checkAddress(tg.Address) != nil || tg.Timeout <= 0 || tg.Timeout.D() > MaxTimeout || (tg.Kind == KindTLS) != (tg.TLS != nil) {
+			t.Fatalf("bad %s target accepted: %+v", tg.Kind, tg)
 		}
 	case KindPush:
 		if !tg.Heartbeat {
@@ -37,7 +37,7 @@ func checkTarget(t *testing.T, tg Target) {
 	if tg.MaxBodyBytes < 0 || tg.MaxBodyBytes > MaxMaxBodyBytes || (tg.MaxBodyBytes != 0 && tg.Kind != KindHTTP) {
 		t.Fatalf("bad maxBodyBytes accepted: %+v", tg)
 	}
-	if tg.TLS != nil && (tg.Kind != KindHTTP || (tg.TLS.CertSecret == "") != (tg.TLS.KeySecret == "") || *tg.TLS == (TLS{})) {
+	if tg.TLS != nil && ((tg.TLS.CertSecret == "") != (tg.TLS.KeySecret == "") || (tg.Kind == KindHTTP && (*tg.TLS == (TLS{}) || tg.TLS.StartTLS != ""))) {
 		t.Fatalf("bad tls accepted: %+v", tg)
 	}
 	if tg.BasicAuth != nil && (tg.Kind != KindHTTP || tg.BasicAuth.Username == "" || !secretNameRE.MatchString(tg.BasicAuth.PasswordSecret)) {
@@ -77,6 +77,7 @@ func FuzzParseFile(f *testing.F) {
 	f.Add("t.yaml", []byte("defaults: {maxBodyBytes: 2MiB}\ntargets:\n  - {name: a, url: 'https://a', maxBodyBytes: 1.5MiB, expect: {httpVersion: 2}}\n  - {name: b, tcp: 'b:1', ipVersion: 6}\n"))
 	f.Add("t.yaml", []byte("defaults: {tls: {caSecret: CA}}\ntargets:\n  - {name: a, url: 'https://a', tls: {certSecret: C, keySecret: K, serverName: a.internal}}\n  - {name: b, url: 'https://b', tls: {insecureSkipVerify: true, caSecret: X}}\n"))
 	f.Add("t.yaml", []byte("targets:\n  - {name: a, url: 'https://a', basicAuth: {username: u, passwordSecret: P}, expect: {bodyNotContains: x, bodyNotRegex: y, headers: {A: b}, headersContain: {C: d}, headersRegex: {E: '^f'}, finalURL: 'https://a/b', redirects: 1}}\n"))
+	f.Add("t.yaml", []byte("targets:\n  - {name: a, tcp: 'a:636', tls: {}}\n  - {name: b, tcp: 'b:587', tls: {startTLS: smtp, serverName: b.example}, expect: {certValidFor: 24h}}\n"))
 	f.Add("t.json", []byte(`{"targets": [{"name": "a", "url": "https://a", "maxBodyBytes": 1048576, "expect": {"httpVersion": "1.1"}}]}`))
 	f.Fuzz(func(t *testing.T, name string, data []byte) {
 		file, err := ParseFile(name, data, Options{})

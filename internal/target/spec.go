@@ -59,6 +59,7 @@ type tlsSpec struct {
 	KeySecret          *string `yaml:"keySecret"`
 	ServerName         *string `yaml:"serverName"`
 	InsecureSkipVerify *bool   `yaml:"insecureSkipVerify"`
+	StartTLS           *string `yaml:"startTLS"`
 }
 
 // channelSpec is a channel as written under channels:.

@@ -13,6 +13,7 @@ import (
 const (
 	KindHTTP = "http" // an http:// or https:// URL
 	KindTCP  = "tcp"  // a host:port that must accept a connection
+	KindTLS  = "tls"  // a host:port that must complete a TLS handshake (tcp with a tls block)
 	KindPush = "push" // a heartbeat only: nothing is probed, the pulse file's age is checked
 )
 
@@ -127,6 +128,10 @@ type TLS struct {
 	// ServerName is the name sent (SNI) and the certificate is checked
 	// against, instead of the URL's host.
 	ServerName string `json:"serverName,omitempty"`
+	// StartTLS, on a tls target, is the protocol spoken in the clear
+	// before the handshake: "smtp" (EHLO, STARTTLS); empty means TLS from
+	// the first byte.
+	StartTLS string `json:"startTLS,omitempty"`
 	// InsecureSkipVerify accepts any certificate. Every result of the
 	// target says so in Warnings, and medic validate warns about it.
 	InsecureSkipVerify bool `json:"insecureSkipVerify,omitempty"`

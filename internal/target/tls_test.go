@@ -45,3 +45,33 @@ targets:
 		t.Errorf("pulse target got the defaults' tls %+v", pulse.TLS)
 	}
 }
+
+func TestTLSKind(t *testing.T) {
+	const file = `
+defaults:
+  tls: {caSecret: INTERNAL_CA}
+  expect: {certValidFor: 336h, status: [200]}
+targets:
+  - {name: ldaps, tcp: 'ldap.internal:636', tls: {}}
+  - {name: smtp, tcp: 'mail.internal:587', tls: {startTLS: SMTP, serverName: mail.example.com}}
+  - {name: pg, tcp: 'db.internal:5432'}
+`
+	f, err := ParseFile("config/targets.yaml", []byte(file), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Problems) > 0 || len(f.Targets) != 3 {
+		t.Fatalf("targets %v problems %v", f.Targets, f.Problems)
+	}
+	ldaps, smtp, pg := f.Targets[0], f.Targets[1], f.Targets[2]
+	if ldaps.Kind != KindTLS || ldaps.Address != "ldap.internal:636" || !reflect.DeepEqual(ldaps.TLS, &TLS{CASecret: "INTERNAL_CA"}) ||
+		ldaps.Expect.CertValidFor.D().Hours() != 336 || ldaps.Expect.Status != nil {
+		t.Errorf("ldaps = %+v (tls %+v)", ldaps, ldaps.TLS)
+	}
+	if smtp.Kind != KindTLS || !reflect.DeepEqual(smtp.TLS, &TLS{CASecret: "INTERNAL_CA", StartTLS: "smtp", ServerName: "mail.example.com"}) {
+		t.Errorf("smtp = %+v (tls %+v)", smtp, smtp.TLS)
+	}
+	if pg.Kind != KindTCP || pg.TLS != nil || pg.Expect.CertValidFor != 0 {
+		t.Errorf("a tcp target took the defaults' TLS settings: %+v", pg)
+	}
+}

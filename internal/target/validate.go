@@ -63,6 +63,8 @@ func kindOf(s targetSpec, heartbeat bool) string {
 	switch {
 	case s.URL != nil:
 		return KindHTTP
+	case s.TCP != nil && s.TLS != nil:
+		return KindTLS
 	case s.TCP != nil:
 		return KindTCP
 	case heartbeat:
@@ -80,6 +82,12 @@ var httpOnly = map[string]bool{
 	"tls.caSecret": true, "tls.certSecret": true, "tls.keySecret": true, "tls.serverName": true, "tls.insecureSkipVerify": true,
 	"expect.status": true, "expect.body": true, "expect.bodyContains": true,
 	"expect.bodyRegex": true, "expect.json": true, "expect.certValidFor": true, "expect.httpVersion": true,
+}
+
+// tlsKeys are the keys a tls target (tcp with a tls block) takes of httpOnly.
+var tlsKeys = map[string]bool{
+	"tls.caSecret": true, "tls.certSecret": true, "tls.keySecret": true, "tls.serverName": true,
+	"tls.insecureSkipVerify": true, "expect.certValidFor": true,
 }
 
 // resolve applies the defaults to s and validates the result. line is where
@@ -108,21 +116,31 @@ func resolve(source string, s targetSpec, at lines, d Defaults, heartbeat bool, 
 	case s.URL != nil && s.TCP != nil:
 		bad("tcp", "give either url (an HTTP check) or tcp (a connection check), not both")
 	case t.Kind == "":
-		bad("url", "url (an http:// or https:// URL) or tcp (host:port) is required")
+		bad("url", "url (an http:// or https:// URL) or tcp (host:port; with a tls block, a TLS handshake) is required")
 	}
 	if t.Kind != KindHTTP {
 		for _, k := range written(s, "") {
-			if httpOnly[k] || (t.Kind == KindPush && (k == "timeout" || k == "expect.maxLatency")) {
+			switch {
+			case t.Kind == KindTLS && tlsKeys[k]:
+			case k == "tls.startTLS" && t.Kind != KindTLS:
+				bad(k, "only applies to tls targets (tcp with a tls block), not to a %s target", t.Kind)
+			case httpOnly[k] || (t.Kind == KindPush && (k == "timeout" || k == "expect.maxLatency")):
 				bad(k, "only applies to url targets, not to a %s target", t.Kind)
 			}
 		}
 		// Settings that only mean something for HTTP are not inherited.
 		def := d.spec
 		def.Method, def.Headers, def.HeaderSecrets, def.RequestBody, def.FollowRedirects = nil, nil, nil, nil, nil
-		def.MaxBodyBytes, def.TLS, def.BasicAuth = nil, nil, nil
+		def.MaxBodyBytes, def.BasicAuth = nil, nil
+		if t.Kind != KindTLS {
+			def.TLS = nil
+		}
 		if def.Expect != nil {
 			e := *def.Expect
-			e.Status, e.Body, e.BodyContains, e.BodyRegex, e.JSON, e.CertValidFor = nil, nil, nil, nil, nil, nil
+			e.Status, e.Body, e.BodyContains, e.BodyRegex, e.JSON = nil, nil, nil, nil, nil
+			if t.Kind != KindTLS {
+				e.CertValidFor = nil
+			}
 			e.HTTPVersion, e.BodyNotContains, e.BodyNotRegex, e.Headers, e.HeadersContain, e.HeadersRegex = nil, nil, nil, nil, nil, nil
 			e.FinalURL, e.Redirects = nil, nil
 			def.Expect = &e
@@ -137,11 +155,17 @@ func resolve(source string, s targetSpec, at lines, d Defaults, heartbeat bool, 
 			bad("url", "%v", err)
 		}
 		t.URL = *m.URL
-	case KindTCP:
+	case KindTCP, KindTLS:
 		if err := checkAddress(*m.TCP); err != nil {
 			bad("tcp", "%v", err)
 		}
 		t.Address = *m.TCP
+	}
+	if t.Kind == KindTLS {
+		t.TLS, errs = resolveTLS(*m.TLS, lineOf, errs)
+		if t.TLS == nil {
+			t.TLS = &TLS{} // tls: {} asks for the handshake alone
+		}
 	}
 
 	if t.Kind == KindHTTP {
@@ -178,6 +202,15 @@ func resolve(source string, s targetSpec, at lines, d Defaults, heartbeat bool, 
 		}
 		if m.TLS != nil {
 			t.TLS, errs = resolveTLS(*m.TLS, lineOf, errs)
+			if s.TLS != nil && s.TLS.StartTLS != nil {
+				bad("tls.startTLS", "only applies to tls targets (tcp with a tls block), not to a url target")
+			}
+			if t.TLS != nil && t.TLS.StartTLS != "" {
+				t.TLS.StartTLS = "" // a default's: HTTPS has no clear-text start
+				if *t.TLS == (TLS{}) {
+					t.TLS = nil
+				}
+			}
 			if t.TLS != nil && strings.HasPrefix(strings.ToLower(t.URL), "http://") {
 				if s.TLS != nil {
 					bad("tls", "tls applies to https:// URLs only, not to %s", t.URL)
@@ -319,6 +352,13 @@ func resolveTLS(s tlsSpec, lineOf func(string) int, errs []fieldErr) (*TLS, []fi
 	}
 	if x.ServerName != "" && (strings.ContainsAny(x.ServerName, "/:@ ") || strings.HasPrefix(x.ServerName, ".")) {
 		bad("serverName", "serverName %q must be a host name such as api.internal (no scheme, port or path)", x.ServerName)
+	}
+	if s.StartTLS != nil {
+		switch x.StartTLS = strings.ToLower(*s.StartTLS); x.StartTLS {
+		case "smtp":
+		default:
+			bad("startTLS", "startTLS %q: want smtp (or leave it out for TLS from the first byte)", *s.StartTLS)
+		}
 	}
 	if x.InsecureSkipVerify && x.CASecret != "" {
 		bad("insecureSkipVerify", "insecureSkipVerify accepts any certificate, so caSecret would not be used: give one of them")
