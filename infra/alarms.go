@@ -15,6 +15,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/medic-dev/medic/internal/trigger"
+	"github.com/medic-dev/medic/tasks/checkstaleness"
 	"github.com/medic-dev/medic/tasks/loadtargets"
 )
 
@@ -26,6 +27,10 @@ const MetricNamespace = "medic"
 // trigger "schedule"), plus one when the stack is created, so that the
 // "no scheduled run" alarm waits a full period after a fresh deploy.
 const MetricScheduleHeartbeat = "ScheduleHeartbeat"
+
+// MetricTargetsNotMonitored is, in MetricNamespace, CheckStaleness's count
+// of targets not monitored, from its once-a-run coverage log line.
+const MetricTargetsNotMonitored = "TargetsNotMonitored"
 
 // newAlarms watches the monitor itself: failed, timed-out and throttled
 // executions, no scheduled run for twice the schedule period, and alert
@@ -88,6 +93,22 @@ func newAlarms(stack awscdk.Stack, set Settings, sm awsstepfunctions.StateMachin
 		fmt.Sprintf("medic: alert delivery failed in %.0f run(s) in a row: a channel is unreachable and alerts are waiting in outbox/", runs),
 		notify.MetricErrors(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(float64(set.ScheduleMinutes))), Statistic: jsii.String("Sum")}),
 		awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD, awscloudwatch.TreatMissingData_NOT_BREACHING, runs})
+	// Monitoring coverage: every CheckStaleness run logs how many targets
+	// medic knows but does not monitor (a definition with a problem, a
+	// pulse file malformed, unreadable or deleted); their channels are told
+	// once, and this alarm stays up while any is left.
+	awslogs.NewMetricFilter(stack, jsii.String("TargetsNotMonitoredLines"), &awslogs.MetricFilterProps{
+		LogGroup:        fns["checkstaleness"].LogGroup(),
+		FilterPattern:   awslogs.FilterPattern_StringValue(jsii.String("$.message"), jsii.String("="), jsii.String(checkstaleness.CoverageLogMessage)),
+		MetricNamespace: jsii.String(MetricNamespace),
+		MetricName:      jsii.String(MetricTargetsNotMonitored),
+		MetricValue:     jsii.String("$.notMonitored"),
+	})
+	specs = append(specs, alarmSpec{"TargetsNotMonitored",
+		"medic: some targets are not monitored (a problem in their definition or pulse file, or a pulse file deleted): see CheckStaleness's notMonitored and the UNMONITORED alerts",
+		awscloudwatch.NewMetric(&awscloudwatch.MetricProps{Namespace: jsii.String(MetricNamespace), MetricName: jsii.String(MetricTargetsNotMonitored),
+			Period: awscdk.Duration_Minutes(jsii.Number(float64(set.ScheduleMinutes))), Statistic: jsii.String("Maximum")}),
+		awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD, awscloudwatch.TreatMissingData_NOT_BREACHING, 1})
 	var alarms []awscloudwatch.Alarm
 	for _, s := range specs {
 		periods := s.periods

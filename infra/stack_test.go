@@ -29,7 +29,7 @@ func TestResourceCounts(t *testing.T) {
 		"AWS::S3::Bucket":                  1,
 		"AWS::Scheduler::Schedule":         1,
 		"AWS::Events::Rule":                1, // pulse uploads; no alarm rule without a prefix
-		"AWS::CloudWatch::Alarm":           6,
+		"AWS::CloudWatch::Alarm":           7,
 		"AWS::SNS::Topic":                  1,
 		"AWS::SecretsManager::Secret":      1, // channel credentials; config/targets.yaml uses no headerSecrets
 		"Custom::CDKBucketDeployment":      1,
@@ -355,6 +355,26 @@ func TestAlertDeliveryAlarms(t *testing.T) {
 		"Statistic":  "Sum", "Period": 10 * 60, "Threshold": 1, "EvaluationPeriods": 3, "DatapointsToAlarm": 3,
 		"ComparisonOperator": "GreaterThanOrEqualToThreshold", "TreatMissingData": "notBreaching",
 		"AlarmActions": topic, "OKActions": topic,
+	})
+}
+
+// TestCoverageAlarm: the stack alarms while CheckStaleness reports targets
+// it does not monitor, reading the count from its once-a-run log line (in
+// Lambda's JSON log format, the text is "message").
+func TestCoverageAlarm(t *testing.T) {
+	s := defaultStack(t)
+	topic := []any{map[string]any{"Ref": s.logicalID(s.stack.Topic)}}
+	s.tpl.HasResourceProperties(jsii.String("AWS::Logs::MetricFilter"), map[string]any{
+		"LogGroupName":  map[string]any{"Ref": s.logicalID(s.stack.Functions["checkstaleness"].LogGroup())},
+		"FilterPattern": `{ $.message = "monitoring coverage" }`,
+		"MetricTransformations": []any{map[string]any{
+			"MetricNamespace": "medic", "MetricName": "TargetsNotMonitored", "MetricValue": "$.notMonitored",
+		}},
+	})
+	s.tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
+		"Namespace": "medic", "MetricName": "TargetsNotMonitored", "Statistic": "Maximum", "Period": 10 * 60,
+		"Threshold": 1, "EvaluationPeriods": 1, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+		"TreatMissingData": "notBreaching", "AlarmActions": topic, "OKActions": topic,
 	})
 }
 

@@ -54,9 +54,9 @@ func TestMonthlyHandComputed(t *testing.T) {
 		// 2 Notify invocations × 1,000 = 2,000 GetSecretValue × $0.05/10,000.
 		ItemSecretCalls: 0.01,
 
-		// 6 alarms × $0.10, 2 custom metrics × $0.30, 1 secret × $0.40.
-		ItemAlarms:        0.60,
-		ItemCustomMetrics: 0.60,
+		// 7 alarms × $0.10, 3 custom metrics × $0.30, 1 secret × $0.40.
+		ItemAlarms:        0.70,
+		ItemCustomMetrics: 0.90,
 		ItemSecrets:       0.40,
 	}
 	if len(b.Lines) != len(want) {
@@ -77,11 +77,11 @@ func TestMonthlyHandComputed(t *testing.T) {
 		// + 0 + 0.48828125 + 0.244140625.
 		{"usage", b.Usage(), 1.0030677975},
 		{"X-Ray and Secrets Manager calls", b.Sum(Tracing), 0.025},
-		{"fixed", b.Sum(Fixed), 1.60},
-		{"all in", b.Total(), 2.6280677975},
-		{"all in, the sum of the wanted lines", total, 2.6280677975},
-		// 6 alarms and 2 metrics fit CloudWatch's free tier; 3,000 traces X-Ray's.
-		{"unapplied free tiers", b.UnappliedFreeTiers(), 1.215},
+		{"fixed", b.Sum(Fixed), 2.00},
+		{"all in", b.Total(), 3.0280677975},
+		{"all in, the sum of the wanted lines", total, 3.0280677975},
+		// 7 alarms and 3 metrics fit CloudWatch's free tier; 3,000 traces X-Ray's.
+		{"unapplied free tiers", b.UnappliedFreeTiers(), 1.615},
 	}
 	for _, p := range parts {
 		if !near(p.got, p.want) {
@@ -105,9 +105,9 @@ func TestFreeTierAndAlternatives(t *testing.T) {
 		{"Express rounding", float64(ExpressBilledMs(100*time.Millisecond + time.Nanosecond)), 200},
 		// 4,320 × (1 + 99) = 432,000 traces; 100,000 of them free.
 		{"X-Ray, 99 children a run", Monthly(Run{ExpressRequests: 99}, RunsPerMonth).USD(ItemXRay), 2.16},
-		{"unapplied free tiers, X-Ray over its free tier", Monthly(Run{ExpressRequests: 99}, RunsPerMonth).UnappliedFreeTiers(), 0.6 + 0.6 + 0.5},
+		{"unapplied free tiers, X-Ray over its free tier", Monthly(Run{ExpressRequests: 99}, RunsPerMonth).UnappliedFreeTiers(), 0.7 + 0.9 + 0.5},
 		{"no Notify, no Secrets Manager calls", Monthly(Run{Transitions: 5}, RunsPerMonth).USD(ItemSecretCalls), 0},
-		{"fixed items with no runs", Monthly(Run{}, 0).Total(), 1.60},
+		{"fixed items with no runs", Monthly(Run{}, 0).Total(), 2.00},
 	}
 	for _, c := range cases {
 		if !near(c.got, c.want) {

@@ -118,10 +118,11 @@ var FunctionMemoryMB = map[string]int{
 // together (infra/cost_test.go checks them against the synthesized stack).
 const (
 	// StackAlarms are standard-resolution CloudWatch metric alarms.
-	StackAlarms = 6
-	// StackCustomMetrics are custom metrics: AlertDeliveryErrors and
-	// ScheduleHeartbeat, each fed by a log metric filter.
-	StackCustomMetrics = 2
+	StackAlarms = 7
+	// StackCustomMetrics are custom metrics: AlertDeliveryErrors,
+	// ScheduleHeartbeat and TargetsNotMonitored, each fed by a log metric
+	// filter.
+	StackCustomMetrics = 3
 	// StackSecrets are Secrets Manager secrets: the channel credentials. A
 	// second one (targets' headerSecrets) is created only when the targets
 	// file uses headerSecrets, and adds SecretMonth.
