@@ -82,6 +82,8 @@ func TestFlagsAfterArguments(t *testing.T) {
 		{[]string{"show", name, "--aws"}, []string{name + "  SUCCEEDED", "https://us-east-1.console.aws.amazon.com/", "LoadTargets"}},
 		{[]string{"show", name, "--full", "--aws"}, []string{name + "  SUCCEEDED"}},
 		{[]string{"executions", "--aws", "--limit", "5"}, []string{name}},
+		// The stack's MedicCheckCommand output, with its region and ARN filled in.
+		{[]string{"check", "web", "--aws", "--state-machine-arn", sfnapi.StateMachineArn("medic")}, []string{"batch 0: 1 of 1 target up"}},
 		{[]string{"check", "web", "--endpoint", endpoint}, []string{"batch 0: 1 of 1 target up"}},
 		{[]string{"show", name, "--endpoint", endpoint}, []string{name + "  SUCCEEDED"}},
 	}
