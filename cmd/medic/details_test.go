@@ -31,8 +31,8 @@ func TestPhaseTimings(t *testing.T) {
 	if strings.Join(strings.Fields(header), " ") != "TARGET STATUS CHECK LATENCY DNS CONNECT TLS FIRST BYTE WHAT FAILED" {
 		t.Fatalf("run --wide header %q:\n%s", header, out)
 	}
-	// web: name, status, ok, latency, DNS (- for an IP), connect, TLS (-), first byte.
-	if fs := strings.Fields(web); len(fs) < 8 || fs[2] != "ok" || fs[5] == "-" || fs[7] == "-" {
+	// web: name, status, ok, latency, DNS, connect, TLS (- for plain HTTP), first byte.
+	if fs := strings.Fields(web); len(fs) < 8 || fs[2] != "ok" || fs[5] == "-" || fs[6] != "-" || fs[7] == "-" {
 		t.Fatalf("run --wide line for web %q: no connect or first-byte time:\n%s", web, out)
 	}
 

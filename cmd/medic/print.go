@@ -134,13 +134,15 @@ func phases(t targetReport) string {
 	if !t.Checked || p == nil {
 		return "-\t-\t-\t-"
 	}
-	ms := func(v float64) string {
+	d := func(v float64) string { return latency(targetReport{Checked: true, LatencyMS: v}) }
+	// TLS and first byte are absent (0) for plain HTTP and for TCP.
+	opt := func(v float64) string {
 		if v == 0 {
 			return "-"
 		}
-		return latency(targetReport{Checked: true, LatencyMS: v})
+		return d(v)
 	}
-	return strings.Join([]string{ms(p.DNSMS), ms(p.ConnectMS), ms(p.TLSMS), ms(p.FirstByteMS)}, "\t")
+	return strings.Join([]string{d(p.DNSMS), d(p.ConnectMS), opt(p.TLSMS), opt(p.FirstByteMS)}, "\t")
 }
 
 func orDash(s string) string {
