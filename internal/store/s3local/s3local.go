@@ -92,7 +92,7 @@ func Start(opts Options) (*Server, error) {
 			}
 			return nil, fmt.Errorf("open %s: %w", path, err)
 		}
-		backend = s3bolt.New(db, s3bolt.WithTimeSource(ts))
+		backend = newCopyingBolt(db, s3bolt.WithTimeSource(ts))
 	} else {
 		backend = s3mem.New(s3mem.WithTimeSource(ts))
 	}
