@@ -110,12 +110,16 @@ func FuzzParsePulse(f *testing.F) {
 	f.Add("pulse/cron.json", []byte(`{"heartbeat": "5m", "channels": ["ops"]}`))
 	f.Add("pulse/b.json", []byte(`{"url": "https://b.example", "body": "ok", "heartbeat": 300}`))
 	f.Add("pulse/x.json", []byte(`{"url": 1, "extra": true}`))
+	f.Add("pulse/old.json", []byte(`{"retired": true}`))
 	file, err := ParseFile("t.yaml", []byte("channels: {ops: {type: sns}}\ndefaults: {timeout: 5s}\n"), Options{})
 	if err != nil {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, key string, data []byte) {
 		tg, err := ParsePulse(key, data, file.Defaults)
+		if errors.Is(err, ErrRetired) {
+			return
+		}
 		if err != nil {
 			var ps Problems
 			if !errors.As(err, &ps) || len(ps) == 0 || ps[0].Source != key {

@@ -46,8 +46,9 @@ func PulseName(key string) (string, error) {
 // "heartbeat": "5m" makes it a push target whose file must be re-uploaded
 // within that duration (without url nothing is probed); "channels" names
 // where alerts go. Unknown keys are rejected. The target takes the defaults
-// d (File.Defaults of the targets file, or the zero Defaults). On failure
-// the error is a Problems naming the key, the target and the field.
+// d (File.Defaults of the targets file, or the zero Defaults). A file that
+// is exactly {"retired": true} returns ErrRetired. On failure the error is
+// a Problems naming the key, the target and the field.
 func ParsePulse(key string, data []byte, d Defaults) (Target, error) {
 	name, err := PulseName(key)
 	if err != nil {

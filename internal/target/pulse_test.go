@@ -100,3 +100,18 @@ func TestParsePulseProblems(t *testing.T) {
 		})
 	}
 }
+
+// TestParsePulseRetired: {"retired": true}, alone, retires the target
+// (ErrRetired); anything else with "retired" is a problem naming the field.
+func TestParsePulseRetired(t *testing.T) {
+	if _, err := ParsePulse("pulse/old.json", []byte(`{"retired": true}`), Defaults{}); !errors.Is(err, ErrRetired) {
+		t.Fatalf("retired file: err = %v, want ErrRetired", err)
+	}
+	for _, body := range []string{`{"retired": false}`, `{"retired": true, "heartbeat": "5m"}`, `{"retired": "yes"}`} {
+		_, err := ParsePulse("pulse/old.json", []byte(body), Defaults{})
+		var ps Problems
+		if !errors.As(err, &ps) || ps[0].Field != "retired" || ps[0].Target != "old" {
+			t.Errorf("%s: err = %v, want a problem with field retired", body, err)
+		}
+	}
+}
