@@ -276,3 +276,53 @@ func TestSettingsFromEnv(t *testing.T) {
 		}
 	}
 }
+
+// TestHandleFitsByLeavingPulseTargetsOut: when the run's targets do not
+// fit the output, heartbeat-only pulse targets are left out first, then
+// probed pulse targets from the last name; every target of the targets
+// file stays, the output fits, and each probed target left out is a
+// problem naming it.
+func TestHandleFitsByLeavingPulseTargetsOut(t *testing.T) {
+	s := newStore(t)
+	var b strings.Builder
+	b.WriteString("targets:\n")
+	pad := strings.Repeat("x", 3000)
+	for i := range 40 {
+		fmt.Fprintf(&b, "  - {name: c%02d, url: 'https://c.example/', headers: {X-Pad: %s}}\n", i, pad)
+	}
+	put(t, s, "config/targets.yaml", b.String())
+	for i := range 300 {
+		put(t, s, fmt.Sprintf("pulse/beat%03d.json", i), `{"heartbeat": "1h"}`)
+	}
+	for i := range 400 {
+		put(t, s, fmt.Sprintf("pulse/site%03d.json", i), fmt.Sprintf(`{"url": "https://site%03d.example/health", "body": "ok"}`, i))
+	}
+	out, err := (&Handler{Store: s}).Handle(context.Background(), json.RawMessage(`{}`))
+	if err != nil {
+		t.Fatalf("Handle: %v", err)
+	}
+	if enc, _ := json.Marshal(out); len(enc) > MaxOutputBytes {
+		t.Fatalf("output is %d bytes, over %d", len(enc), MaxOutputBytes)
+	}
+	var names []string
+	for _, b := range out.Batches {
+		for _, t := range b.Targets {
+			names = append(names, t.Name)
+		}
+	}
+	kept := len(names) - 40
+	if len(names) < 40 || names[39] != "c39" || out.Summary.HeartbeatOnly != 300 || kept <= 0 || kept >= 400 {
+		t.Fatalf("%d targets carried (%d pulse), heartbeatOnly %d; want the 40 config ones, some of the 400 probed pulse ones, no heartbeat one",
+			len(names), kept, out.Summary.HeartbeatOnly)
+	}
+	if names[40] != "site000" || names[len(names)-1] != fmt.Sprintf("site%03d", kept-1) {
+		t.Errorf("pulse targets carried %s..%s, want the first names", names[40], names[len(names)-1])
+	}
+	if out.Summary.Targets != len(names) || out.Summary.ProblemCount != 400-kept {
+		t.Errorf("summary targets %d, problems %d; want %d and %d", out.Summary.Targets, out.Summary.ProblemCount, len(names), 400-kept)
+	}
+	last := out.Summary.Problems[0] // the only problems are the left-out targets
+	if !strings.HasPrefix(last.Error, "not checked in this run: the run's targets do not fit") || !strings.HasPrefix(last.Target, "site") {
+		t.Errorf("problem %+v, want a left-out pulse target", last)
+	}
+}
