@@ -283,3 +283,30 @@ func FuzzParseAuthorization(f *testing.F) {
 		}
 	})
 }
+
+// FuzzVerify: any Authorization header, X-Amz-Date, payload hash and query
+// string is refused with a *sigv4.Error (never a panic, never accepted
+// without the secret).
+func FuzzVerify(f *testing.F) {
+	f.Add("AWS4-HMAC-SHA256 Credential="+keyID+"/20260101/us-east-1/s3/aws4_request,SignedHeaders=host;x-amz-date,Signature="+strings.Repeat("0", 64), "20260101T000000Z", "UNSIGNED-PAYLOAD", "list-type=2")
+	f.Add("", "", "", "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential="+keyID+"%2F20260101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20260101T000000Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host&X-Amz-Signature="+strings.Repeat("a", 64))
+	f.Add("", "", "", "AWSAccessKeyId=x&Signature=y&Expires=1")
+	f.Add("AWS4-HMAC-SHA256 Credential=a/b/c/d/aws4_request", "x", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD", "%zz=1&&=")
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	v := &sigv4.Verifier{AccessKeyID: keyID, SecretAccessKey: secret, Now: func() time.Time { return at }}
+	f.Fuzz(func(t *testing.T, auth, date, payload, query string) {
+		r := httptest.NewRequest("PUT", "http://127.0.0.1:8084/medic/x", strings.NewReader("body"))
+		r.URL.RawQuery = query
+		r.Header.Set("Authorization", auth)
+		r.Header.Set("X-Amz-Date", date)
+		r.Header.Set("X-Amz-Content-Sha256", payload)
+		err := v.Verify(r)
+		var e *sigv4.Error
+		if err == nil {
+			t.Fatalf("accepted a request not signed with the secret: auth %q date %q payload %q query %q", auth, date, payload, query)
+		}
+		if !errors.As(err, &e) {
+			t.Fatalf("error %T %v, want *sigv4.Error", err, err)
+		}
+	})
+}
