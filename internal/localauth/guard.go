@@ -54,6 +54,12 @@ func CheckOrigins(origins []string) error {
 // made with g.Credentials.
 func (g Guard) Handler(next http.Handler) http.Handler {
 	v := &sigv4.Verifier{AccessKeyID: g.Credentials.AccessKeyID, SecretAccessKey: g.Credentials.SecretAccessKey}
+	if g.Protocol == JSON {
+		// An API request body is hashed before it is verified: bound what an
+		// unsigned request can make the endpoint hold (the Step Functions
+		// API takes at most 1 MiB).
+		v.MaxBodyBytes = 1 << 20
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !g.hostAllowed(r.Host) {
 			g.refuse(w, http.StatusForbidden, "InvalidHost", fmt.Sprintf("Host %q does not name this endpoint; use 127.0.0.1 or localhost", clip(r.Host)))
