@@ -115,8 +115,10 @@ func (p *Prober) Probe(ctx context.Context, t target.Target) (res Result) {
 		p.probeTCP(ctx, t, &res)
 	case target.KindTLS:
 		p.probeTLS(ctx, t, &res)
+	case target.KindDNS:
+		p.probeDNS(ctx, t, &res)
 	default:
-		res.Failures = []string{"unknown kind " + quote(kind) + ", want http, tcp, tls or push"}
+		res.Failures = []string{"unknown kind " + quote(kind) + ", want http, tcp, tls, dns or push"}
 	}
 	if ctx.Err() != nil {
 		// The caller's deadline (the run's, not the target's timeout) cut

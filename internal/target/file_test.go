@@ -171,6 +171,14 @@ func TestParseFileProblems(t *testing.T) {
 		{"basic auth value", "x", "basicAuth.passwordSecret", "is not a secret name", "  - {name: x, url: 'https://x.example', basicAuth: {username: a, passwordSecret: 'hunter 2'}}"},
 		{"basic auth and header", "x", "basicAuth", "give one of them", "  - {name: x, url: 'https://x.example', headerSecrets: {Authorization: TOKEN}, basicAuth: {username: a, passwordSecret: PW}}"},
 		{"basic auth unknown", "x", "basicAuth.password", `unknown key "password"`, "  - {name: x, url: 'https://x.example', basicAuth: {username: a, passwordSecret: PW, password: hunter2}}"},
+		{"dns without server", "x", "dns.server", "server is required", "  - {name: x, dns: {name: a.example}}"},
+		{"dns without name", "x", "dns.name", "name is required", "  - {name: x, dns: {server: '10.0.0.2'}}"},
+		{"dns type", "x", "dns.type", `type "AA"`, "  - {name: x, dns: {server: '10.0.0.2', name: a.example, type: AA}}"},
+		{"dns transport", "x", "dns.transport", `transport "quic"`, "  - {name: x, dns: {server: '10.0.0.2', name: a.example, transport: quic}}"},
+		{"dns rcode", "x", "expect.rcode", `rcode "GONE"`, "  - {name: x, dns: {server: '10.0.0.2', name: a.example}, expect: {rcode: GONE}}"},
+		{"dns and url", "x", "dns", "not several", "  - {name: x, url: 'https://x.example', dns: {server: '10.0.0.2', name: a.example}}"},
+		{"answers on a url", "x", "expect.answers", "only applies to dns targets", "  - {name: x, url: 'https://x.example', expect: {answers: [1.2.3.4]}}"},
+		{"status on dns", "x", "expect.status", "only applies to url targets, not to a dns target", "  - {name: x, dns: {server: '10.0.0.2', name: a.example}, expect: {status: 200}}"},
 		{"json path", "x", "expect.json", "invalid path", "  - {name: x, url: 'https://x.example', expect: {json: {'a..b': 1}}}"},
 	}
 	for _, tt := range tests {

@@ -8,6 +8,7 @@ type targetSpec struct {
 	Name             *string            `yaml:"name"`
 	URL              *string            `yaml:"url"`
 	TCP              *string            `yaml:"tcp"`
+	DNS              *dnsSpec           `yaml:"dns"`
 	IPVersion        *int               `yaml:"ipVersion"`
 	Method           *string            `yaml:"method"`
 	Headers          *map[string]string `yaml:"headers"`
@@ -44,6 +45,16 @@ type expectSpec struct {
 	HeadersRegex    *map[string]string `yaml:"headersRegex"`
 	FinalURL        *string            `yaml:"finalURL"`
 	Redirects       *int               `yaml:"redirects"`
+	RCode           *string            `yaml:"rcode"`
+	Answers         *[]string          `yaml:"answers"`
+}
+
+// dnsSpec is a target's dns block as written.
+type dnsSpec struct {
+	Server    *string `yaml:"server"`
+	Name      *string `yaml:"name"`
+	Type      *string `yaml:"type"`
+	Transport *string `yaml:"transport"`
 }
 
 // basicAuthSpec is a target's basicAuth block as written.

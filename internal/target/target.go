@@ -14,6 +14,7 @@ const (
 	KindHTTP = "http" // an http:// or https:// URL
 	KindTCP  = "tcp"  // a host:port that must accept a connection
 	KindTLS  = "tls"  // a host:port that must complete a TLS handshake (tcp with a tls block)
+	KindDNS  = "dns"  // a DNS query to a resolver or name server
 	KindPush = "push" // a heartbeat only: nothing is probed, the pulse file's age is checked
 )
 
@@ -34,6 +35,8 @@ type Target struct {
 	Kind    string `json:"kind"`
 	URL     string `json:"url,omitempty"`     // http(s) targets
 	Address string `json:"address,omitempty"` // tcp targets: host:port
+	// DNS is the query of a dns target.
+	DNS *DNSQuery `json:"dns,omitempty"`
 	// IPVersion, 4 or 6, connects over that IP version only; 0 takes any
 	// address the name resolves to.
 	IPVersion int    `json:"ipVersion,omitempty"`
@@ -109,6 +112,12 @@ type Expect struct {
 	// Redirects is how many redirects must have been followed; nil means
 	// any number.
 	Redirects *int `json:"redirects,omitempty"`
+	// RCode is the DNS response code a dns target's answer must have
+	// ("NOERROR", "NXDOMAIN", ...); empty means NOERROR.
+	RCode string `json:"rcode,omitempty"`
+	// Answers must each be among a dns target's answer records (their
+	// data as text: an address, a name, "10 mx.example.com.").
+	Answers []string `json:"answers,omitempty"`
 	// HTTPVersion is the protocol the response must come over: "1.0",
 	// "1.1" or "2" (HTTP/2 is negotiated by ALPN on https:// URLs).
 	HTTPVersion string `json:"httpVersion,omitempty"`
@@ -135,6 +144,19 @@ type TLS struct {
 	// InsecureSkipVerify accepts any certificate. Every result of the
 	// target says so in Warnings, and medic validate warns about it.
 	InsecureSkipVerify bool `json:"insecureSkipVerify,omitempty"`
+}
+
+// DNSQuery is what a dns target asks, and of whom.
+type DNSQuery struct {
+	// Server is the resolver or name server, host:port.
+	Server string `json:"server"`
+	// Name is the name asked about.
+	Name string `json:"name"`
+	// Type is the record type: A, AAAA, CNAME, MX, NS, TXT, SOA, ...
+	Type string `json:"type"`
+	// Transport is "udp" (the default; retried over TCP when the answer
+	// is truncated) or "tcp".
+	Transport string `json:"transport,omitempty"`
 }
 
 // BasicAuth is a username and the name of the secret holding the password.

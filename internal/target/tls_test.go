@@ -75,3 +75,32 @@ targets:
 		t.Errorf("a tcp target took the defaults' TLS settings: %+v", pg)
 	}
 }
+
+func TestDNSKindTarget(t *testing.T) {
+	const file = `
+defaults:
+  expect: {status: [200], maxLatency: 1s}
+targets:
+  - name: resolver
+    dns: {server: 10.0.0.2, name: app.example.com}
+    expect: {answers: [192.0.2.10]}
+  - name: zone
+    dns: {server: '[2001:db8::53]:5353', name: example.com, type: mx, transport: TCP}
+    expect: {rcode: nxdomain}
+`
+	f, err := ParseFile("config/targets.yaml", []byte(file), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Problems) > 0 || len(f.Targets) != 2 {
+		t.Fatalf("targets %v problems %v", f.Targets, f.Problems)
+	}
+	r, z := f.Targets[0], f.Targets[1]
+	if r.Kind != KindDNS || !reflect.DeepEqual(r.DNS, &DNSQuery{Server: "10.0.0.2:53", Name: "app.example.com", Type: "A", Transport: "udp"}) ||
+		!reflect.DeepEqual(r.Expect.Answers, []string{"192.0.2.10"}) || r.Expect.Status != nil || r.Expect.MaxLatency.D().Seconds() != 1 {
+		t.Errorf("resolver = %+v (dns %+v)", r, r.DNS)
+	}
+	if !reflect.DeepEqual(z.DNS, &DNSQuery{Server: "[2001:db8::53]:5353", Name: "example.com", Type: "MX", Transport: "tcp"}) || z.Expect.RCode != "NXDOMAIN" {
+		t.Errorf("zone = %+v (dns %+v)", z, z.DNS)
+	}
+}

@@ -63,6 +63,8 @@ func kindOf(s targetSpec, heartbeat bool) string {
 	switch {
 	case s.URL != nil:
 		return KindHTTP
+	case s.DNS != nil:
+		return KindDNS
 	case s.TCP != nil && s.TLS != nil:
 		return KindTLS
 	case s.TCP != nil:
@@ -83,6 +85,9 @@ var httpOnly = map[string]bool{
 	"expect.status": true, "expect.body": true, "expect.bodyContains": true,
 	"expect.bodyRegex": true, "expect.json": true, "expect.certValidFor": true, "expect.httpVersion": true,
 }
+
+// dnsOnly are the keys that only mean something for a dns target.
+var dnsOnly = map[string]bool{"expect.rcode": true, "expect.answers": true}
 
 // tlsKeys are the keys a tls target (tcp with a tls block) takes of httpOnly.
 var tlsKeys = map[string]bool{
@@ -115,12 +120,28 @@ func resolve(source string, s targetSpec, at lines, d Defaults, heartbeat bool, 
 	switch {
 	case s.URL != nil && s.TCP != nil:
 		bad("tcp", "give either url (an HTTP check) or tcp (a connection check), not both")
+	case s.DNS != nil && (s.URL != nil || s.TCP != nil):
+		bad("dns", "give one of url, tcp and dns, not several")
 	case t.Kind == "":
-		bad("url", "url (an http:// or https:// URL) or tcp (host:port; with a tls block, a TLS handshake) is required")
+		bad("url", "url (an http:// or https:// URL), tcp (host:port; with a tls block, a TLS handshake) or dns (a query) is required")
+	}
+	if t.Kind != KindDNS {
+		for _, k := range written(s, "") {
+			if dnsOnly[k] {
+				bad(k, "only applies to dns targets, not to a %s target", t.Kind)
+			}
+		}
+		if d.spec.Expect != nil {
+			e := *d.spec.Expect
+			e.RCode, e.Answers = nil, nil
+			d.spec.Expect = &e
+		}
 	}
 	if t.Kind != KindHTTP {
 		for _, k := range written(s, "") {
 			switch {
+			case t.Kind == KindDNS && (dnsOnly[k] || strings.HasPrefix(k, "dns.")):
+			case dnsOnly[k]: // reported below
 			case t.Kind == KindTLS && tlsKeys[k]:
 			case k == "tls.startTLS" && t.Kind != KindTLS:
 				bad(k, "only applies to tls targets (tcp with a tls block), not to a %s target", t.Kind)
@@ -160,6 +181,9 @@ func resolve(source string, s targetSpec, at lines, d Defaults, heartbeat bool, 
 			bad("tcp", "%v", err)
 		}
 		t.Address = *m.TCP
+	}
+	if t.Kind == KindDNS {
+		t.DNS = resolveDNS(*m.DNS, bad)
 	}
 	if t.Kind == KindTLS {
 		t.TLS, errs = resolveTLS(*m.TLS, lineOf, errs)
@@ -290,6 +314,45 @@ func resolve(source string, s targetSpec, at lines, d Defaults, heartbeat bool, 
 	t.Heartbeat = heartbeat
 	return t, errs
 }
+
+// resolveDNS checks a dns block: a server (host:port, port 53 when left
+// out), a name, a record type and a transport.
+func resolveDNS(s dnsSpec, bad func(field, format string, args ...any)) *DNSQuery {
+	q := &DNSQuery{Type: "A", Transport: "udp"}
+	if s.Server == nil || *s.Server == "" {
+		bad("dns.server", "server is required: the resolver or name server to ask, host:port (port 53 when left out)")
+	} else {
+		q.Server = *s.Server
+		if _, _, err := net.SplitHostPort(q.Server); err != nil {
+			q.Server = net.JoinHostPort(strings.Trim(q.Server, "[]"), "53")
+		}
+		if err := checkAddress(q.Server); err != nil {
+			bad("dns.server", "%s", strings.Replace(err.Error(), "tcp ", "server ", 1))
+		}
+	}
+	if s.Name == nil || *s.Name == "" {
+		bad("dns.name", "name is required: the name to look up")
+	} else if q.Name = *s.Name; len(q.Name) > 253 || strings.ContainsAny(q.Name, " /:@") {
+		bad("dns.name", "name %q is not a domain name", q.Name)
+	}
+	if s.Type != nil {
+		q.Type = strings.ToUpper(*s.Type)
+		if !dnsTypeRE.MatchString(q.Type) {
+			bad("dns.type", "type %q: want a record type such as A, AAAA, CNAME, MX, NS, TXT or SOA", *s.Type)
+		}
+	}
+	if s.Transport != nil {
+		switch q.Transport = strings.ToLower(*s.Transport); q.Transport {
+		case "udp", "tcp":
+		default:
+			bad("dns.transport", "transport %q: want udp or tcp", *s.Transport)
+		}
+	}
+	return q
+}
+
+// dnsTypeRE is the shape of a record type's name; the probe knows which exist.
+var dnsTypeRE = regexp.MustCompile(`^(A|AAAA|CNAME|MX|NS|PTR|SOA|SRV|TXT|CAA|DS|DNSKEY|HTTPS|SVCB|TYPE[0-9]{1,5})$`)
 
 // resolveBasicAuth checks a basicAuth block against t's headers.
 func resolveBasicAuth(s basicAuthSpec, t Target, bad func(field, format string, args ...any)) *BasicAuth {
@@ -462,6 +525,21 @@ func resolveExpect(e expectSpec, lineOf func(string) int, errs []fieldErr) (Expe
 	if e.Redirects != nil {
 		if x.Redirects = ptr(*e.Redirects); *x.Redirects < 0 || *x.Redirects > 10 {
 			bad("redirects", "redirects %d must be from 0 to 10 (medic follows at most 10)", *x.Redirects)
+		}
+	}
+	if e.RCode != nil {
+		switch x.RCode = strings.ToUpper(*e.RCode); x.RCode {
+		case "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE":
+		default:
+			bad("rcode", "rcode %q: want a DNS response code such as NOERROR, NXDOMAIN, SERVFAIL or REFUSED", *e.RCode)
+		}
+	}
+	if e.Answers != nil {
+		x.Answers = append([]string(nil), (*e.Answers)...)
+		for _, a := range x.Answers {
+			if strings.TrimSpace(a) == "" {
+				bad("answers", "an answer must not be empty")
+			}
 		}
 	}
 	if e.HTTPVersion != nil {
