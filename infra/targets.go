@@ -2,7 +2,6 @@ package infra
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -10,14 +9,16 @@ import (
 	"time"
 
 	"github.com/medic-dev/medic/internal/target"
+	"github.com/medic-dev/medic/tasks/loadtargets"
 )
 
 // readTargetsFile parses the targets file the stack deploys into config/,
 // so that a file every run would reject stops the synth instead, naming
-// each problem.
+// each problem: also one over the size a run reads, and, for the inline
+// definition, targets that do not fit one run's payload.
 func readTargetsFile(root string, set Settings) (*target.File, error) {
 	path := filepath.Join(root, filepath.FromSlash(ConfigKey))
-	data, err := os.ReadFile(path)
+	data, err := target.ReadFile(path) // a file over what a run reads is refused unread
 	if err != nil {
 		return nil, fmt.Errorf("targets file to deploy: %w", err)
 	}
@@ -36,6 +37,11 @@ func readTargetsFile(root string, set Settings) (*target.File, error) {
 		}
 		return nil, fmt.Errorf("targets file to deploy has %d problem(s); fix them (go run ./cmd/medic validate %s) and synth again:\n%s",
 			len(f.Problems), ConfigKey, strings.Join(lines, "\n"))
+	}
+	if !set.ScaleMode {
+		if err := loadtargets.CheckInline(f, set.BatchSize); err != nil {
+			return nil, fmt.Errorf("targets file to deploy: every scheduled run of the inline definition would fail: %w", err)
+		}
 	}
 	return f, nil
 }

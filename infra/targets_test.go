@@ -1,6 +1,7 @@
 package infra
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -63,5 +64,38 @@ func TestReadTargetsFile(t *testing.T) {
 
 	if _, err := readTargetsFile(t.TempDir(), DefaultSettings()); err == nil || !strings.Contains(err.Error(), "targets file to deploy") {
 		t.Errorf("a missing file: err = %v, want one naming the targets file", err)
+	}
+}
+
+// TestReadTargetsFileRejectsWhatARunWould: targets that do not fit an
+// inline run's payload stop the synth of the inline definition (not of the
+// scale mode's), and a file over what a run reads stops it unread.
+func TestReadTargetsFileRejectsWhatARunWould(t *testing.T) {
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "config"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(root, "config", "targets.yaml")
+	var b strings.Builder
+	b.WriteString("targets:\n")
+	for i := range 1500 {
+		fmt.Fprintf(&b, "  - {name: site-%04d, url: \"https://site-%04d.example.com/health/check/endpoint\"}\n", i, i)
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := readTargetsFile(root, DefaultSettings()); err == nil || !strings.Contains(err.Error(), "every scheduled run of the inline definition would fail") {
+		t.Errorf("1,500 targets for the inline definition: err = %v", err)
+	}
+	scale := DefaultSettings()
+	scale.ScaleMode = true
+	if _, err := readTargetsFile(root, scale); err != nil {
+		t.Errorf("1,500 targets for the scale mode: %v", err)
+	}
+	if err := os.Truncate(path, 20<<20); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := readTargetsFile(root, scale); err == nil || !strings.Contains(err.Error(), "over the 16 MiB a run reads") {
+		t.Errorf("a 20 MiB file: err = %v", err)
 	}
 }
