@@ -117,8 +117,10 @@ func (p *Prober) Probe(ctx context.Context, t target.Target) (res Result) {
 		p.probeTLS(ctx, t, &res)
 	case target.KindDNS:
 		p.probeDNS(ctx, t, &res)
+	case target.KindGRPC:
+		p.probeGRPC(ctx, t, &res)
 	default:
-		res.Failures = []string{"unknown kind " + quote(kind) + ", want http, tcp, tls, dns or push"}
+		res.Failures = []string{"unknown kind " + quote(kind) + ", want http, tcp, tls, dns, grpc or push"}
 	}
 	if ctx.Err() != nil {
 		// The caller's deadline (the run's, not the target's timeout) cut

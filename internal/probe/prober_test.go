@@ -25,7 +25,7 @@ func TestProbeKinds(t *testing.T) {
 		{name: "push target is not probed", target: target.Target{Name: "cron", Kind: target.KindPush, Heartbeat: true},
 			wantSkipped: probe.SkippedPush},
 		{name: "unknown kind", target: target.Target{Name: "odd", Kind: "icmp"},
-			want: []string{`unknown kind "icmp", want http, tcp, tls, dns or push`}},
+			want: []string{`unknown kind "icmp", want http, tcp, tls, dns, grpc or push`}},
 		{name: "kind inferred from a URL", target: target.Target{Name: "bad", URL: "ftp://example.com/"},
 			want: []string{`invalid URL "ftp://example.com/": want http:// or https://`}},
 		{name: "kind inferred from an address", target: target.Target{Name: "bad", Address: "nonsense"},

@@ -39,7 +39,11 @@ func (p *Prober) targetTLSFor(ctx context.Context, t target.Target) (*targetTLS,
 	if t.TLS == nil {
 		return nil, ""
 	}
-	tt := &targetTLS{addr: t.Address, serverName: t.TLS.ServerName, skipVerify: t.TLS.InsecureSkipVerify, startTLS: t.TLS.StartTLS}
+	addr := t.Address
+	if t.GRPC != nil {
+		addr = t.GRPC.Address
+	}
+	tt := &targetTLS{addr: addr, serverName: t.TLS.ServerName, skipVerify: t.TLS.InsecureSkipVerify, startTLS: t.TLS.StartTLS}
 	if t.URL != "" {
 		u, err := url.Parse(t.URL)
 		if err != nil {

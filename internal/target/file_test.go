@@ -179,6 +179,11 @@ func TestParseFileProblems(t *testing.T) {
 		{"dns and url", "x", "dns", "not several", "  - {name: x, url: 'https://x.example', dns: {server: '10.0.0.2', name: a.example}}"},
 		{"answers on a url", "x", "expect.answers", "only applies to dns targets", "  - {name: x, url: 'https://x.example', expect: {answers: [1.2.3.4]}}"},
 		{"status on dns", "x", "expect.status", "only applies to url targets, not to a dns target", "  - {name: x, dns: {server: '10.0.0.2', name: a.example}, expect: {status: 200}}"},
+		{"grpc without address", "x", "grpc.address", "address is required", "  - {name: x, grpc: {service: orders}}"},
+		{"grpc address", "x", "grpc.address", "must be host:port", "  - {name: x, grpc: {address: orders.internal}}"},
+		{"grpc certValidFor without tls", "x", "expect.certValidFor", "certValidFor needs TLS", "  - {name: x, grpc: {address: 'o:50051'}, expect: {certValidFor: 24h}}"},
+		{"grpc startTLS", "x", "tls.startTLS", "only applies to tls targets", "  - {name: x, grpc: {address: 'o:50051'}, tls: {startTLS: smtp}}"},
+		{"grpc and tcp", "x", "grpc", "not several", "  - {name: x, tcp: 'o:1', grpc: {address: 'o:50051'}}"},
 		{"json path", "x", "expect.json", "invalid path", "  - {name: x, url: 'https://x.example', expect: {json: {'a..b': 1}}}"},
 	}
 	for _, tt := range tests {

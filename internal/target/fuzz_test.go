@@ -24,6 +24,10 @@ func checkTarget(t *testing.T, tg Target) {
 		if checkAddress(tg.Address) != nil || tg.Timeout <= 0 || tg.Timeout.D() > MaxTimeout || (tg.Kind == KindTLS) != (tg.TLS != nil) {
 			t.Fatalf("bad %s target accepted: %+v", tg.Kind, tg)
 		}
+	case KindGRPC:
+		if tg.GRPC == nil || checkAddress(tg.GRPC.Address) != nil || tg.Timeout <= 0 || (tg.TLS != nil && tg.TLS.StartTLS != "") {
+			t.Fatalf("bad grpc target accepted: %+v", tg)
+		}
 	case KindDNS:
 		if tg.DNS == nil || checkAddress(tg.DNS.Server) != nil || tg.DNS.Name == "" || tg.Timeout <= 0 {
 			t.Fatalf("bad dns target accepted: %+v", tg)
@@ -83,6 +87,7 @@ func FuzzParseFile(f *testing.F) {
 	f.Add("t.yaml", []byte("targets:\n  - {name: a, url: 'https://a', basicAuth: {username: u, passwordSecret: P}, expect: {bodyNotContains: x, bodyNotRegex: y, headers: {A: b}, headersContain: {C: d}, headersRegex: {E: '^f'}, finalURL: 'https://a/b', redirects: 1}}\n"))
 	f.Add("t.yaml", []byte("targets:\n  - {name: a, tcp: 'a:636', tls: {}}\n  - {name: b, tcp: 'b:587', tls: {startTLS: smtp, serverName: b.example}, expect: {certValidFor: 24h}}\n"))
 	f.Add("t.yaml", []byte("targets:\n  - {name: a, dns: {server: 10.0.0.2, name: a.example, type: MX}, expect: {rcode: NOERROR, answers: ['10 mx.a.example']}}\n"))
+	f.Add("t.yaml", []byte("targets:\n  - {name: a, grpc: {address: 'a:50051', service: s}, tls: {}, expect: {certValidFor: 24h}}\n"))
 	f.Add("t.json", []byte(`{"targets": [{"name": "a", "url": "https://a", "maxBodyBytes": 1048576, "expect": {"httpVersion": "1.1"}}]}`))
 	f.Fuzz(func(t *testing.T, name string, data []byte) {
 		file, err := ParseFile(name, data, Options{})

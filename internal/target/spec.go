@@ -9,6 +9,7 @@ type targetSpec struct {
 	URL              *string            `yaml:"url"`
 	TCP              *string            `yaml:"tcp"`
 	DNS              *dnsSpec           `yaml:"dns"`
+	GRPC             *grpcSpec          `yaml:"grpc"`
 	IPVersion        *int               `yaml:"ipVersion"`
 	Method           *string            `yaml:"method"`
 	Headers          *map[string]string `yaml:"headers"`
@@ -47,6 +48,12 @@ type expectSpec struct {
 	Redirects       *int               `yaml:"redirects"`
 	RCode           *string            `yaml:"rcode"`
 	Answers         *[]string          `yaml:"answers"`
+}
+
+// grpcSpec is a target's grpc block as written.
+type grpcSpec struct {
+	Address *string `yaml:"address"`
+	Service *string `yaml:"service"`
 }
 
 // dnsSpec is a target's dns block as written.

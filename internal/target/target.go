@@ -15,6 +15,7 @@ const (
 	KindTCP  = "tcp"  // a host:port that must accept a connection
 	KindTLS  = "tls"  // a host:port that must complete a TLS handshake (tcp with a tls block)
 	KindDNS  = "dns"  // a DNS query to a resolver or name server
+	KindGRPC = "grpc" // a gRPC server's standard health check (grpc.health.v1)
 	KindPush = "push" // a heartbeat only: nothing is probed, the pulse file's age is checked
 )
 
@@ -35,6 +36,8 @@ type Target struct {
 	Kind    string `json:"kind"`
 	URL     string `json:"url,omitempty"`     // http(s) targets
 	Address string `json:"address,omitempty"` // tcp targets: host:port
+	// GRPC is the health check of a grpc target.
+	GRPC *GRPCCheck `json:"grpc,omitempty"`
 	// DNS is the query of a dns target.
 	DNS *DNSQuery `json:"dns,omitempty"`
 	// IPVersion, 4 or 6, connects over that IP version only; 0 takes any
@@ -144,6 +147,16 @@ type TLS struct {
 	// InsecureSkipVerify accepts any certificate. Every result of the
 	// target says so in Warnings, and medic validate warns about it.
 	InsecureSkipVerify bool `json:"insecureSkipVerify,omitempty"`
+}
+
+// GRPCCheck is a grpc target's health check: grpc.health.v1.Health/Check
+// of Service at Address, over TLS when the target has a tls block.
+type GRPCCheck struct {
+	// Address is the server, host:port.
+	Address string `json:"address"`
+	// Service is the service whose health is asked; empty means the
+	// server as a whole.
+	Service string `json:"service,omitempty"`
 }
 
 // DNSQuery is what a dns target asks, and of whom.

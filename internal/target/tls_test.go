@@ -104,3 +104,28 @@ targets:
 		t.Errorf("zone = %+v (dns %+v)", z, z.DNS)
 	}
 }
+
+func TestGRPCKindTarget(t *testing.T) {
+	const file = `
+defaults:
+  tls: {caSecret: INTERNAL_CA}
+  expect: {maxLatency: 1s}
+targets:
+  - {name: orders, grpc: {address: 'orders.internal:50051', service: orders.v1.Orders}}
+  - {name: billing, grpc: {address: 'billing.internal:443'}, tls: {serverName: billing.example.com}, expect: {certValidFor: 168h}}
+`
+	f, err := ParseFile("config/targets.yaml", []byte(file), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Problems) > 0 || len(f.Targets) != 2 {
+		t.Fatalf("targets %v problems %v", f.Targets, f.Problems)
+	}
+	o, b := f.Targets[0], f.Targets[1]
+	if o.Kind != KindGRPC || !reflect.DeepEqual(o.GRPC, &GRPCCheck{Address: "orders.internal:50051", Service: "orders.v1.Orders"}) || o.TLS != nil {
+		t.Errorf("orders = %+v (grpc %+v, tls %+v): plaintext unless its own tls block says otherwise", o, o.GRPC, o.TLS)
+	}
+	if b.Kind != KindGRPC || !reflect.DeepEqual(b.TLS, &TLS{ServerName: "billing.example.com"}) || b.Expect.CertValidFor.D().Hours() != 168 {
+		t.Errorf("billing = %+v (tls %+v)", b, b.TLS)
+	}
+}

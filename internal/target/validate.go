@@ -65,6 +65,8 @@ func kindOf(s targetSpec, heartbeat bool) string {
 		return KindHTTP
 	case s.DNS != nil:
 		return KindDNS
+	case s.GRPC != nil:
+		return KindGRPC
 	case s.TCP != nil && s.TLS != nil:
 		return KindTLS
 	case s.TCP != nil:
@@ -121,7 +123,9 @@ func resolve(source string, s targetSpec, at lines, d Defaults, heartbeat bool, 
 	case s.URL != nil && s.TCP != nil:
 		bad("tcp", "give either url (an HTTP check) or tcp (a connection check), not both")
 	case s.DNS != nil && (s.URL != nil || s.TCP != nil):
-		bad("dns", "give one of url, tcp and dns, not several")
+		bad("dns", "give one of url, tcp, dns and grpc, not several")
+	case s.GRPC != nil && (s.URL != nil || s.TCP != nil || s.DNS != nil):
+		bad("grpc", "give one of url, tcp, dns and grpc, not several")
 	case t.Kind == "":
 		bad("url", "url (an http:// or https:// URL), tcp (host:port; with a tls block, a TLS handshake) or dns (a query) is required")
 	}
@@ -142,6 +146,7 @@ func resolve(source string, s targetSpec, at lines, d Defaults, heartbeat bool, 
 			switch {
 			case t.Kind == KindDNS && (dnsOnly[k] || strings.HasPrefix(k, "dns.")):
 			case dnsOnly[k]: // reported below
+			case t.Kind == KindGRPC && (strings.HasPrefix(k, "grpc.") || (tlsKeys[k] && k != "tls.startTLS")):
 			case t.Kind == KindTLS && tlsKeys[k]:
 			case k == "tls.startTLS" && t.Kind != KindTLS:
 				bad(k, "only applies to tls targets (tcp with a tls block), not to a %s target", t.Kind)
@@ -154,12 +159,12 @@ func resolve(source string, s targetSpec, at lines, d Defaults, heartbeat bool, 
 		def.Method, def.Headers, def.HeaderSecrets, def.RequestBody, def.FollowRedirects = nil, nil, nil, nil, nil
 		def.MaxBodyBytes, def.BasicAuth = nil, nil
 		if t.Kind != KindTLS {
-			def.TLS = nil
+			def.TLS = nil // a grpc target is TLS only when it says so itself
 		}
 		if def.Expect != nil {
 			e := *def.Expect
 			e.Status, e.Body, e.BodyContains, e.BodyRegex, e.JSON = nil, nil, nil, nil, nil
-			if t.Kind != KindTLS {
+			if t.Kind != KindTLS && t.Kind != KindGRPC {
 				e.CertValidFor = nil
 			}
 			e.HTTPVersion, e.BodyNotContains, e.BodyNotRegex, e.Headers, e.HeadersContain, e.HeadersRegex = nil, nil, nil, nil, nil, nil
@@ -184,6 +189,26 @@ func resolve(source string, s targetSpec, at lines, d Defaults, heartbeat bool, 
 	}
 	if t.Kind == KindDNS {
 		t.DNS = resolveDNS(*m.DNS, bad)
+	}
+	if t.Kind == KindGRPC {
+		t.GRPC = &GRPCCheck{}
+		if m.GRPC.Address == nil || *m.GRPC.Address == "" {
+			bad("grpc.address", "address is required: the gRPC server, host:port")
+		} else if t.GRPC.Address = *m.GRPC.Address; checkAddress(t.GRPC.Address) != nil {
+			bad("grpc.address", "%s", strings.Replace(checkAddress(t.GRPC.Address).Error(), "tcp ", "address ", 1))
+		}
+		if m.GRPC.Service != nil {
+			t.GRPC.Service = *m.GRPC.Service
+		}
+		if m.TLS != nil {
+			t.TLS, errs = resolveTLS(*m.TLS, lineOf, errs)
+			if t.TLS == nil {
+				t.TLS = &TLS{} // tls: {} asks for TLS with the defaults
+			}
+		}
+		if m.Expect != nil && m.Expect.CertValidFor != nil && t.TLS == nil {
+			bad("expect.certValidFor", "certValidFor needs TLS: give the grpc target a tls block (tls: {} for the defaults)")
+		}
 	}
 	if t.Kind == KindTLS {
 		t.TLS, errs = resolveTLS(*m.TLS, lineOf, errs)
