@@ -128,6 +128,21 @@ func TestLocalEndpointsAcceptSignedRequests(t *testing.T) {
 		t.Fatalf("signed StartExecution: %v", err)
 	}
 	waitDone(t, api, start.ExecutionArn)
+	// An SDK client with its default checksum settings, as a user's
+	// program has it (CRC32 on every upload): also accepted.
+	user := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(g.s3URL), UsePathStyle: true, Credentials: g.creds})
+	if _, err := user.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("medic"), Key: aws.String("pulse/sdk.json"), Body: strings.NewReader(`{"heartbeat":"1h"}`)}); err != nil {
+		t.Fatalf("PutObject with the SDK's default checksums: %v", err)
+	}
+	got, err := user.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("medic"), Key: aws.String("pulse/sdk.json")})
+	if err != nil {
+		t.Fatalf("GetObject with the SDK's default checksums: %v", err)
+	}
+	body, _ = io.ReadAll(got.Body)
+	got.Body.Close()
+	if string(body) != `{"heartbeat":"1h"}` {
+		t.Fatalf("the object uploaded with default checksums reads %q", body)
+	}
 	// localhost names the endpoint as well as 127.0.0.1.
 	if _, err := sfnClient(strings.Replace(g.sfnURL, "127.0.0.1", "localhost", 1), g.creds, rebinding(strings.TrimPrefix(g.sfnURL, "http://"))).
 		ListStateMachines(ctx, &sfn.ListStateMachinesInput{}); err != nil {
