@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"sync"
@@ -121,7 +122,9 @@ func (e *smtpError) Error() string {
 // smtpStartTLS reads the greeting, says EHLO and asks for STARTTLS
 // (RFC 3207), leaving conn ready for the handshake.
 func smtpStartTLS(conn net.Conn) error {
-	r := bufio.NewReader(conn)
+	// The prelude is a few short lines: a server sending more is not
+	// allowed to fill the probe's memory before the deadline.
+	r := bufio.NewReader(io.LimitReader(conn, 64<<10))
 	expect := func(step, code string) error {
 		for {
 			line, err := r.ReadString('\n')
