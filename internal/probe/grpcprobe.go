@@ -23,7 +23,7 @@ import (
 // the target has a tls block, over TLS with its settings; the answer must
 // be SERVING. The connection goes through the guarded dialer, so the
 // address policy applies. Phases: dnsMs, connectMs, firstByteMs (until the
-// answer).
+// answer), tlsMs with TLS.
 func (p *Prober) probeGRPC(ctx context.Context, t target.Target, res *Result) {
 	timeout := timeoutOf(t)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
@@ -89,8 +89,11 @@ func (p *Prober) probeGRPC(ctx context.Context, t target.Target, res *Result) {
 	res.Phases = &Phases{DNSMS: ms(times.dns), ConnectMS: ms(times.connect), FirstByteMS: ms(latency)}
 	derr := dialErr
 	mu.Unlock()
-	if rc, ok := creds.(*recordingCreds); ok && derr == nil {
-		derr = rc.failure()
+	if rc, ok := creds.(*recordingCreds); ok {
+		res.Phases.TLSMS = ms(rc.handshakeTime())
+		if derr == nil {
+			derr = rc.failure()
+		}
 	}
 	res.LatencyMS = ms(latency)
 	recordChain(res, chain.get())
@@ -113,17 +116,27 @@ func (p *Prober) probeGRPC(ctx context.Context, t target.Target, res *Result) {
 // gRPC reports only inside a status message.
 type recordingCreds struct {
 	credentials.TransportCredentials
-	mu  sync.Mutex
-	err error
+	mu   sync.Mutex
+	err  error
+	took time.Duration // the last handshake
+}
+
+// handshakeTime is how long the last handshake took.
+func (c *recordingCreds) handshakeTime() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.took
 }
 
 func (c *recordingCreds) ClientHandshake(ctx context.Context, authority string, raw net.Conn) (net.Conn, credentials.AuthInfo, error) {
+	start := time.Now()
 	conn, info, err := c.TransportCredentials.ClientHandshake(ctx, authority, raw)
+	c.mu.Lock()
+	c.took = time.Since(start)
 	if err != nil {
-		c.mu.Lock()
 		c.err = &stagedError{stage: "in the TLS handshake", err: err}
-		c.mu.Unlock()
 	}
+	c.mu.Unlock()
 	return conn, info, err
 }
 

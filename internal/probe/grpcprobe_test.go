@@ -94,6 +94,9 @@ func TestGRPCKind(t *testing.T) {
 				Expect: target.Expect{CertValidFor: target.Duration(tc.validFor)}})
 			checkFailures(t, res.Failures, tc.want)
 			checkUp(t, res)
+			if res.Up && (res.Phases == nil || res.Phases.FirstByteMS <= 0 || (tc.tls != nil) != (res.Phases.TLSMS > 0)) {
+				t.Fatalf("phases = %+v, want the answer's time, and a TLS time with TLS only", res.Phases)
+			}
 			if tc.wantExpiry != (res.CertExpiresAt != nil) {
 				t.Fatalf("certExpiresAt = %v, want one: %v", res.CertExpiresAt, tc.wantExpiry)
 			}
