@@ -105,21 +105,13 @@ func (p *Prober) Probe(ctx context.Context, t target.Target) (res Result) {
 		}
 	}
 	start := time.Now()
-	switch kind {
-	case target.KindPush:
+	if kind == target.KindPush {
 		res.Skipped = SkippedPush
 		return res
-	case target.KindHTTP:
-		p.probeHTTP(ctx, t, &res)
-	case target.KindTCP:
-		p.probeTCP(ctx, t, &res)
-	case target.KindTLS:
-		p.probeTLS(ctx, t, &res)
-	case target.KindDNS:
-		p.probeDNS(ctx, t, &res)
-	case target.KindGRPC:
-		p.probeGRPC(ctx, t, &res)
-	default:
+	}
+	if check, ok := checkers[kind]; ok {
+		check(p, ctx, t, &res)
+	} else {
 		res.Failures = []string{"unknown kind " + quote(kind) + ", want http, tcp, tls, dns, grpc or push"}
 	}
 	if ctx.Err() != nil {
@@ -130,6 +122,20 @@ func (p *Prober) Probe(ctx context.Context, t target.Target) (res Result) {
 	}
 	res.Up = len(res.Failures) == 0
 	return res
+}
+
+// checker checks one target of its kind and fills res (Failures, latency,
+// phases, certificate), bounded by the target's timeout and by ctx.
+type checker func(p *Prober, ctx context.Context, t target.Target, res *Result)
+
+// checkers is the table of probe kinds: one row per kind, each in its own
+// file (http.go, tcp.go, tlsprobe.go, dnsprobe.go, grpcprobe.go).
+var checkers = map[string]checker{
+	target.KindHTTP: (*Prober).probeHTTP,
+	target.KindTCP:  (*Prober).probeTCP,
+	target.KindTLS:  (*Prober).probeTLS,
+	target.KindDNS:  (*Prober).probeDNS,
+	target.KindGRPC: (*Prober).probeGRPC,
 }
 
 // ProbeAll probes targets concurrently, at most concurrency at a time
