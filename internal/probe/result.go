@@ -1,4 +1,4 @@
-// Package probe checks targets over HTTP(S) and TCP and reports each check as
+// Package probe checks targets over HTTP(S), TCP, TLS, DNS and gRPC and reports each check as
 // a Result. A target that fails its check is a Result with Up false, never a
 // Go error.
 package probe
