@@ -254,12 +254,37 @@ func TestDocs(t *testing.T) {
 					}
 				}
 			}
+			// Commands written inline in the prose, such as 'medic check
+			// myhost --aws', run too (their output is not shown).
+			for _, c := range inlineCommands(t, filepath.Join(root, rel), rel) {
+				ran++
+				s.run(c)
+			}
 			if *updateDocs && len(edits) > 0 {
 				applyEdits(t, filepath.Join(root, rel), edits, s.execs)
 			}
 		})
 	}
 	t.Logf("%d documented commands run, %d not run (listed above with the reason)", ran, skipped)
+}
+
+// inlineRE finds the '--aws' medic commands written as inline code.
+var inlineRE = regexp.MustCompile("`(medic [a-z]+ [^`|<>]*--aws[^`|<>]*)`")
+
+func inlineCommands(t *testing.T, path, rel string) []*docCommand {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cmds []*docCommand
+	for i, line := range strings.Split(string(data), "\n") {
+		for _, m := range inlineRE.FindAllStringSubmatch(line, -1) {
+			b := &docBlock{file: rel, line: i}
+			cmds = append(cmds, &docCommand{block: b, line: i + 1, text: m[1]})
+		}
+	}
+	return cmds
 }
 
 func notRunReason(cmd string) string {
@@ -388,7 +413,15 @@ func (s *docSession) run(c *docCommand) ([]string, bool) {
 			}
 		}
 	case isMedic(cmd, "serve"):
-		out = s.startServe(cmd)
+		// 'medic serve & sleep 2' (a serve in the background of the
+		// shell) is run as 'medic serve', which the test backgrounds.
+		serve, _, _ := strings.Cut(cmd, "&")
+		out = s.startServe(strings.TrimSpace(serve))
+	case cmd == "kill %1":
+		if s.serve == nil {
+			t.Errorf("%s: no background 'medic serve' to stop", where)
+		}
+		s.stopServe()
 	case awsFlagRE.MatchString(cmd):
 		out, code = s.execAWS(cmd)
 	default:
@@ -469,6 +502,7 @@ func (s *docSession) execEnv(cmd, dir string, timeout time.Duration, extra ...st
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	c := exec.CommandContext(ctx, "bash", "-c", cmd)
+	c.WaitDelay = 5 * time.Second // a background child may hold the output open
 	c.Dir = dir
 	c.Env = append(slices.Clone(s.env), extra...)
 	var buf bytes.Buffer
