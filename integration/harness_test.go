@@ -213,12 +213,20 @@ func (h *harness) secret(envVar string) (string, bool) {
 	return v, ok
 }
 
+// runTimeout bounds one execution in wall-clock time.
+const runTimeout = 3 * time.Minute
+
 // run executes the state machine with input to its end. The execution is
 // named run-N, N counting from 1.
 func (h *harness) run(input string) *engine.Execution {
 	h.t.Helper()
 	name := fmt.Sprintf("run-%d", h.runs.Add(1))
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	// The execution's wall-clock bound, which its tasks see as their
+	// deadline (Notify keeps its last seconds to record outcomes). It is
+	// far above what a run takes, so that a slow machine (-race on two
+	// busy cores runs a 1,500-target flood in over 30 s) is not mistaken
+	// for a failure to deliver.
+	ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
 	defer cancel()
 	return h.machine.Run(ctx, json.RawMessage(input), engine.Options{
 		Resources:        h.res,
