@@ -139,8 +139,9 @@ var checkers = map[string]checker{
 }
 
 // ProbeAll probes targets concurrently, at most concurrency at a time
-// (DefaultConcurrency when concurrency < 1), and returns the results in
-// the targets' order.
+// (DefaultConcurrency when concurrency < 1), confirming failures as each
+// target asks (ProbeConfirmed), and returns the results in the targets'
+// order.
 func (p *Prober) ProbeAll(ctx context.Context, targets []target.Target, concurrency int) []Result {
 	if concurrency < 1 {
 		concurrency = DefaultConcurrency
@@ -152,7 +153,7 @@ func (p *Prober) ProbeAll(ctx context.Context, targets []target.Target, concurre
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			results[i] = p.Probe(ctx, t)
+			results[i] = p.ProbeConfirmed(ctx, t)
 		})
 	}
 	wg.Wait()

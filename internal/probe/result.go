@@ -40,6 +40,9 @@ type Result struct {
 	// store it, so the target's previous echo (or its pulse file, for a push
 	// target) keeps ageing.
 	Skipped string `json:"skipped,omitempty"`
+	// Confirm, when set, says how a failed first check was confirmed (or
+	// found to be a blip) within the run; see Prober.ProbeConfirmed.
+	Confirm *Confirmation `json:"confirm,omitempty"`
 }
 
 // Phases splits an HTTP check's latency, in milliseconds.

@@ -73,6 +73,10 @@ func Decide(prev TargetState, t target.Target, latest *probe.Result, pulseModifi
 // countEcho updates the streaks with a new echo.
 func countEcho(st *TargetState, r *probe.Result) {
 	st.LastEchoAt = r.CheckedAt
+	if r.Up && r.Confirm != nil && r.Confirm.Blip {
+		st.Blips++
+		st.LastBlipAt = r.CheckedAt
+	}
 	if r.Up {
 		st.SuccessStreak++
 		st.FailStreak = 0

@@ -538,3 +538,26 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestDecideCountsBlips checks that a blip (a failure its re-check did not
+// confirm) is a good check for the streaks, raises nothing, and is
+// counted; a confirmed failure at failureThreshold 1 is DOWN at once.
+func TestDecideCountsBlips(t *testing.T) {
+	tg := web(func(t *target.Target) {
+		t.FailureThreshold = 1
+		t.Confirm = &target.Confirm{Attempts: 1, Interval: target.Duration(time.Second)}
+	})
+	blip := good(time.Minute)
+	blip.Confirm = &probe.Confirmation{Rechecks: 1, Blip: true, FirstFailures: []string{"status 503, want 200-399"}}
+	st, alerts := Decide(TargetState{}, tg, good(0), nil, t0, "r1")
+	st, alerts2 := Decide(st, tg, blip, nil, t0.Add(time.Minute), "r2")
+	if st.Status != Up || len(alerts)+len(alerts2) != 0 || st.Blips != 1 || !st.LastBlipAt.Equal(t0.Add(time.Minute)) || st.FailStreak != 0 {
+		t.Fatalf("after a blip: %+v with %d alerts, want UP, no alert, 1 blip at +1m, no failure streak", st, len(alerts)+len(alerts2))
+	}
+	down := bad(2 * time.Minute)
+	down.Confirm = &probe.Confirmation{Rechecks: 1, Confirmed: true}
+	st, alerts = Decide(st, tg, down, nil, t0.Add(2*time.Minute), "r3")
+	if st.Status != Down || len(alerts) != 1 || alerts[0].Kind != outbox.KindDown || st.Blips != 1 {
+		t.Fatalf("after a confirmed failure: %+v with alerts %+v, want DOWN and one DOWN alert", st, alerts)
+	}
+}

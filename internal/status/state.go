@@ -49,6 +49,11 @@ type TargetState struct {
 	EchoETag      string `json:"echoETag,omitempty"`
 	FailStreak    int    `json:"failStreak"`
 	SuccessStreak int    `json:"successStreak"`
+	// Blips counts the failed checks that did not survive confirmation
+	// (probe.Confirmation.Blip): they count as good checks in the streaks.
+	// LastBlipAt is the CheckedAt of the last one.
+	Blips      int       `json:"blips,omitempty"`
+	LastBlipAt time.Time `json:"lastBlipAt,omitzero"`
 	// Seq grows on every status change and every reminder; it orders the
 	// target's alerts and is part of their IDs.
 	Seq int `json:"seq"`

@@ -48,12 +48,14 @@ func TestParseFileFullExample(t *testing.T) {
 			Name: "db", Kind: KindTCP, Address: "db.internal:5432", IPVersion: 6, Timeout: Duration(10 * time.Second),
 			StaleAfter: Duration(15 * time.Minute), FailureThreshold: 2, SuccessThreshold: 1,
 			RemindEvery: Duration(time.Hour), Channels: []string{"mail", "hook"}, Source: "config/targets.yaml",
+			Confirm: &Confirm{Attempts: 2, Interval: Duration(3 * time.Second)},
 		},
 		{
 			Name: "www", Kind: KindHTTP, URL: "http://www.example.com/", Method: "GET", Timeout: Duration(10 * time.Second),
 			FollowRedirects: false, Expect: Expect{CertValidFor: Duration(168 * time.Hour)},
 			StaleAfter: Duration(15 * time.Minute), FailureThreshold: 2, SuccessThreshold: 1,
 			RemindEvery: Duration(time.Hour), Channels: []string{"ops"}, Source: "config/targets.yaml",
+			Confirm: &Confirm{Attempts: 2, Interval: Duration(3 * time.Second)},
 		},
 	}
 	if !reflect.DeepEqual(f.Targets, want) {
@@ -87,6 +89,36 @@ func TestParseFileJSON(t *testing.T) {
 	}
 	if db.Address != "[2001:db8::1]:5432" || db.Kind != KindTCP || !reflect.DeepEqual(db.Channels, []string{"ops"}) {
 		t.Errorf("db = %+v", db)
+	}
+}
+
+// TestParseFileConfirm checks how confirm and failureThreshold combine:
+// with confirmation on, a target that sets no failureThreshold goes DOWN
+// on its first confirmed failure; attempts: 0 keeps the old default of 2.
+func TestParseFileConfirm(t *testing.T) {
+	f, err := ParseFile("t.yaml", []byte(`
+defaults: {confirm: {attempts: 1, interval: 250ms}}
+targets:
+  - {name: on, url: 'https://a.example'}
+  - {name: off, url: 'https://a.example', confirm: {attempts: 0}}
+  - {name: three, tcp: 'db:1', confirm: {attempts: 3}, failureThreshold: 2}
+`), Options{})
+	if err != nil || len(f.Problems) > 0 {
+		t.Fatalf("err %v problems %v", err, f.Problems)
+	}
+	tests := []struct {
+		confirm   *Confirm
+		threshold int
+	}{
+		{&Confirm{Attempts: 1, Interval: Duration(250 * time.Millisecond)}, 1},
+		{nil, 2},
+		{&Confirm{Attempts: 3, Interval: Duration(250 * time.Millisecond)}, 2},
+	}
+	for i, tt := range tests {
+		got := f.Targets[i]
+		if !reflect.DeepEqual(got.Confirm, tt.confirm) || got.FailureThreshold != tt.threshold {
+			t.Errorf("%s: confirm %+v failureThreshold %d, want %+v and %d", got.Name, got.Confirm, got.FailureThreshold, tt.confirm, tt.threshold)
+		}
 	}
 }
 
@@ -147,6 +179,11 @@ func TestParseFileProblems(t *testing.T) {
 		{"body cap list", "x", "maxBodyBytes", "must be a size like", "  - {name: x, url: 'https://x.example', maxBodyBytes: [1]}"},
 		{"tcp with maxBodyBytes", "x", "maxBodyBytes", "only applies to url targets", "  - {name: x, tcp: 'db:1', maxBodyBytes: 1MiB}"},
 		{"ip version", "x", "ipVersion", "ipVersion 5: want 4 or 6", "  - {name: x, tcp: 'db:1', ipVersion: 5}"},
+		{"confirm attempts", "x", "confirm.attempts", "confirm.attempts 6 must be between 0 (no confirmation) and 5", "  - {name: x, url: 'https://x.example', confirm: {attempts: 6}}"},
+		{"confirm negative", "x", "confirm.attempts", "must be between 0", "  - {name: x, tcp: 'db:1', confirm: {attempts: -1}}"},
+		{"confirm interval", "x", "confirm.interval", "confirm.interval 2m0s must be at most 1m0s", "  - {name: x, url: 'https://x.example', confirm: {interval: 2m}}"},
+		{"confirm interval type", "x", "confirm.interval", "invalid duration", "  - {name: x, url: 'https://x.example', confirm: {interval: soon}}"},
+		{"confirm unknown key", "x", "confirm.retries", `unknown key "retries"`, "  - {name: x, url: 'https://x.example', confirm: {retries: 2}}"},
 		{"ip version type", "x", "ipVersion", "must be a whole number", "  - {name: x, url: 'https://x.example', ipVersion: v6}"},
 		{"tls cert without key", "x", "tls.keySecret", "keySecret is required with certSecret", "  - {name: x, url: 'https://x.example', tls: {certSecret: C}}"},
 		{"tls key without cert", "x", "tls.certSecret", "certSecret is required with keySecret", "  - {name: x, url: 'https://x.example', tls: {keySecret: K}}"},

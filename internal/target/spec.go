@@ -26,6 +26,13 @@ type targetSpec struct {
 	SuccessThreshold *int               `yaml:"successThreshold"`
 	RemindEvery      *Duration          `yaml:"remindEvery"`
 	Channels         *[]string          `yaml:"channels"`
+	Confirm          *confirmSpec       `yaml:"confirm"`
+}
+
+// confirmSpec is a target's confirm block as written.
+type confirmSpec struct {
+	Attempts *int      `yaml:"attempts"`
+	Interval *Duration `yaml:"interval"`
 }
 
 // expectSpec is a target's expect block as written.

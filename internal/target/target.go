@@ -26,6 +26,22 @@ const (
 	DefaultFailureThreshold = 2
 	DefaultSuccessThreshold = 1
 	DefaultMethod           = "GET"
+	// DefaultConfirmAttempts and DefaultConfirmInterval are a probed
+	// target's confirmation when neither it nor the file's defaults set
+	// them: no re-check (confirmation is opt-in for now), and a second
+	// between re-checks when attempts is set.
+	DefaultConfirmAttempts = 0
+	DefaultConfirmInterval = time.Second
+	// DefaultConfirmedFailureThreshold is the failureThreshold of a target
+	// whose failures are confirmed (confirm.attempts > 0) and which sets no
+	// failureThreshold: its first confirmed failure makes it DOWN.
+	DefaultConfirmedFailureThreshold = 1
+)
+
+// Bounds of a confirm block.
+const (
+	MaxConfirmAttempts = 5
+	MaxConfirmInterval = time.Minute
 )
 
 // Target is one thing medic checks, with every default already applied.
@@ -74,6 +90,10 @@ type Target struct {
 	RemindEvery Duration `json:"remindEvery,omitempty"`
 	// Channels names the channels this target's alerts go to.
 	Channels []string `json:"channels,omitempty"`
+	// Confirm is how a failed check is confirmed within the same run
+	// before it counts as a failure; nil (push targets, attempts: 0)
+	// means it is not.
+	Confirm *Confirm `json:"confirm,omitempty"`
 
 	// Heartbeat marks a push target: the pulse file must be re-uploaded at
 	// least every StaleAfter, or the target is STALE.
@@ -170,6 +190,15 @@ type DNSQuery struct {
 	// Transport is "udp" (the default; retried over TCP when the answer
 	// is truncated) or "tcp".
 	Transport string `json:"transport,omitempty"`
+}
+
+// Confirm is a target's confirmation of a failed check: up to Attempts
+// re-checks, Interval apart (the first one Interval after the failure).
+// The failure counts only when every re-check fails too; when one passes,
+// the failure was a blip (see probe.Confirmation).
+type Confirm struct {
+	Attempts int      `json:"attempts"`
+	Interval Duration `json:"interval"`
 }
 
 // BasicAuth is a username and the name of the secret holding the password.

@@ -308,7 +308,15 @@ func resolve(source string, s targetSpec, at lines, d Defaults, heartbeat bool, 
 			bad("staleAfter", "staleAfter must be more than 0")
 		}
 	}
+	if t.Kind != KindPush {
+		t.Confirm = resolveConfirm(m.Confirm, bad)
+	} else if s.Confirm != nil {
+		bad("confirm", "only applies to probed targets (url, tcp, dns), not to a push target (nothing is probed)")
+	}
 	t.FailureThreshold = DefaultFailureThreshold
+	if t.Confirm != nil {
+		t.FailureThreshold = DefaultConfirmedFailureThreshold
+	}
 	if m.FailureThreshold != nil {
 		if t.FailureThreshold = *m.FailureThreshold; t.FailureThreshold < 1 {
 			bad("failureThreshold", "failureThreshold must be at least 1, got %d", t.FailureThreshold)
@@ -378,6 +386,26 @@ func resolveDNS(s dnsSpec, bad func(field, format string, args ...any)) *DNSQuer
 
 // dnsTypeRE is the shape of a record type's name; the probe knows which exist.
 var dnsTypeRE = regexp.MustCompile(`^(A|AAAA|CNAME|MX|NS|PTR|SOA|SRV|TXT|CAA|DS|DNSKEY|HTTPS|SVCB|TYPE[0-9]{1,5})$`)
+
+// resolveConfirm applies the built-in confirmation to what c leaves unset
+// and checks it; attempts: 0 turns confirmation off (nil).
+func resolveConfirm(c *confirmSpec, bad func(field, format string, args ...any)) *Confirm {
+	out := Confirm{Attempts: DefaultConfirmAttempts, Interval: Duration(DefaultConfirmInterval)}
+	if c != nil && c.Attempts != nil {
+		if out.Attempts = *c.Attempts; out.Attempts < 0 || out.Attempts > MaxConfirmAttempts {
+			bad("confirm.attempts", "confirm.attempts %d must be between 0 (no confirmation) and %d", out.Attempts, MaxConfirmAttempts)
+		}
+	}
+	if c != nil && c.Interval != nil {
+		if out.Interval = *c.Interval; out.Interval.D() > MaxConfirmInterval {
+			bad("confirm.interval", "confirm.interval %s must be at most %s (the re-checks run within one probe task)", out.Interval, MaxConfirmInterval)
+		}
+	}
+	if out.Attempts <= 0 {
+		return nil
+	}
+	return &out
+}
 
 // resolveBasicAuth checks a basicAuth block against t's headers.
 func resolveBasicAuth(s basicAuthSpec, t Target, bad func(field, format string, args ...any)) *BasicAuth {

@@ -93,17 +93,21 @@ func (h *Handler) logSummary(in In, results []probe.Result) {
 	if log == nil {
 		log = slog.Default()
 	}
-	var up, down, skipped int
+	var up, down, skipped, blips int
 	for _, r := range results {
 		switch {
 		case r.Skipped != "":
 			skipped++
 		case r.Up:
 			up++
+			if r.Confirm != nil && r.Confirm.Blip {
+				blips++
+				log.Info("target check failed once, then passed its re-check (a blip)", "run", in.Run, "batch", in.Batch, "target", r.Target, "firstFailures", r.Confirm.FirstFailures)
+			}
 		default:
 			down++
 			log.Info("target check failed", "run", in.Run, "batch", in.Batch, "target", r.Target, "failures", r.Failures)
 		}
 	}
-	log.Info("batch probed", "run", in.Run, "batch", in.Batch, "targets", len(results), "up", up, "down", down, "skipped", skipped)
+	log.Info("batch probed", "run", in.Run, "batch", in.Batch, "targets", len(results), "up", up, "down", down, "skipped", skipped, "blips", blips)
 }
