@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	_ "embed"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -10,8 +11,20 @@ import (
 	"time"
 
 	"github.com/medic-dev/medic/internal/engine"
-	"github.com/medic-dev/medic/statemachines"
 )
+
+// instantDefinition is the engine benchmark's workload: medic's inline-Map
+// health check (statemachines/healthcheck.asl.json as statemachines.Local(10)
+// rendered it), kept as a copy so that the engine and its peer run the same
+// definition whatever medic deploys: aws-local-stepfunctions cannot run a
+// Distributed Map's ItemReader, so a definition reading its targets from S3
+// could not be compared.
+//
+//go:embed testdata/instant.asl.json
+var instantDefinition string
+
+// instantTasks are the functions instantDefinition calls.
+var instantTasks = []string{"loadtargets", "probe", "writeecho", "checkstaleness", "notify"}
 
 // InstantBatchSize is the batch size of the engine benchmark's LoadTargets
 // output (internal/local's default).
@@ -43,20 +56,16 @@ func InstantTasks(n int) map[string]json.RawMessage {
 	}
 }
 
-// InstantMachine parses the medic definition and binds InstantTasks.
+// InstantMachine parses instantDefinition and binds InstantTasks.
 func InstantMachine(n int) (*engine.Machine, engine.Options, error) {
-	def, err := statemachines.Local(statemachines.DefaultMapConcurrency)
-	if err != nil {
-		return nil, engine.Options{}, err
-	}
-	m, err := engine.Parse([]byte(def))
+	m, err := engine.Parse([]byte(instantDefinition))
 	if err != nil {
 		return nil, engine.Options{}, err
 	}
 	res := map[string]engine.Func{}
-	for task := range statemachines.FunctionPlaceholders {
+	for _, task := range instantTasks {
 		out, ok := InstantTasks(n)[task]
-		res[statemachines.LocalFunctionArn(task)] = func(_ context.Context, p json.RawMessage) (json.RawMessage, error) {
+		res["arn:aws:lambda:us-east-1:000000000000:function:"+functionName(task)] = func(_ context.Context, p json.RawMessage) (json.RawMessage, error) {
 			if !ok {
 				return p, nil
 			}
@@ -93,20 +102,16 @@ type PeerRuns struct {
 	CPU time.Duration
 }
 
-// RunPeer runs the medic definition with InstantTasks(n) through
+// RunPeer runs instantDefinition with InstantTasks(n) through
 // aws-local-stepfunctions iterations times (after a warm-up run) in one
 // Node process.
 func RunPeer(ctx context.Context, n, iterations int) (PeerRuns, error) {
-	def, err := statemachines.Local(statemachines.DefaultMapConcurrency)
-	if err != nil {
-		return PeerRuns{}, err
-	}
 	tasks := map[string]any{}
 	for task, out := range InstantTasks(n) {
 		tasks[functionName(task)] = map[string]any{"kind": "result", "value": out}
 	}
 	in, err := json.Marshal(map[string]any{
-		"definition": json.RawMessage(def), "input": map[string]string{"trigger": "schedule"}, "iterations": iterations, "tasks": tasks,
+		"definition": json.RawMessage(instantDefinition), "input": map[string]string{"trigger": "schedule"}, "iterations": iterations, "tasks": tasks,
 		"context": map[string]any{
 			"Execution":    map[string]any{"Id": "arn:aws:states:us-east-1:000000000000:execution:medic:bench", "Name": "bench", "StartTime": "2026-01-02T03:04:05.000Z", "RoleArn": "arn:aws:iam::000000000000:role/medic"},
 			"StateMachine": map[string]any{"Id": "arn:aws:states:us-east-1:000000000000:stateMachine:medic", "Name": "medic"},

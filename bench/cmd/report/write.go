@@ -125,8 +125,9 @@ func ratio(a, b float64) string {
 }
 
 func (r *report) engine(w *strings.Builder) {
-	w.WriteString("## 1. Engine speed\n\nState transitions per second of the local engine (`internal/engine`) running `statemachines/healthcheck.asl.json` " +
-		"(rendered by `statemachines.Local(10)`) with instant task functions, and in the same run the npm package " +
+	w.WriteString("## 1. Engine speed\n\nState transitions per second of the local engine (`internal/engine`) running `bench/testdata/instant.asl.json` " +
+		"(medic's inline-Map health check as `statemachines.Local(10)` rendered it, kept in bench/ so that both engines can run it: " +
+		"aws-local-stepfunctions cannot run a Distributed Map's ItemReader) with instant task functions, and in the same run the npm package " +
 		"aws-local-stepfunctions 3.0.0 (Node, `bench/peer/runner.mjs`, pinned by its package-lock.json) executing the same definition with the same instant tasks. " +
 		"LoadTargets returns the targets (names only, so that 10,000 fit in the 256 KB payload limit) in batches of 10; Probe echoes its input; " +
 		"WriteEcho and CheckStaleness return fixed results (no alerts). The peer's rate is this engine's billed transitions for the same run over the time " +
