@@ -134,6 +134,8 @@ func isNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.Tag == "!
 
 func (f *File) parseTargets(source string, seq *yaml.Node) {
 	firstLine := map[string]int{}
+	dependsLine := map[string]int{}
+	defer func() { f.checkDependencies(source, dependsLine) }()
 	for i, n := range seq.Content {
 		n = resolveAlias(n)
 		var s targetSpec
@@ -168,6 +170,9 @@ func (f *File) parseTargets(source string, seq *yaml.Node) {
 			continue
 		}
 		firstLine[label] = n.Line
+		if len(t.DependsOn) > 0 {
+			dependsLine[label] = at["dependsOn"]
+		}
 		f.Targets = append(f.Targets, t)
 	}
 }
@@ -176,12 +181,12 @@ func (f *File) parseDefaults(source string, n *yaml.Node) {
 	var s targetSpec
 	at := lines{}
 	errs := decodeMapping(n, &s, "", at)
-	for _, k := range []string{"name", "url", "tcp"} {
+	for _, k := range []string{"name", "url", "tcp", "dependsOn"} {
 		if _, ok := at[k]; ok {
 			errs = append(errs, fieldErrorf(k, at[k], "%s cannot be a default: set it on each target", k))
 		}
 	}
-	s.Name, s.URL, s.TCP = nil, nil, nil
+	s.Name, s.URL, s.TCP, s.DependsOn = nil, nil, nil, nil
 	// Validate the defaults as if they were one HTTP target; a bad default
 	// is reported and dropped, so it does not fail every target.
 	probe := s

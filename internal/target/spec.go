@@ -27,6 +27,8 @@ type targetSpec struct {
 	RemindEvery      *Duration          `yaml:"remindEvery"`
 	Channels         *[]string          `yaml:"channels"`
 	Confirm          *confirmSpec       `yaml:"confirm"`
+	Group            *string            `yaml:"group"`
+	DependsOn        *[]string          `yaml:"dependsOn"`
 }
 
 // confirmSpec is a target's confirm block as written.

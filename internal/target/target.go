@@ -94,6 +94,13 @@ type Target struct {
 	// before it counts as a failure; nil (push targets, attempts: 0)
 	// means it is not.
 	Confirm *Confirm `json:"confirm,omitempty"`
+	// Group is the group the target is shown under (the status, the run's
+	// table, the status page); empty means none.
+	Group string `json:"group,omitempty"`
+	// DependsOn names targets of the same targets file this one depends
+	// on: while one of them is DOWN or STALE, this target's own DOWN and
+	// STALE alerts are folded into that one's (see docs/status.md).
+	DependsOn []string `json:"dependsOn,omitempty"`
 
 	// Heartbeat marks a push target: the pulse file must be re-uploaded at
 	// least every StaleAfter, or the target is STALE.

@@ -344,8 +344,45 @@ func resolve(source string, s targetSpec, at lines, d Defaults, heartbeat bool, 
 			}
 		}
 	}
+	if m.Group != nil {
+		if t.Group = *m.Group; !nameRE.MatchString(t.Group) {
+			bad("group", "invalid group %q: use %s", t.Group, nameRule)
+		}
+	}
+	if s.DependsOn != nil && len(*s.DependsOn) > 0 {
+		t.DependsOn, errs = resolveDependsOn(t.Name, *s.DependsOn, lineOf("dependsOn"), errs)
+	}
 	t.Heartbeat = heartbeat
 	return t, errs
+}
+
+// MaxDependsOn bounds a target's dependsOn list.
+const MaxDependsOn = 20
+
+// resolveDependsOn checks the names a dependsOn list gives: each a target
+// name, none twice, not the target itself. Whether each names a target of
+// the file, and whether the dependencies form a cycle, is checked once the
+// whole file is read (checkDependencies).
+func resolveDependsOn(self string, names []string, line int, errs []fieldErr) ([]string, []fieldErr) {
+	bad := func(format string, args ...any) {
+		errs = append(errs, fieldErrorf("dependsOn", line, format, args...))
+	}
+	if len(names) > MaxDependsOn {
+		bad("dependsOn lists %d targets, at most %d", len(names), MaxDependsOn)
+	}
+	seen := map[string]bool{}
+	for _, n := range names {
+		switch {
+		case !nameRE.MatchString(n):
+			bad("%q is not a target name (%s)", n, nameRule)
+		case n == self:
+			bad("a target cannot depend on itself")
+		case seen[n]:
+			bad("%q is listed twice", n)
+		}
+		seen[n] = true
+	}
+	return append([]string(nil), names...), errs
 }
 
 // resolveDNS checks a dns block: a server (host:port, port 53 when left
