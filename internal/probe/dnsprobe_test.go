@@ -57,7 +57,7 @@ func nameServer(t testing.TB, records ...string) string {
 // udpAndTCPOnOnePort listens on UDP and TCP on the same loopback port, as a
 // name server does. The UDP port is picked by the kernel; another process may
 // hold the TCP port of that number, so it tries again with a new port.
-func udpAndTCPOnOnePort(t *testing.T) (net.PacketConn, net.Listener) {
+func udpAndTCPOnOnePort(t testing.TB) (net.PacketConn, net.Listener) {
 	t.Helper()
 	var lastErr error
 	for range 50 {
