@@ -36,6 +36,9 @@ const (
 	Rejected = "rejected"
 )
 
+// MaxDependents bounds Alert.Dependents.
+const MaxDependents = 100
+
 // DefaultDeadline is how long an alert may wait for its channels before it
 // is dropped (loudly).
 const DefaultDeadline = 24 * time.Hour
@@ -73,6 +76,11 @@ type Alert struct {
 	Endpoint string `json:"endpoint,omitempty"`
 	// Failures are the last check's failed conditions, in words.
 	Failures []string `json:"failures,omitempty"`
+	// Dependents are the targets that depend on this alert's target and
+	// are failing with it, whose own alerts were folded into this one
+	// (package fold); at most MaxDependents of them, sorted. The text
+	// counts them all.
+	Dependents []string `json:"dependents,omitempty"`
 	// Text is the one-line human message every channel sends.
 	Text     string    `json:"text"`
 	Deadline time.Time `json:"deadline"`

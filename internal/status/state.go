@@ -75,6 +75,15 @@ type TargetState struct {
 	// kept as it was.
 	NotMonitored      string    `json:"notMonitored,omitempty"`
 	NotMonitoredSince time.Time `json:"notMonitoredSince,omitzero"`
+	// Group is the target's group (target.Target.Group), for whoever
+	// shows the status; empty when it has none.
+	Group string `json:"group,omitempty"`
+	// FoldedInto, when set, names the dependency (see target.DependsOn)
+	// whose alert the target's current DOWN or STALE was folded into,
+	// instead of being told on its own; FoldedSince is when that began.
+	// See package fold.
+	FoldedInto  string    `json:"foldedInto,omitempty"`
+	FoldedSince time.Time `json:"foldedSince,omitzero"`
 }
 
 // Bounds on what the state keeps of a failed check. Every target's state is

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/medic-dev/medic/internal/fold"
 	"github.com/medic-dev/medic/internal/outbox"
 	"github.com/medic-dev/medic/internal/probe"
 	"github.com/medic-dev/medic/internal/status"
@@ -26,6 +27,9 @@ type decision struct {
 	file    status.File
 	alerts  []outbox.Alert
 	changes []Change
+	// folded are the alerts not raised because they were folded into a
+	// dependency's (package fold).
+	folded []fold.Folded
 }
 
 // decideAndSave reads the state, decides every target, writes the alerts
@@ -173,7 +177,7 @@ func decide(prev status.File, set *target.Set, echoes map[string]store.Info, inB
 		}
 		st, alerts := status.Decide(before, t, echo, pulse, now, raiser)
 		alerts = append(again, alerts...)
-		st.Source, st.Channels = t.Source, slices.Clone(t.Channels)
+		st.Source, st.Channels, st.Group = t.Source, slices.Clone(t.Channels), t.Group
 		// Remember the echo as read unless it is older than what another
 		// run already processed (a run that lost a race and decides again).
 		if echoETag != "" && (echo == nil || !echo.CheckedAt.Before(before.LastEchoAt)) {
@@ -190,6 +194,7 @@ func decide(prev status.File, set *target.Set, echoes map[string]store.Info, inB
 			d.changes = append(d.changes, Change{Target: t.Name, From: from, To: st.Status, Since: st.Since.UTC().Format(time.RFC3339)})
 		}
 	}
+	d.alerts, d.folded = fold.Apply(prev.Targets, d.file.Targets, set.Targets, d.alerts, now, raiser)
 	return d
 }
 
@@ -343,6 +348,9 @@ func (h *Handler) logChanges(d decision) {
 	log := h.logger()
 	for _, c := range d.changes {
 		log.Info("status changed", "target", c.Target, "from", c.From, "to", c.To, "since", c.Since)
+	}
+	for _, f := range d.folded {
+		log.Info("alert folded into a dependency's", "alert", f.Alert, "target", f.Target, "kind", f.Kind, "into", f.Into)
 	}
 	for _, a := range d.alerts {
 		log.Info("alert raised", "alert", a.ID, "target", a.Target, "kind", a.Kind, "channels", len(a.Deliveries), "text", a.Text)

@@ -97,6 +97,9 @@ type Body struct {
 	Endpoint string    `json:"endpoint,omitempty"`
 	Failures []string  `json:"failures"`
 	Text     string    `json:"text"`
+	// Dependents are the failing targets whose alerts were folded into
+	// this one (see docs/status.md, dependencies); absent when none.
+	Dependents []string `json:"dependents,omitempty"`
 }
 
 // Payload is the JSON posted for a. The id is stable across retries, so a
@@ -107,7 +110,7 @@ func Payload(a outbox.Alert) ([]byte, error) {
 		failures = []string{}
 	}
 	return json.Marshal(Body{ID: a.ID, Target: a.Target, Kind: a.Kind, Since: a.Since.UTC(), At: a.At.UTC(),
-		Endpoint: a.Endpoint, Failures: failures, Text: channel.Text(a)})
+		Endpoint: a.Endpoint, Failures: failures, Text: channel.Text(a), Dependents: a.Dependents})
 }
 
 // validHeaderName reports whether name is an HTTP token (RFC 9110).
