@@ -92,6 +92,7 @@ func addBatchEchoes(ctx context.Context, st *store.Store, r *report) error {
 	complete := listed
 	for _, t := range targets {
 		tr := add(t.Name)
+		tr.Group = t.Group
 		res, ok := results[t.Name]
 		switch {
 		case ok:

@@ -28,7 +28,9 @@ demo targets and a webhook receiver on loopback:
   status-page  answers "maintenance" where "ok" is expected   goes DOWN
   search-api   answers after 3s, its timeout is 300ms         goes DOWN
   postgres     a TCP port that refuses connections            goes DOWN
-  checkout     fails with 503 for two cycles, then recovers   DOWN, then RECOVERED
+  gateway      fails with 503 for two cycles, then recovers   DOWN, then RECOVERED
+  cart,        behind the gateway (dependsOn: [gateway]):     DOWN with it; their
+  checkout     they fail and recover with it                  alerts fold into its
   backup-job   a push target: its heartbeat (pulse/backup-job.json,
                "heartbeat": "10m") stops after two cycles     goes STALE
 
@@ -61,11 +63,11 @@ func demoScript(cycle int) []string {
 	case 1:
 		return []string{"backup-job sends its heartbeat"}
 	case 2:
-		return []string{"checkout starts failing with 503", "backup-job sends its heartbeat"}
+		return []string{"the gateway starts failing with 503, and cart and checkout behind it", "backup-job sends its heartbeat"}
 	case 3:
 		return []string{"backup-job stops sending heartbeats"}
 	case 4:
-		return []string{"checkout is fixed"}
+		return []string{"the gateway is fixed"}
 	}
 	return nil
 }
@@ -154,12 +156,13 @@ func demo(ctx context.Context, out *io2, cycles int, step time.Duration, keep bo
 		slices.SortFunc(alerts, func(a, b demoAlert) int { return strings.Compare(a.Kind+a.Target, b.Kind+b.Target) })
 		for _, a := range alerts {
 			counts[a.Kind]++
-			fmt.Fprintf(w, "  webhook ← %-9s %s\n", a.Kind, oneLine(a.Text, 120))
+			counts["folded"] += len(a.Dependents)
+			fmt.Fprintf(w, "  webhook ← %-9s %s\n", a.Kind, oneLine(a.Text, 160))
 		}
 	}
 	fmt.Fprintf(w, "\n%s\n", strings.Repeat("─", 72))
-	fmt.Fprintf(w, "Demo done: %d executions, alerts received: %d DOWN, %d STALE, %d RECOVERED.\n",
-		cycles, counts["DOWN"], counts["STALE"], counts["RECOVERED"])
+	fmt.Fprintf(w, "Demo done: %d executions, alerts received: %d DOWN, %d STALE, %d RECOVERED; %d targets' alerts folded into their dependency's.\n",
+		cycles, counts["DOWN"], counts["STALE"], counts["RECOVERED"], counts["folded"])
 	if keep {
 		fmt.Fprintf(w, "\nThe demo's data is in %s. Look around:\n  medic executions --state-dir %s\n  medic show --state-dir %s <execution>\n", dir, dir, dir)
 	} else {
@@ -195,9 +198,9 @@ func drain(ch chan demoAlert) []demoAlert {
 // printDemoTable prints the targets with their status and this cycle's check.
 func printDemoTable(w io.Writer, r *report) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "  TARGET\tSTATUS\tCHECK\tLATENCY\tWHAT FAILED")
+	fmt.Fprintln(tw, "  TARGET\tGROUP\tSTATUS\tCHECK\tLATENCY\tWHAT FAILED")
 	for _, t := range r.Targets {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", t.Name, orDash(t.Status), checkWord(t), latency(t), failed(t))
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", t.Name, orDash(t.Group), orDash(t.Status), checkWord(t), latency(t), failed(t))
 	}
 	tw.Flush()
 }

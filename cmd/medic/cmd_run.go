@@ -242,15 +242,15 @@ func addDetails(ctx context.Context, c *conn, r *report, stderr io.Writer) error
 	return nil
 }
 
-// readStatuses reads every target's status from state/status.json.
-func readStatuses(ctx context.Context, env *local.Env) (map[string]string, error) {
+// readStatuses reads every target's state from state/status.json.
+func readStatuses(ctx context.Context, env *local.Env) (map[string]status.TargetState, error) {
 	st, err := env.Store(ctx)
 	if err != nil {
 		return nil, err
 	}
 	obj, err := st.Get(ctx, status.Key)
 	if errors.Is(err, store.ErrNotFound) {
-		return map[string]string{}, nil
+		return map[string]status.TargetState{}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read target statuses: %w", err)
@@ -259,11 +259,7 @@ func readStatuses(ctx context.Context, env *local.Env) (map[string]string, error
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]string{}
-	for name, ts := range f.Targets {
-		out[name] = ts.Status
-	}
-	return out, nil
+	return f.Targets, nil
 }
 
 // loadTargetsFile reads and checks the targets file. A file that cannot be

@@ -25,9 +25,10 @@ type demoPeers struct {
 
 // demoAlert is what the webhook channel posts.
 type demoAlert struct {
-	Target string `json:"target"`
-	Kind   string `json:"kind"`
-	Text   string `json:"text"`
+	Target     string   `json:"target"`
+	Kind       string   `json:"kind"`
+	Text       string   `json:"text"`
+	Dependents []string `json:"dependents"`
 }
 
 func startDemoPeers() (*demoPeers, error) {
@@ -59,7 +60,7 @@ func startDemoPeers() (*demoPeers, error) {
 	})
 	p.flaky = serve(func(w http.ResponseWriter, r *http.Request) {
 		if p.flakyDown.Load() {
-			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+			http.Error(w, "gateway unavailable", http.StatusServiceUnavailable)
 			return
 		}
 		io.WriteString(w, "ok")
@@ -114,16 +115,31 @@ targets:
   - name: homepage
     url: %s/
     expect: {body: ok}
+    group: web
   - name: status-page
     url: %s/status
     expect: {body: ok}
+    group: web
   - name: search-api
     url: %s/search
     timeout: 300ms
+    group: web
   - name: postgres
     tcp: %s
+    group: data
+  - name: gateway
+    url: %s/gateway
+    expect: {status: [200], body: ok}
+    group: shop
+  - name: cart
+    url: %s/cart
+    expect: {status: [200], body: ok}
+    group: shop
+    dependsOn: [gateway]       # its alerts fold into the gateway's while that is down
   - name: checkout
     url: %s/checkout
     expect: {status: [200], body: ok}
-`, p.webhook, p.healthy, p.wrongBody, p.slow, p.refusing, p.flaky)
+    group: shop
+    dependsOn: [gateway]
+`, p.webhook, p.healthy, p.wrongBody, p.slow, p.refusing, p.flaky, p.flaky, p.flaky)
 }

@@ -18,10 +18,14 @@ func TestDemo(t *testing.T) {
 		"webhook ← DOWN      postgres is DOWN",
 		"webhook ← DOWN      search-api is DOWN",
 		"webhook ← DOWN      status-page is DOWN",
-		"webhook ← DOWN      checkout is DOWN",
-		"webhook ← RECOVERED checkout",
+		// The gateway's outage is one alert, naming the targets behind it.
+		"webhook ← DOWN      gateway is DOWN since ",
+		`"gateway unavailable\n", want "ok"; 2 dependent targets also failing: cart, checkout`,
+		"webhook ← RECOVERED gateway RECOVERED after 15m down",
 		"webhook ← STALE     backup-job is STALE",
-		"alerts received: 4 DOWN, 1 STALE, 1 RECOVERED",
+		"  TARGET       GROUP  STATUS",
+		"  checkout     shop   DOWN    FAIL",
+		"alerts received: 4 DOWN, 1 STALE, 1 RECOVERED; 2 targets' alerts folded into their dependency's.",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q", want)
@@ -31,8 +35,15 @@ func TestDemo(t *testing.T) {
 		t.Log(out)
 	}
 	// Alerts arrive once: the outbox never sends twice to a channel that took it.
-	if n := strings.Count(out, "webhook ← DOWN      checkout"); n != 1 {
-		t.Errorf("checkout DOWN alert arrived %d times", n)
+	if n := strings.Count(out, "webhook ← DOWN      gateway"); n != 1 {
+		t.Errorf("gateway DOWN alert arrived %d times", n)
+	}
+	// The targets behind the gateway are DOWN with it, but tell nothing
+	// on their own: not their DOWN, not their recovery.
+	for _, folded := range []string{"webhook ← DOWN      cart", "webhook ← DOWN      checkout", "RECOVERED cart", "RECOVERED checkout"} {
+		if strings.Contains(out, folded) {
+			t.Errorf("demo output has %q: that alert should be folded into the gateway's", folded)
+		}
 	}
 }
 

@@ -19,17 +19,21 @@ func printReport(w io.Writer, r *report) {
 	if len(r.Targets) > 0 {
 		fmt.Fprintln(w)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		group, groupHead := func(targetReport) string { return "" }, ""
+		if r.grouped() {
+			group, groupHead = func(t targetReport) string { return orDash(t.Group) + "\t" }, "GROUP\t"
+		}
 		if r.wide {
-			fmt.Fprintln(tw, "TARGET\tSTATUS\tCHECK\tLATENCY\tDNS\tCONNECT\tTLS\tFIRST BYTE\tWHAT FAILED")
+			fmt.Fprintln(tw, "TARGET\t"+groupHead+"STATUS\tCHECK\tLATENCY\tDNS\tCONNECT\tTLS\tFIRST BYTE\tWHAT FAILED")
 		} else {
-			fmt.Fprintln(tw, "TARGET\tSTATUS\tCHECK\tLATENCY\tWHAT FAILED")
+			fmt.Fprintln(tw, "TARGET\t"+groupHead+"STATUS\tCHECK\tLATENCY\tWHAT FAILED")
 		}
 		for _, t := range r.Targets {
 			if r.wide {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.Name, orDash(t.Status), checkWord(t), latency(t), phases(t), failed(t))
+				fmt.Fprintf(tw, "%s\t%s%s\t%s\t%s\t%s\t%s\n", t.Name, group(t), orDash(t.Status), checkWord(t), latency(t), phases(t), failed(t))
 				continue
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.Name, orDash(t.Status), checkWord(t), latency(t), failed(t))
+			fmt.Fprintf(tw, "%s\t%s%s\t%s\t%s\t%s\n", t.Name, group(t), orDash(t.Status), checkWord(t), latency(t), failed(t))
 		}
 		tw.Flush()
 	} else if r.Status == "SUCCEEDED" && r.ResultsIn == "" {

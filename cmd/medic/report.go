@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/medic-dev/medic/internal/probe"
+	"github.com/medic-dev/medic/internal/status"
 	"github.com/medic-dev/medic/internal/target"
 )
 
@@ -65,6 +66,8 @@ type targetListRef struct {
 // targetReport is one target's line.
 type targetReport struct {
 	Name string `json:"name"`
+	// Group is the target's group in the targets file, if it has one.
+	Group string `json:"group,omitempty"`
 	// Status is UP, DOWN, STALE or UNKNOWN after the run, when known
 	// (locally, from state/status.json); empty otherwise.
 	Status string `json:"status,omitempty"`
@@ -189,7 +192,7 @@ func buildReport(x *execution) *report {
 				r.targetList = lo.TargetList
 				for _, b := range lo.Batches {
 					for _, t := range b.Targets {
-						add(t.Name)
+						add(t.Name).Group = t.Group
 					}
 				}
 			}
@@ -249,16 +252,32 @@ func (t *targetReport) setResult(res probe.Result) {
 	t.Checked, t.Up, t.LatencyMS, t.StatusCode, t.Failures, t.Phases = true, res.Up, res.LatencyMS, res.StatusCode, res.Failures, res.Phases
 }
 
-// applyStatuses sets each target's status from the stored state.
-func (r *report) applyStatuses(statuses map[string]string) {
+// applyStatuses sets each target's status (and group, when the run did not
+// say) from the stored state.
+func (r *report) applyStatuses(states map[string]status.TargetState) {
 	for i := range r.Targets {
-		r.Targets[i].Status = statuses[r.Targets[i].Name]
-	}
-	for name, st := range statuses {
-		if !slices.ContainsFunc(r.Targets, func(t targetReport) bool { return t.Name == name }) && r.Trigger == "schedule" {
-			r.Targets = append(r.Targets, targetReport{Name: name, Status: st})
+		st := states[r.Targets[i].Name]
+		r.Targets[i].Status = st.Status
+		if r.Targets[i].Group == "" {
+			r.Targets[i].Group = st.Group
 		}
 	}
+	names := make([]string, 0, len(states))
+	for name := range states {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		if !slices.ContainsFunc(r.Targets, func(t targetReport) bool { return t.Name == name }) && r.Trigger == "schedule" {
+			r.Targets = append(r.Targets, targetReport{Name: name, Status: states[name].Status, Group: states[name].Group})
+		}
+	}
+}
+
+// grouped reports whether a target of the report has a group: the tables
+// then have a GROUP column.
+func (r *report) grouped() bool {
+	return slices.ContainsFunc(r.Targets, func(t targetReport) bool { return t.Group != "" })
 }
 
 // anyDown reports whether a target is DOWN or STALE, or (when statuses are
