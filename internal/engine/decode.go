@@ -64,6 +64,13 @@ type decoder struct {
 	bad   int // how many places so far are not in canonical form
 	memo  *encodeMemo
 	noted []notedNode
+	// lazy keeps objects and arrays nested lazyDepth or deeper (0: the
+	// document itself) as *lazy when they are long enough.
+	lazy      bool
+	lazyDepth int
+	// trusted says s is valid and canonical (a *lazy's text that was
+	// checked): the extent of a nested *lazy is found without checking.
+	trusted bool
 }
 
 // space skips whitespace; whitespace is never canonical.
@@ -88,6 +95,8 @@ func (d *decoder) value(depth int) (any, bool) {
 		return nil, false
 	}
 	switch c := d.s[d.i]; {
+	case (c == '{' || c == '[') && d.lazy && depth >= d.lazyDepth:
+		return d.lazyValue(depth + 1)
 	case c == '{':
 		return d.object(depth + 1)
 	case c == '[':
@@ -117,6 +126,14 @@ func (d *decoder) literal(word string) bool {
 
 func (d *decoder) number() (any, bool) {
 	start := d.i
+	if !d.scanNumber() {
+		return nil, false
+	}
+	return json.Number(d.s[start:d.i]), true
+}
+
+// scanNumber moves past the number at d.s[d.i].
+func (d *decoder) scanNumber() bool {
 	if d.s[d.i] == '-' {
 		d.i++
 	}
@@ -126,12 +143,12 @@ func (d *decoder) number() (any, bool) {
 	case d.i < len(d.s) && '1' <= d.s[d.i] && d.s[d.i] <= '9':
 		d.digits()
 	default:
-		return nil, false
+		return false
 	}
 	if d.i < len(d.s) && d.s[d.i] == '.' {
 		d.i++
 		if d.digits() == 0 {
-			return nil, false
+			return false
 		}
 	}
 	if d.i < len(d.s) && (d.s[d.i] == 'e' || d.s[d.i] == 'E') {
@@ -140,10 +157,10 @@ func (d *decoder) number() (any, bool) {
 			d.i++
 		}
 		if d.digits() == 0 {
-			return nil, false
+			return false
 		}
 	}
-	return json.Number(d.s[start:d.i]), true
+	return true
 }
 
 func (d *decoder) digits() int {

@@ -29,6 +29,46 @@ func checkDecoding(t *testing.T, b []byte) {
 	if enc, want := encodeJSON(got, memo), string(encodeReflect(want)); enc != want {
 		t.Fatalf("encoding what decodeJSON(%q) remembered = %s, encoding/json = %s", b, enc, want)
 	}
+	// A task's result is decoded lazily: the same value once every *lazy is
+	// decoded, and the same encoding whether or not any of it was (with the
+	// usual threshold, and with every object and array kept as text).
+	for _, n := range []int{minLazyBytes, 1} {
+		restore := SetMinLazyBytes(n)
+		l, err := decodeLazy(b)
+		if err != nil {
+			t.Fatalf("decodeLazy(%q): %v", b, err)
+		}
+		if enc, want := encodeJSON(l, nil), string(encodeReflect(want)); enc != want {
+			t.Fatalf("encoding decodeLazy(%q) = %s, encoding/json = %s", b, enc, want)
+		}
+		if full := materialize(l); !reflect.DeepEqual(full, want) {
+			t.Fatalf("decodeLazy(%q) decoded in full = %#v, encoding/json = %#v", b, full, want)
+		}
+		if enc, want := encodeJSON(l, nil), string(encodeReflect(want)); enc != want {
+			t.Fatalf("encoding decodeLazy(%q) after decoding it = %s, encoding/json = %s", b, enc, want)
+		}
+		restore()
+	}
+}
+
+// materialize decodes every *lazy in v.
+func materialize(v any) any {
+	switch t := norm(v).(type) {
+	case map[string]any:
+		m := make(map[string]any, len(t))
+		for k, x := range t {
+			m[k] = materialize(x)
+		}
+		return m
+	case []any:
+		a := make([]any, len(t))
+		for i, x := range t {
+			a[i] = materialize(x)
+		}
+		return a
+	default:
+		return t
+	}
 }
 
 func TestDecodeMatchesEncodingJSON(t *testing.T) {

@@ -51,6 +51,11 @@ func (es *encodeState) appendValue(dst []byte, v any) ([]byte, bool) {
 		return append(dst, "false"...), true
 	case nil:
 		return append(dst, "null"...), true
+	case *lazy:
+		if t.canon {
+			return append(dst, t.raw...), true
+		}
+		return es.appendValue(dst, t.value())
 	case map[string]any:
 		if t == nil {
 			return append(dst, "null"...), true
@@ -247,6 +252,10 @@ func encodeJSON(v any, memo *encodeMemo) string {
 	if memo != nil {
 		// Already encoded: the remembered string itself, not a copy.
 		switch t := v.(type) {
+		case *lazy:
+			if t.canon {
+				return t.raw
+			}
 		case map[string]any:
 			if s, ok := memo.load(mapKey(t)); ok {
 				return s

@@ -193,7 +193,9 @@ func (x *execution) run(parent context.Context, raw json.RawMessage) *Execution 
 	if len(inputJSON) > MaxPayloadBytes {
 		return x.finish(res, th, nil, failf(ErrDataLimitExceeded, "the execution input has %d bytes, more than the limit of %d", len(inputJSON), MaxPayloadBytes))
 	}
-	ctx, cancel := context.WithCancel(parent)
+	// The clock is in the context once, for every task's function
+	// (ClockFrom); runKey tells call that it is.
+	ctx, cancel := context.WithCancel(context.WithValue(context.WithValue(parent, clockKey{}, x.clock), runKey{}, x))
 	defer cancel()
 	if x.m.TimeoutSeconds > 0 {
 		timeout := time.Duration(x.m.TimeoutSeconds) * time.Second
@@ -217,6 +219,9 @@ func (x *execution) run(parent context.Context, raw json.RawMessage) *Execution 
 	}
 	return x.finish(res, th, out, f)
 }
+
+// runKey's value in a context is the execution whose run made it.
+type runKey struct{}
 
 func (x *execution) pastDeadline() bool {
 	return !x.deadline.IsZero() && x.clock.Now().After(x.deadline)

@@ -42,12 +42,21 @@ func FuzzPath(f *testing.F) {
 	}
 	var doc any
 	doc, _ = decodeValue(fuzzDoc)
+	// Every object and array of the lazily decoded document is kept as
+	// text, however small.
+	f.Cleanup(SetMinLazyBytes(1))
+	lazyDoc, _ := decodeLazy(fuzzDoc)
 	f.Fuzz(func(t *testing.T, s string) {
 		p, err := parsePath(s)
 		if err != nil {
 			return
 		}
 		v, err := p.eval(doc)
+		// A task's result, decoded lazily, selects the same.
+		lv, lerr := p.eval(lazyDoc)
+		if (err == nil) != (lerr == nil) || encodeString(v) != encodeString(lv) {
+			t.Fatalf("%s: on the decoded document = %v, %v; on the lazily decoded one = %v, %v", s, v, err, lv, lerr)
+		}
 		if p.simple {
 			// The fast walk selects what collecting nodes selects.
 			w, werr := p.evalNodes(doc)
@@ -55,9 +64,15 @@ func FuzzPath(f *testing.F) {
 				t.Fatalf("%s: evalSimple = %v, %v; evalNodes = %v, %v", s, v, err, w, werr)
 			}
 		}
-		_ = p.exists(doc)
+		if p.exists(doc) != p.exists(lazyDoc) {
+			t.Fatalf("%s: exists differs on the lazily decoded document", s)
+		}
 		if p.isReference() {
-			_, _ = p.set(doc, "v")
+			w, werr := p.set(doc, "v")
+			lw, lwerr := p.set(lazyDoc, "v")
+			if (werr == nil) != (lwerr == nil) || encodeString(w) != encodeString(lw) {
+				t.Fatalf("%s: set = %v, %v; on the lazily decoded document = %v, %v", s, w, werr, lw, lwerr)
+			}
 		}
 	})
 }

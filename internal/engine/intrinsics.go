@@ -237,7 +237,7 @@ func (c *intrinsic) eval(input, ctx any) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			args[i] = v
+			args[i] = norm(v)
 		case a.path != nil:
 			root := input
 			if a.path.context {
@@ -247,7 +247,7 @@ func (c *intrinsic) eval(input, ctx any) (any, error) {
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", c.name, err)
 			}
-			args[i] = v
+			args[i] = norm(v)
 		default:
 			// States.Format sees the escapes in its template; every other
 			// string literal is plain text.
@@ -306,7 +306,7 @@ func fnFormat(a []any) (any, error) {
 // strings inside unquoted. Object keys are written in sorted order (the
 // engine does not keep the input's key order).
 func writeFormatArg(b *strings.Builder, v any) {
-	switch t := v.(type) {
+	switch t := norm(v).(type) {
 	case string:
 		b.WriteString(t)
 	case map[string]any:
@@ -350,7 +350,7 @@ func fnStringToJSON(a []any) (any, error) {
 }
 
 func argArray(v any, what string) ([]any, error) {
-	a, ok := v.([]any)
+	a, ok := norm(v).([]any)
 	if !ok {
 		return nil, fmt.Errorf("%s must be an array, got %s", what, typeName(v))
 	}

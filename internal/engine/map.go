@@ -169,7 +169,7 @@ func mapItems(sr stateRun, eff any) ([]any, *Failure) {
 			return nil, failf(ErrRuntime, "an error occurred while executing the state %s: invalid path %s in ItemsPath: no results for the path", quote(st.Name), quote(st.ItemsPath.p.src))
 		}
 	}
-	items, ok := v.([]any)
+	items, ok := norm(v).([]any)
 	if !ok {
 		return nil, failf(ErrRuntime, "an error occurred while executing the state %s: ItemsPath must select an array, got %s", quote(st.Name), typeName(v))
 	}

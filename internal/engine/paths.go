@@ -430,6 +430,7 @@ func (p *path) evalNodes(root any) (any, error) {
 func (p *path) evalSimple(v any) (any, error) {
 	for _, s := range p.segs {
 		found := false
+		v = norm(v)
 		switch s.kind {
 		case segName:
 			if m, ok := v.(map[string]any); ok {
@@ -466,11 +467,13 @@ func (p *path) exists(root any) bool {
 }
 
 func (s pathSeg) apply(n any, out []any) []any {
+	n = norm(n)
 	if s.recursive {
 		flat := s
 		flat.recursive = false
 		var walk func(x any)
 		walk = func(x any) {
+			x = norm(x)
 			out = flat.apply(x, out)
 			switch t := x.(type) {
 			case map[string]any:
@@ -629,6 +632,7 @@ func setAt(node any, segs []pathSeg, v any, src string) (any, error) {
 		return v, nil
 	}
 	s := segs[0]
+	node = norm(node)
 	switch s.kind {
 	case segName:
 		var m map[string]any

@@ -80,7 +80,7 @@ type taskKind struct {
 func (x *execution) resolveTask(st *State, eff any) (*taskKind, *Failure) {
 	switch {
 	case st.Resource == lambdaInvoke:
-		params, _ := eff.(map[string]any)
+		params, _ := norm(eff).(map[string]any)
 		name, _ := params["FunctionName"].(string)
 		k := &taskKind{wrapInvoke: true, resourceType: "lambda", resource: "invoke", params: eff}
 		if p, ok := params["Payload"]; ok {
@@ -143,7 +143,7 @@ func (x *execution) invoke(ctx context.Context, st *State, eff any, timeout time
 	raw, err := x.call(ctx, k.fn, json.RawMessage(payload), timeout)
 	var result any
 	if err == nil {
-		result, err = decodeResult(raw, x.memo)
+		result, err = decodeResult(raw)
 	}
 	if err != nil {
 		f := taskFailure(err)
@@ -194,10 +194,17 @@ var errTaskTimeout = errors.New("task timed out")
 // call runs fn with the execution's clock in its context. The task times
 // out when it runs past timeout either in real time or on the clock.
 func (x *execution) call(ctx context.Context, fn Func, payload []byte, timeout time.Duration) (json.RawMessage, error) {
-	callCtx, cancel := context.WithCancel(context.WithValue(ctx, clockKey{}, x.clock))
-	defer cancel()
+	callCtx := ctx
+	if ctx.Value(runKey{}) != x {
+		callCtx = context.WithValue(ctx, clockKey{}, x.clock)
+	}
 	var timer <-chan time.Time
 	if timeout > 0 {
+		// Stop the function when it runs out of time. Without a timeout
+		// the call ends only with ctx, which the function already has.
+		var cancel context.CancelFunc
+		callCtx, cancel = context.WithCancel(callCtx)
+		defer cancel()
 		t := time.NewTimer(timeout)
 		defer t.Stop()
 		timer = t.C
@@ -225,11 +232,11 @@ func (x *execution) call(ctx context.Context, fn Func, payload []byte, timeout t
 	}
 }
 
-func decodeResult(raw json.RawMessage, memo *encodeMemo) (any, error) {
+func decodeResult(raw json.RawMessage) (any, error) {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return nil, nil
 	}
-	v, err := decodeJSON(raw, memo)
+	v, err := decodeLazy(raw)
 	if err != nil {
 		return nil, &TaskError{Name: ErrRuntime, Cause: fmt.Sprintf("the task's result is not JSON: %v", err)}
 	}

@@ -26,7 +26,7 @@ func encodeString(v any) string { return encodeJSON(v, nil) }
 // deepCopy copies maps and slices so that a later in-place change to the
 // copy cannot reach the original.
 func deepCopy(v any) any {
-	switch t := v.(type) {
+	switch t := norm(v).(type) {
 	case map[string]any:
 		m := make(map[string]any, len(t))
 		for k, x := range t {
@@ -89,6 +89,7 @@ func intValue(i int64) json.Number { return json.Number(strconv.FormatInt(i, 10)
 
 // jsonEqual compares two values as JSON (numbers by value).
 func jsonEqual(a, b any) bool {
+	a, b = norm(a), norm(b)
 	switch x := a.(type) {
 	case map[string]any:
 		y, ok := b.(map[string]any)
@@ -128,6 +129,7 @@ func jsonEqual(a, b any) bool {
 }
 
 func typeName(v any) string {
+	v = norm(v)
 	switch v.(type) {
 	case map[string]any:
 		return "object"
