@@ -493,11 +493,16 @@ func (l *lambda) invokeRaw(t *testing.T, event []byte) []byte {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("invoke %s: %s: %s", l.task, resp.Status, body)
 	}
-	if !strings.Contains(l.logs.String(), "INIT RTDONE(status: success)") {
+	// The response can arrive before the emulator has copied the function's
+	// log lines to its output: wait for them (bounded) before judging.
+	logs := l.logs.waitFor(10*time.Second, func(s string) bool {
+		return strings.Contains(s, "INIT RTDONE(status: success)") && strings.Contains(s, "\n{")
+	})
+	if !strings.Contains(logs, "INIT RTDONE(status: success)") {
 		t.Errorf("%s: the emulator did not report a successful init", l.task)
 	}
 	jsonLines := 0
-	for _, line := range strings.Split(l.logs.String(), "\n") {
+	for _, line := range strings.Split(logs, "\n") {
 		if !strings.HasPrefix(line, "{") {
 			continue // the emulator's own lines
 		}
@@ -508,7 +513,7 @@ func (l *lambda) invokeRaw(t *testing.T, event []byte) []byte {
 		jsonLines++
 	}
 	if jsonLines == 0 {
-		t.Errorf("%s: no JSON log line from the function:\n%s", l.task, l.logs.String())
+		t.Errorf("%s: no JSON log line from the function:\n%s", l.task, logs)
 	}
 	return body
 }
@@ -647,6 +652,19 @@ func (b *syncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
+}
+
+// waitFor returns the output once done(output) holds, or as it is after
+// limit.
+func (b *syncBuffer) waitFor(limit time.Duration, done func(string) bool) string {
+	deadline := time.Now().Add(limit)
+	for {
+		s := b.String()
+		if done(s) || time.Now().After(deadline) {
+			return s
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 func (b *syncBuffer) String() string {
