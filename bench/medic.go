@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/medic-dev/medic/internal/engine"
@@ -148,3 +149,16 @@ func RunPeer(ctx context.Context, n, iterations int) (PeerRuns, error) {
 }
 
 func functionName(task string) string { return "medic-" + task }
+
+// PeerExtraRuns is how many more runs the second peer process makes than
+// the first (BenchmarkPeer): at least 8, and enough for about span at the
+// first process's median run time, at most 5,000.
+func PeerExtraRuns(runs []time.Duration, span time.Duration) int {
+	if len(runs) == 0 {
+		return 8
+	}
+	s := slices.Clone(runs)
+	slices.Sort(s)
+	med := max(s[len(s)/2], time.Microsecond)
+	return min(max(8, int((span+med-1)/med)), 5000)
+}

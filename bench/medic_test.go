@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/medic-dev/medic/internal/engine"
 )
@@ -28,5 +29,25 @@ func TestInstantMachine(t *testing.T) {
 	}
 	if _, err := engine.Parse([]byte(def)); err != nil {
 		t.Errorf("the scale definition does not parse: %v", err)
+	}
+}
+
+// PeerExtraRuns: the second peer process runs long enough for its start-up
+// to matter little, and never fewer than 8 or more than 5,000 extra runs.
+func TestPeerExtraRuns(t *testing.T) {
+	ms := time.Millisecond
+	for _, c := range []struct {
+		runs []time.Duration
+		want int
+	}{
+		{nil, 8},
+		{[]time.Duration{300 * ms, 200 * ms, 250 * ms}, 8},
+		{[]time.Duration{2 * ms, 100 * ms, 2 * ms}, 1000},
+		{[]time.Duration{40 * ms, 41 * ms, 39 * ms, 60 * ms}, 49},
+		{[]time.Duration{0, 0, 0}, 5000},
+	} {
+		if got := PeerExtraRuns(c.runs, 2*time.Second); got != c.want {
+			t.Errorf("PeerExtraRuns(%v) = %d, want %d", c.runs, got, c.want)
+		}
 	}
 }

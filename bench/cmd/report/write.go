@@ -132,7 +132,7 @@ func (r *report) engine(w *strings.Builder) {
 		"LoadTargets returns the targets (names only, so that 10,000 fit in the 256 KB payload limit) in batches of 10; Probe echoes its input; " +
 		"WriteEcho and CheckStaleness return fixed results (no alerts). The peer's rate is this engine's billed transitions for the same run over the time " +
 		"the Node runner measured per run (Node's start-up excluded). CPU per run is user + system time: the engine's process over its runs, and the " +
-		"difference between two Node processes of b.N+3 and b.N+11 runs, divided by eight (so Node's start-up and JIT warm-up drop out). On a machine shared " +
+		"difference between two Node processes of b.N+3 and b.N+3+k runs, divided by k (so Node's start-up and JIT warm-up drop out; k is at least 8 and enough runs for about 2 s, so that the start-up's own variation stays small beside it). On a machine shared " +
 		"with other work the CPU figures are the steadier comparison: wall-clock rates fall with the load, and not equally for both.\n\n")
 	w.WriteString("| targets | transitions per run | medic engine, transitions/s | aws-local-stepfunctions, transitions/s | ratio (medic ÷ peer) | medic CPU ms/run | peer CPU ms/run | CPU ratio (peer ÷ medic) |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, n := range []int{10, 1000, 10000} {
