@@ -62,10 +62,7 @@ func (h *Handler) describeExecution(r *http.Request, body []byte) (any, error) {
 		ExecutionArn string `json:"executionArn"`
 		IncludedData string `json:"includedData"`
 	}
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	if _, err := requireArn("executionArn", in.ExecutionArn, "execution"); err != nil {
+	if err := decodeFor(body, &in, "executionArn", &in.ExecutionArn, "execution"); err != nil {
 		return nil, err
 	}
 	withData, err := includedData(in.IncludedData)
@@ -87,10 +84,7 @@ func (h *Handler) getExecutionHistory(r *http.Request, body []byte) (any, error)
 		ReverseOrder         bool   `json:"reverseOrder"`
 		IncludeExecutionData *bool  `json:"includeExecutionData"`
 	}
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	if _, err := requireArn("executionArn", in.ExecutionArn, "execution"); err != nil {
+	if err := decodeFor(body, &in, "executionArn", &in.ExecutionArn, "execution"); err != nil {
 		return nil, err
 	}
 	events, err := h.backend.History(r.Context(), in.ExecutionArn)
@@ -172,10 +166,7 @@ func (h *Handler) stopExecution(r *http.Request, body []byte) (any, error) {
 		Error        string `json:"error"`
 		Cause        string `json:"cause"`
 	}
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	if _, err := requireArn("executionArn", in.ExecutionArn, "execution"); err != nil {
+	if err := decodeFor(body, &in, "executionArn", &in.ExecutionArn, "execution"); err != nil {
 		return nil, err
 	}
 	if len(in.Error) > 256 {
@@ -227,10 +218,7 @@ func (h *Handler) describeStateMachine(r *http.Request, body []byte) (any, error
 	var in struct {
 		StateMachineArn string `json:"stateMachineArn"`
 	}
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	if _, err := requireArn("stateMachineArn", in.StateMachineArn, "stateMachine"); err != nil {
+	if err := decodeFor(body, &in, "stateMachineArn", &in.StateMachineArn, "stateMachine"); err != nil {
 		return nil, err
 	}
 	for _, sm := range h.backend.StateMachines() {

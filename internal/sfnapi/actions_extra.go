@@ -65,10 +65,7 @@ func (h *Handler) describeStateMachineForExecution(r *http.Request, body []byte)
 		ExecutionArn string `json:"executionArn"`
 		IncludedData string `json:"includedData"`
 	}
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	if _, err := requireArn("executionArn", in.ExecutionArn, "execution"); err != nil {
+	if err := decodeFor(body, &in, "executionArn", &in.ExecutionArn, "execution"); err != nil {
 		return nil, err
 	}
 	exec, err := h.backend.Describe(r.Context(), in.ExecutionArn)

@@ -140,6 +140,16 @@ func decode(body []byte, v any) error {
 	return nil
 }
 
+// decodeFor decodes a request that names one resource: body into in, then
+// *arn (in's field, called field on the wire) must be an ARN of resource.
+func decodeFor(body []byte, in any, field string, arn *string, resource string) error {
+	if err := decode(body, in); err != nil {
+		return err
+	}
+	_, err := requireArn(field, *arn, resource)
+	return err
+}
+
 func requireArn(field, s, resource string) (Arn, error) {
 	if s == "" {
 		return Arn{}, clientError("ValidationException", "1 validation error detected: value null at '%s' failed to satisfy constraint: member must not be null", field)
