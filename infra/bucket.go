@@ -16,6 +16,10 @@ const (
 	PrefixEcho   = "echo/"
 	PrefixState  = "state/"
 	PrefixOutbox = "outbox/"
+	// PrefixHistory holds every target's history (history.Prefix), and
+	// PrefixSite the status page built from it (site.Prefix).
+	PrefixHistory = "history/"
+	PrefixSite    = "site/"
 	// PrefixRuns holds the scale mode's target lists (loadtargets.PrefixRuns).
 	PrefixRuns = "runs/"
 	// PrefixBatchEcho holds the scale mode's echo objects, one per batch

@@ -96,11 +96,13 @@ func baseFunctionSpecs(set Settings) map[string]functionSpec {
 				"MEDIC_STALE_AFTER": set.StaleAfter,
 			},
 			access: s3Access{
-				get: []string{PrefixConfig, PrefixEcho, PrefixPulse, PrefixState, PrefixOutbox},
-				put: []string{PrefixState, PrefixOutbox},
-				// state/ is listed so a target's first state read is
-				// NoSuchKey (404) rather than AccessDenied (403).
-				list: []string{PrefixEcho, PrefixPulse, PrefixOutbox, PrefixState},
+				get: []string{PrefixConfig, PrefixEcho, PrefixPulse, PrefixState, PrefixOutbox, PrefixHistory},
+				put: []string{PrefixState, PrefixOutbox, PrefixHistory, PrefixSite},
+				// The history removes the day object that turns 90 days old.
+				del: []string{PrefixHistory},
+				// state/ and history/ are listed so a first read of an
+				// object is NoSuchKey (404) rather than AccessDenied (403).
+				list: []string{PrefixEcho, PrefixPulse, PrefixOutbox, PrefixState, PrefixHistory},
 			},
 		},
 		"notify": {

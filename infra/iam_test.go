@@ -131,7 +131,7 @@ func TestTaskS3Access(t *testing.T) {
 		"loadtargets":    {"s3:GetObject": {"config/", "pulse/"}, "s3:ListBucket": {"config/", "pulse/"}},
 		"probe":          {},
 		"writeecho":      {"s3:PutObject": {"echo/"}},
-		"checkstaleness": {"s3:GetObject": {"config/", "echo/", "outbox/", "pulse/", "state/"}, "s3:PutObject": {"outbox/", "state/"}, "s3:ListBucket": {"echo/", "outbox/", "pulse/", "state/"}},
+		"checkstaleness": {"s3:GetObject": {"config/", "echo/", "history/", "outbox/", "pulse/", "state/"}, "s3:PutObject": {"history/", "outbox/", "site/", "state/"}, "s3:DeleteObject": {"history/"}, "s3:ListBucket": {"echo/", "history/", "outbox/", "pulse/", "state/"}},
 		"notify":         {"s3:GetObject": {"config/", "outbox/", "state/"}, "s3:PutObject": {"outbox/", "state/"}, "s3:DeleteObject": {"outbox/"}, "s3:ListBucket": {"outbox/", "state/"}},
 	}
 	for _, task := range Tasks {

@@ -22,8 +22,8 @@ func AddChecks(scope constructs.Construct) {
 const (
 	reasonXRay = "X-Ray's PutTraceSegments and PutTelemetryRecords (and the sampling reads) do not support " +
 		"resource-level permissions; Resource * is what the service requires for tracing."
-	reasonPrefixes = "Each statement is scoped to the one bucket prefix the task owns (config/, pulse/, echo/, state/, outbox/, runs/); " +
-		"the * is the object name under that prefix, which is the target name (or, under runs/, the target list's hash) and not known at deploy time."
+	reasonPrefixes = "Each statement is scoped to the one bucket prefix the task owns (config/, pulse/, echo/, state/, outbox/, history/, site/, runs/); " +
+		"the * is the object name under that prefix, which is the target name (or, under runs/, the target list's hash; under history/, the UTC day) and not known at deploy time."
 	reasonTargetLists = "The Distributed Map's ItemReader reads the run's target list from runs/; the * is the list's hash, " +
 		"written by LoadTargets at run time."
 	reasonChildExecutions = "A Distributed Map starts its child executions as executions of this state machine named " +
@@ -44,7 +44,7 @@ const (
 // bucketPrefixResource matches the prefix-scoped object ARNs of the data
 // bucket, as cdk-nag renders them: Resource::<Data1234ABCD.Arn>/echo/*.
 var bucketPrefixResource = map[string]interface{}{
-	"regex": `/^Resource::<Data[0-9A-F]{8}\.Arn>\/(config|pulse|echo|state|outbox|runs)\/\*$/`,
+	"regex": `/^Resource::<Data[0-9A-F]{8}\.Arn>\/(config|pulse|echo|state|outbox|history|site|runs)\/\*$/`,
 }
 
 // cdkAssetsBucketObjects matches the objects of the bootstrap assets

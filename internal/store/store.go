@@ -185,6 +185,21 @@ func (s *Store) Put(ctx context.Context, key string, body []byte, cond Condition
 	return aws.ToString(out.ETag), nil
 }
 
+// PutContent writes body to key, unconditionally, with the given
+// Content-Type (a page that a browser opens must say it is HTML).
+func (s *Store) PutContent(ctx context.Context, key string, body []byte, contentType string) (string, error) {
+	out, err := s.api.PutObject(ctx, &s3.PutObjectInput{
+		Bucket:      &s.bucket,
+		Key:         &key,
+		Body:        bytes.NewReader(body),
+		ContentType: aws.String(contentType),
+	})
+	if err != nil {
+		return "", fmt.Errorf("put s3://%s/%s: %w", s.bucket, key, err)
+	}
+	return aws.ToString(out.ETag), nil
+}
+
 // GetJSON reads key and decodes it into v, returning the object's ETag.
 func (s *Store) GetJSON(ctx context.Context, key string, v any) (string, error) {
 	obj, err := s.Get(ctx, key)

@@ -55,6 +55,9 @@ type Out struct {
 	// now (see docs/status.md, coverage; they are also counted in Statuses
 	// by the status they keep); the stack alarms on it.
 	NotMonitored int `json:"notMonitored"`
+	// HistoryError, when set, says why this run's history and status page
+	// were not recorded (the statuses and alerts were saved regardless).
+	HistoryError string `json:"historyError,omitempty"`
 }
 
 // Change is one target's status change.
@@ -116,6 +119,7 @@ func (h *Handler) check(ctx context.Context, in In, set *target.Set) (Out, error
 	if err != nil {
 		return Out{}, fmt.Errorf("check staleness: %w", err)
 	}
+	historyErr := h.recordHistory(ctx, set, res, now)
 	pending, err := countPending(ctx, h.Store)
 	if err != nil {
 		return Out{}, fmt.Errorf("check staleness: %w", err)
@@ -126,6 +130,9 @@ func (h *Handler) check(ctx context.Context, in In, set *target.Set) (Out, error
 		Changes:     []Change{},
 		ChangeCount: len(res.changes),
 		Pending:     pending,
+	}
+	if historyErr != nil {
+		out.HistoryError = historyErr.Error()
 	}
 	for _, st := range res.file.Targets {
 		if st.NotMonitored != "" {

@@ -30,6 +30,9 @@ type decision struct {
 	// folded are the alerts not raised because they were folded into a
 	// dependency's (package fold).
 	folded []fold.Folded
+	// checks are the results this decision counted, by target (the
+	// history records them).
+	checks map[string]*probe.Result
 }
 
 // decideAndSave reads the state, decides every target, writes the alerts
@@ -150,7 +153,7 @@ func echoesToRead(prev status.File, set *target.Set, echoes listed) []store.Info
 // echo, when that changed, and its newest result in the batch objects read
 // this round (inBatches).
 func decide(prev status.File, set *target.Set, echoes map[string]store.Info, inBatches map[string]batchResult, r *echoReader, now time.Time, raiser string) decision {
-	d := decision{file: status.File{Targets: make(map[string]status.TargetState, len(set.Targets)), UpdatedAt: now}}
+	d := decision{file: status.File{Targets: make(map[string]status.TargetState, len(set.Targets)), UpdatedAt: now}, checks: map[string]*probe.Result{}}
 	for _, t := range set.Targets {
 		before, known := prev.Targets[t.Name]
 		var echo *probe.Result
@@ -176,6 +179,9 @@ func decide(prev status.File, set *target.Set, echoes map[string]store.Info, inB
 			again = status.MonitoredAgain(&before, channels, now, raiser)
 		}
 		st, alerts := status.Decide(before, t, echo, pulse, now, raiser)
+		if echo != nil && isProbed(t) && echo.CheckedAt.After(before.LastEchoAt) {
+			d.checks[t.Name] = echo
+		}
 		alerts = append(again, alerts...)
 		st.Source, st.Channels, st.Group = t.Source, slices.Clone(t.Channels), t.Group
 		// Remember the echo as read unless it is older than what another
