@@ -3,6 +3,7 @@ package integration
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync"
@@ -104,21 +105,24 @@ func TestS3LatencyOnEveryRequestLosesNothing(t *testing.T) {
 }
 
 // TestS3LostAnswersAfterWritesLandLoseNothingAndSendNothingTwice resets
-// the connection after every third PUT or DELETE has reached the server:
-// the write happened, but the client never hears so and its retry finds
-// the object changed (412). Alerts may be delayed to a later run (a lease
-// left behind expires), but none is lost or sent twice.
+// the connection after a third of the PUTs and DELETEs (picked by a seeded
+// generator, so the same ones every time) have reached the server: the
+// write happened, but the client never hears so and its retry finds the
+// object changed (412). Alerts may be delayed to a later run (a lease left
+// behind expires), but none is lost or sent twice. (Not every third write:
+// when a run's writes are a multiple of three, the same write of every run
+// loses its answer, and an alert whose claim is always that write is never
+// sent.)
 func TestS3LostAnswersAfterWritesLandLoseNothingAndSendNothingTwice(t *testing.T) {
 	var mu sync.Mutex
-	writes := 0
+	pick := rand.New(rand.NewPCG(3, 15))
 	p := newS3Proxy(t, func(_ int, r *http.Request) fault {
 		if r.Method != http.MethodPut && r.Method != http.MethodDelete {
 			return pass
 		}
 		mu.Lock()
 		defer mu.Unlock()
-		writes++
-		if writes%3 == 0 {
+		if pick.IntN(3) == 0 {
 			return lostAnswer
 		}
 		return pass
