@@ -25,19 +25,48 @@ func Headline(a outbox.Alert) string {
 }
 
 // Text is the alert's one-line message: Alert.Text as CheckStaleness wrote
-// it, or one built from the alert's fields when it is empty.
+// it, or one built from the alert's fields when it is empty, followed by
+// the summary of the alerts collapsed into it (CollapsedSummary).
 func Text(a outbox.Alert) string {
-	if a.Text != "" {
-		return a.Text
+	s := a.Text
+	if s == "" {
+		s = Headline(a)
+		if !a.Since.IsZero() {
+			s += " since " + FormatTime(a.Since)
+		}
+		if len(a.Failures) > 0 {
+			s += ": " + strings.Join(a.Failures, "; ")
+		}
 	}
-	s := Headline(a)
-	if !a.Since.IsZero() {
-		s += " since " + FormatTime(a.Since)
-	}
-	if len(a.Failures) > 0 {
-		s += ": " + strings.Join(a.Failures, "; ")
+	if sum := CollapsedSummary(a); sum != "" {
+		s += " (" + sum + ")"
 	}
 	return s
+}
+
+// maxCollapsedNamed bounds the alerts a summary line lists one by one.
+const maxCollapsedNamed = 10
+
+// CollapsedSummary is the one line that tells the alerts collapsed into a
+// ("while this channel was unreachable: DOWN at 10:10 UTC, RECOVERED at
+// 10:25 UTC"), or "" when there are none.
+func CollapsedSummary(a outbox.Alert) string {
+	if len(a.Collapsed) == 0 {
+		return ""
+	}
+	parts := make([]string, 0, min(len(a.Collapsed), maxCollapsedNamed)+1)
+	for i, c := range a.Collapsed {
+		if i == maxCollapsedNamed {
+			parts = append(parts, fmt.Sprintf("and %d more", len(a.Collapsed)-maxCollapsedNamed))
+			break
+		}
+		at := c.At.UTC().Format("15:04 UTC")
+		if !a.At.IsZero() && c.At.UTC().Format("2006-01-02") != a.At.UTC().Format("2006-01-02") {
+			at = FormatTime(c.At)
+		}
+		parts = append(parts, c.Kind+" at "+at)
+	}
+	return "while this channel was unreachable: " + strings.Join(parts, ", ")
 }
 
 // FormatTime writes t as people read it in an alert: "2026-11-21 10:00 UTC".

@@ -81,6 +81,11 @@ type Alert struct {
 	// (package fold); at most MaxDependents of them, sorted. The text
 	// counts them all.
 	Dependents []string `json:"dependents,omitempty"`
+	// Collapsed is set by Notify on the copy of an alert it sends for
+	// several of the target's alerts that waited for the same channel (it
+	// was unreachable while they were raised): the ones before this one,
+	// told in one line under it. It is never stored.
+	Collapsed []Collapsed `json:"collapsed,omitempty"`
 	// Text is the one-line human message every channel sends.
 	Text     string    `json:"text"`
 	Deadline time.Time `json:"deadline"`
@@ -88,13 +93,26 @@ type Alert struct {
 	Deliveries map[string]*Delivery `json:"deliveries"`
 }
 
+// Collapsed is an alert told in the summary line of a later alert of the
+// same target (Alert.Collapsed).
+type Collapsed struct {
+	ID   string    `json:"id"`
+	Kind string    `json:"kind"`
+	At   time.Time `json:"at"`
+}
+
 // Delivery is the state of one alert on one channel.
 type Delivery struct {
-	Status      string     `json:"status"`
-	Attempts    int        `json:"attempts"`
-	LastError   string     `json:"lastError,omitempty"`
-	DeliveredAt *time.Time `json:"deliveredAt,omitempty"`
-	LeaseUntil  *time.Time `json:"leaseUntil,omitempty"`
+	Status string `json:"status"`
+	// CollapsedInto, on a delivered alert, is the later alert of the same
+	// target whose message told this one in its summary line: the channel
+	// was unreachable while both were raised, and got the net change
+	// rather than a replay.
+	CollapsedInto string     `json:"collapsedInto,omitempty"`
+	Attempts      int        `json:"attempts"`
+	LastError     string     `json:"lastError,omitempty"`
+	DeliveredAt   *time.Time `json:"deliveredAt,omitempty"`
+	LeaseUntil    *time.Time `json:"leaseUntil,omitempty"`
 	// Claim identifies the Notify run holding the lease while Status is
 	// Sending, so that a run whose lease expired cannot overwrite the
 	// outcome of the run that claimed the delivery after it.

@@ -134,6 +134,9 @@ type Outcome struct {
 	NotBefore time.Time
 	// At is when the send finished.
 	At time.Time
+	// CollapsedInto, for Delivered, names the alert whose message told
+	// this one (Delivery.CollapsedInto).
+	CollapsedInto string
 }
 
 // Finish records the outcome of a send made under claim, with If-Match
@@ -156,7 +159,7 @@ func Finish(ctx context.Context, s *store.Store, id, channel, claim string, o Ou
 		switch o.Status {
 		case Delivered:
 			at := o.At
-			d.DeliveredAt, d.LastError = &at, ""
+			d.DeliveredAt, d.LastError, d.CollapsedInto = &at, "", o.CollapsedInto
 		case Pending:
 			d.LastError = o.Error
 			if !o.NotBefore.IsZero() {

@@ -93,6 +93,9 @@ type blocker struct {
 	due time.Time
 	// draft is true when the blocker is not committed yet.
 	draft bool
+	// done is true when the channel's deliveries of this target were
+	// worked on together (collapsed) in this run: none is sent again in it.
+	done bool
 }
 
 // A delivery waiting for an earlier alert that another run is sending
@@ -144,7 +147,18 @@ func (r *run) unblocked(ctx context.Context, b blocker, name string) bool {
 // deliverTarget works on one target's alerts in order. After each alert,
 // the channels it is still undelivered on are closed to the later ones.
 func (r *run) deliverTarget(ctx context.Context, g []outbox.Entry) {
+	// A channel that missed several of the target's alerts gets them as
+	// one message: the net change and a summary line (collapse.go).
+	collapsed := map[string]bool{}
+	for _, c := range r.collapsible(g) {
+		r.deliverCollapsed(ctx, g, c)
+		collapsed[c.channel] = true
+	}
 	open := map[string]blocker{}
+	for name := range collapsed {
+		// Worked on above, in this run: not sent again one by one.
+		open[name] = blocker{done: true}
+	}
 	drafts := map[string]outbox.Alert{}
 	for _, e := range g {
 		if e.Alert.Draft {
@@ -224,7 +238,9 @@ func (r *run) deliverAlert(ctx context.Context, e outbox.Entry, blocked map[stri
 			}
 			continue
 		}
-		if b, ok := blocked[name]; ok {
+		if b, ok := blocked[name]; ok && b.done {
+			continue
+		} else if ok {
 			if !r.unblocked(ctx, b, name) {
 				r.waitFor(a, name, b)
 				continue
@@ -257,7 +273,6 @@ func (r *run) deliverAlert(ctx context.Context, e outbox.Entry, blocked map[stri
 // written, and false when the alert can no longer be worked on: gone is
 // true when it is no longer in the outbox, false when the store failed.
 func (r *run) deliverOne(ctx context.Context, a outbox.Alert, name string) (e outbox.Entry, ok, gone bool) {
-	log := r.log.With("alert", a.ID, "target", a.Target, "kind", a.Kind, "channel", name)
 	e, won, err := outbox.Claim(ctx, r.h.Store, a.ID, name, r.claim, r.h.now(), r.h.lease())
 	if errors.Is(err, store.ErrNotFound) {
 		return e, false, true // another run finished or dropped it
@@ -271,11 +286,18 @@ func (r *run) deliverOne(ctx context.Context, a outbox.Alert, name string) (e ou
 	}
 
 	o, hint := r.send(ctx, e.Alert, name)
+	return r.finish(ctx, a, name, o, hint)
+}
+
+// finish records the outcome o of a send of a to channel name (claimed by
+// this run), counts it and logs it. It returns what deliverOne returns.
+func (r *run) finish(ctx context.Context, a outbox.Alert, name string, o outbox.Outcome, hint time.Duration) (e outbox.Entry, ok, gone bool) {
+	log := r.log.With("alert", a.ID, "target", a.Target, "kind", a.Kind, "channel", name)
 	o.At = r.h.now()
 	if o.Status == outbox.Pending && hint > 0 {
 		o.NotBefore = o.At.Add(hint)
 	}
-	e, err = outbox.Finish(ctx, r.h.Store, a.ID, name, r.claim, o)
+	e, err := outbox.Finish(ctx, r.h.Store, a.ID, name, r.claim, o)
 	if err != nil {
 		// The send happened but is not recorded; the lease expires and a
 		// later run sends again. Say so loudly.
@@ -289,6 +311,11 @@ func (r *run) deliverOne(ctx context.Context, a outbox.Alert, name string) (e ou
 	switch o.Status {
 	case outbox.Delivered:
 		r.out.Delivered++
+		if o.CollapsedInto != "" {
+			r.out.Collapsed++
+			log.Info("alert delivered in the summary line of a later alert of the target", "collapsedInto", o.CollapsedInto)
+			break
+		}
 		log.Info("alert delivered")
 	case outbox.Rejected:
 		r.out.Rejected++

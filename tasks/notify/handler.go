@@ -85,6 +85,10 @@ type Out struct {
 	Rejected  int `json:"rejected"`
 	Pending   int `json:"pending"`
 	Dropped   int `json:"dropped"`
+	// Collapsed counts the deliveries among Delivered that were told in
+	// the summary line of a later alert of the same target (a channel
+	// that missed several changes gets the net one, not a replay).
+	Collapsed int `json:"collapsed,omitempty"`
 }
 
 // Handle delivers every pending delivery in the outbox. A target's alerts

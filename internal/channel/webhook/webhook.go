@@ -100,6 +100,10 @@ type Body struct {
 	// Dependents are the failing targets whose alerts were folded into
 	// this one (see docs/status.md, dependencies); absent when none.
 	Dependents []string `json:"dependents,omitempty"`
+	// Collapsed are the target's earlier alerts this one tells in its
+	// summary line (the channel was unreachable while they were raised);
+	// absent when none.
+	Collapsed []outbox.Collapsed `json:"collapsed,omitempty"`
 }
 
 // Payload is the JSON posted for a. The id is stable across retries, so a
@@ -110,7 +114,7 @@ func Payload(a outbox.Alert) ([]byte, error) {
 		failures = []string{}
 	}
 	return json.Marshal(Body{ID: a.ID, Target: a.Target, Kind: a.Kind, Since: a.Since.UTC(), At: a.At.UTC(),
-		Endpoint: a.Endpoint, Failures: failures, Text: channel.Text(a), Dependents: a.Dependents})
+		Endpoint: a.Endpoint, Failures: failures, Text: channel.Text(a), Dependents: a.Dependents, Collapsed: a.Collapsed})
 }
 
 // validHeaderName reports whether name is an HTTP token (RFC 9110).
