@@ -1,17 +1,13 @@
 package infra
 
 import (
-	"regexp"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/jsii-runtime-go"
 )
-
-// completeSecretArnRE matches an ARN that ends with the six random
-// characters Secrets Manager appends to a secret's name.
-var completeSecretArnRE = regexp.MustCompile(`-[A-Za-z0-9]{6}$`)
 
 // newTopic creates the SNS topic used by the sns channel and by the
 // monitor's own alarms. Publishing requires TLS.
@@ -22,30 +18,43 @@ func newTopic(stack awscdk.Stack) awssns.Topic {
 	})
 }
 
-// newSecret creates a secret holding an empty JSON object for the operator
-// to fill in, or references the one at arn when it is set. There are two:
-// ChannelSecret (channel credentials, read by notify alone) and
-// TargetSecret (targets' headerSecrets, read by probe alone), so neither
-// function can read the other's credentials.
-func newSecret(stack awscdk.Stack, id, arn, description string) awssecretsmanager.ISecret {
-	if arn != "" {
-		if completeSecretArnRE.MatchString(arn) {
-			return awssecretsmanager.Secret_FromSecretCompleteArn(stack, jsii.String(id), jsii.String(arn))
-		}
-		return awssecretsmanager.Secret_FromSecretPartialArn(stack, jsii.String(id), jsii.String(arn))
-	}
-	return awssecretsmanager.NewSecret(stack, jsii.String(id), &awssecretsmanager.SecretProps{
-		Description: jsii.String(description),
-		// Not a secret: an empty object for the operator to fill in.
-		SecretStringValue: awscdk.SecretValue_UnsafePlainText(jsii.String("{}")),
+// parameterArn is the ARN of the SSM parameter called name in the stack's
+// account and region. A name with a path ("/medic/channels") is appended
+// as is; a bare name after a slash.
+func parameterArn(stack awscdk.Stack, name string) *string {
+	return stack.FormatArn(&awscdk.ArnComponents{
+		Service:      jsii.String("ssm"),
+		Resource:     jsii.String("parameter"),
+		ArnFormat:    awscdk.ArnFormat_SLASH_RESOURCE_NAME,
+		ResourceName: jsii.String(strings.TrimPrefix(name, "/")),
 	})
 }
 
-// secretResource is the IAM resource for reading secret: its ARN, with the
-// random suffix wildcarded when the secret was referenced by partial ARN.
-func secretResource(secret awssecretsmanager.ISecret) *string {
-	if full := secret.SecretFullArn(); full != nil {
-		return full
+// grantReadParameter lets a function read one SecureString parameter and
+// nothing else of Parameter Store (not its neighbours, not by path). With
+// the AWS managed key aws/ssm, whose key policy lets every principal of the
+// account decrypt through Parameter Store, that is all it takes; with a
+// customer managed key (keyArn) the role may also decrypt with that key,
+// only through Parameter Store and only for this parameter.
+func grantReadParameter(stack awscdk.Stack, role awsiam.IRole, name, keyArn string) {
+	arn := parameterArn(stack, name)
+	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("ReadSecretParameter"),
+		Actions:   jsii.Strings("ssm:GetParameter"),
+		Resources: jsii.Strings(*arn),
+	}))
+	if keyArn == "" {
+		return
 	}
-	return jsii.String(*secret.SecretArn() + "-??????")
+	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("DecryptSecretParameter"),
+		Actions:   jsii.Strings("kms:Decrypt"),
+		Resources: jsii.Strings(keyArn),
+		Conditions: &map[string]interface{}{
+			"StringEquals": map[string]interface{}{
+				"kms:ViaService":                      awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("ssm."), stack.Region(), jsii.String(".amazonaws.com")}),
+				"kms:EncryptionContext:PARAMETER_ARN": arn,
+			},
+		},
+	}))
 }

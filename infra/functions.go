@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/jsii-runtime-go"
 )
@@ -128,7 +127,7 @@ func baseFunctionSpecs(set Settings) map[string]functionSpec {
 // newFunctions creates one function per task, each with its own role, log
 // group and least-privilege policy. channelTopics are the SNS topics the
 // targets file's sns channels name besides the stack's topic.
-func newFunctions(stack awscdk.Stack, root string, set Settings, bucket awss3.Bucket, topic awssns.Topic, channelTopics []string, channelSecret, targetSecret awssecretsmanager.ISecret) map[string]awslambda.Function {
+func newFunctions(stack awscdk.Stack, root string, set Settings, bucket awss3.Bucket, topic awssns.Topic, channelTopics []string) map[string]awslambda.Function {
 	specs := functionSpecs(set)
 	fns := make(map[string]awslambda.Function, len(Tasks))
 	for _, task := range Tasks {
@@ -145,24 +144,20 @@ func newFunctions(stack awscdk.Stack, root string, set Settings, bucket awss3.Bu
 		}
 		switch task {
 		case "notify":
-			env["MEDIC_SECRET_ARN"] = channelSecret.SecretArn()
+			env["MEDIC_SECRET_PARAMETER"] = jsii.String(set.SecretParameter)
 			env["MEDIC_SNS_TOPIC_ARN"] = topic.TopicArn()
 		case "probe":
-			if targetSecret != nil {
-				// Read only when a batch has a target with headerSecrets.
-				env["MEDIC_TARGET_SECRET_ARN"] = targetSecret.SecretArn()
-			}
+			// Read only when a batch has a target that needs a secret.
+			env["MEDIC_TARGET_SECRET_PARAMETER"] = jsii.String(set.TargetSecretParameter)
 		}
 		fn := newTaskFunction(stack, root, set, task, spec, env)
 		grantS3(fn.Role(), bucket, spec.access)
 		switch task {
 		case "notify":
-			grantReadSecret(fn.Role(), channelSecret)
+			grantReadParameter(stack, fn.Role(), set.SecretParameter, set.SecretKeyArn)
 			grantPublish(fn.Role(), topic, channelTopics)
 		case "probe":
-			if targetSecret != nil {
-				grantReadSecret(fn.Role(), targetSecret)
-			}
+			grantReadParameter(stack, fn.Role(), set.TargetSecretParameter, set.SecretKeyArn)
 		}
 		fns[task] = fn
 	}
@@ -247,16 +242,6 @@ func grantS3(role awsiam.IRole, bucket awss3.Bucket, a s3Access) {
 			Conditions: &map[string]interface{}{"StringLike": map[string]interface{}{"s3:prefix": patterns}},
 		}))
 	}
-}
-
-// grantReadSecret lets a function read one secret's value, and nothing
-// else of it.
-func grantReadSecret(role awsiam.IRole, secret awssecretsmanager.ISecret) {
-	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:       jsii.String("ReadSecret"),
-		Actions:   jsii.Strings("secretsmanager:GetSecretValue"),
-		Resources: jsii.Strings(*secretResource(secret)),
-	}))
 }
 
 // grantPublish lets the notify function publish to the stack's topic and

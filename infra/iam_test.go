@@ -192,37 +192,33 @@ func objectPrefix(r any, bucketArn any) (string, bool) {
 	return strings.TrimSuffix(strings.TrimPrefix(suffix, "/"), "*"), true
 }
 
-// TestSecretAndTopicAccess: only notify reads the channel secret, only
-// notify publishes to the topic, each on exactly that resource. The
-// repository's targets file uses no headerSecrets, so there is no target
-// secret and the probe reads no secret at all (TestSettingsReachTheStack
-// covers a target secret).
+// TestSecretAndTopicAccess: only notify reads the channel parameter, only
+// probe the target parameter, only notify publishes to the topic, each on
+// exactly that resource; with the AWS managed key aws/ssm no role has any
+// KMS permission (TestSettingsReachTheStack covers a customer managed key).
 func TestSecretAndTopicAccess(t *testing.T) {
 	s := defaultStack(t)
-	if s.stack.TargetSecret != nil {
-		t.Fatal("a target secret was created for a targets file without headerSecrets")
-	}
 	topic := map[string]any{"Ref": s.logicalID(s.stack.Topic)}
-	readers := map[string]any{"notify": map[string]any{"Ref": s.logicalID(s.stack.Secret)}}
+	readers := map[string]string{"notify": "parameter/medic/channels", "probe": "parameter/medic/targets"}
 	for _, task := range Tasks {
 		var secretReads, publishes []statement
 		for _, st := range s.statementsOf(s.logicalID(s.stack.Functions[task].Role())) {
 			for _, a := range st.actions() {
 				switch {
-				case strings.HasPrefix(a, "secretsmanager:"):
+				case strings.HasPrefix(a, "ssm:"), strings.HasPrefix(a, "kms:"), strings.HasPrefix(a, "secretsmanager:"):
 					secretReads = append(secretReads, st)
 				case strings.HasPrefix(a, "sns:"):
 					publishes = append(publishes, st)
 				}
 			}
 		}
-		secret, reader := readers[task]
+		param, reader := readers[task]
 		if !reader && len(secretReads) > 0 {
 			t.Errorf("%s may use a secret: %v", task, secretReads)
 		}
-		if reader && (len(secretReads) != 1 || !reflect.DeepEqual(secretReads[0].actions(), []string{"secretsmanager:GetSecretValue"}) ||
-			!reflect.DeepEqual(secretReads[0].resources(), []any{secret})) {
-			t.Errorf("%s secret access = %v, want GetSecretValue on %v", task, secretReads, secret)
+		if reader && (len(secretReads) != 1 || !reflect.DeepEqual(secretReads[0].actions(), []string{"ssm:GetParameter"}) ||
+			len(secretReads[0].resources()) != 1 || arnText(secretReads[0].resources()[0]) != "arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:"+param) {
+			t.Errorf("%s secret access = %v, want ssm:GetParameter on %s alone", task, secretReads, param)
 		}
 		if task != "notify" {
 			if len(publishes) > 0 {
@@ -235,4 +231,26 @@ func TestSecretAndTopicAccess(t *testing.T) {
 			t.Errorf("notify topic access = %v, want sns:Publish on %v", publishes, topic)
 		}
 	}
+}
+
+// arnText renders an ARN CloudFormation builds with Fn::Join as text, each
+// Ref as <name>: arn:<AWS::Partition>:ssm:<AWS::Region>:...
+func arnText(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case map[string]any:
+		if ref, ok := v["Ref"].(string); ok {
+			return "<" + ref + ">"
+		}
+		if join, ok := v["Fn::Join"].([]any); ok && len(join) == 2 {
+			var parts []string
+			for _, p := range join[1].([]any) {
+				parts = append(parts, arnText(p))
+			}
+			return strings.Join(parts, join[0].(string))
+		}
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
 }

@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
@@ -33,8 +32,6 @@ const (
 		"permissions; Resource * is what the service requires to log executions to CloudWatch Logs."
 	reasonAccessLogs = "The bucket is private and written only by medic's own roles every few minutes; server access logs " +
 		"would add a second bucket and more objects than the data itself. Use CloudTrail S3 data events for an audit trail."
-	reasonRotation = "The secret holds credentials issued by third parties (Slack, Discord and LINE webhook URLs and tokens, " +
-		"targets' API tokens); a Lambda rotation function cannot rotate them. Operators replace them by updating the secret."
 	reasonCDKHandler = "A handler of aws-cdk-lib itself, run by CloudFormation only at deploy time; its runtime, " +
 		"managed logging policy and permissions are set by CDK and cannot be changed from the stack."
 	reasonPutMetricData = "cloudwatch:PutMetricData has no resource-level permissions; the statement is limited to the " +
@@ -82,11 +79,6 @@ func suppressFindings(s *Stack) {
 			rule("AwsSolutions-IAM5", reasonLogDelivery+" "+reasonXRay, "Resource::*"))
 	}
 	suppress(s.Bucket, false, rule("AwsSolutions-S1", reasonAccessLogs))
-	for _, sec := range []awssecretsmanager.ISecret{s.Secret, s.TargetSecret} {
-		if created, ok := sec.(awssecretsmanager.Secret); ok {
-			suppress(created, false, rule("AwsSolutions-SMG4", reasonRotation))
-		}
-	}
 
 	// The config deployment, the bucket's EventBridge switch and the
 	// schedule heartbeat are custom resources whose handlers CDK adds as

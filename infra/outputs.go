@@ -3,14 +3,13 @@ package infra
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
 	"github.com/aws/jsii-runtime-go"
 )
 
 // newOutputs tells the operator what was deployed and what to do next.
-func newOutputs(stack awscdk.Stack, bucket awss3.Bucket, sm awsstepfunctions.StateMachine, topic awssns.Topic, channelSecret, targetSecret awssecretsmanager.ISecret) {
+func newOutputs(stack awscdk.Stack, set Settings, bucket awss3.Bucket, sm awsstepfunctions.StateMachine, topic awssns.Topic) {
 	out := func(id, description string, value *string) {
 		awscdk.NewCfnOutput(stack, jsii.String(id), &awscdk.CfnOutputProps{Description: jsii.String(description), Value: value})
 	}
@@ -21,10 +20,10 @@ func newOutputs(stack awscdk.Stack, bucket awss3.Bucket, sm awsstepfunctions.Sta
 	out("StateMachineArn", "The health-check state machine", arn)
 	out("BucketName", "The bucket holding config/, pulse/, echo/, state/ and outbox/", bucket.BucketName())
 	out("AlertsTopicArn", "SNS topic for the sns channel and the monitor's own alarms: subscribe your email here", topic.TopicArn())
-	out("ChannelSecretArn", `Secrets Manager secret for channel credentials, a JSON object {"NAME": "value"}`, channelSecret.SecretArn())
-	if targetSecret != nil {
-		out("TargetSecretArn", `Secrets Manager secret for the values of targets' headerSecrets, a JSON object {"NAME": "value"}`, targetSecret.SecretArn())
-	}
+	out("ChannelSecretParameter", `SecureString parameter you create for channel credentials, a JSON object {"NAME": "value"} (docs/deploy.md)`,
+		jsii.String(set.SecretParameter))
+	out("TargetSecretParameter", `SecureString parameter you create for the values of targets' secrets, a JSON object {"NAME": "value"} (docs/deploy.md)`,
+		jsii.String(set.TargetSecretParameter))
 	out("ConsoleUrl", "Runs of the health check in the Step Functions console",
 		join(jsii.String("https://"), region, jsii.String(".console.aws.amazon.com/states/home?region="), region,
 			jsii.String("#/statemachines/view/"), arn))

@@ -16,22 +16,23 @@ import (
 
 // Context keys, with their defaults in cdk.json and in DefaultSettings.
 const (
-	CtxScheduleMinutes      = "scheduleMinutes"
-	CtxStaleAfter           = "staleAfter"
-	CtxBatchSize            = "batchSize"
-	CtxMapConcurrency       = "mapConcurrency"
-	CtxAlarmNamePrefix      = "alarmNamePrefix"
-	CtxSecretArn            = "secretArn"
-	CtxTargetSecretArn      = "targetSecretArn"
-	CtxLogRetentionDays     = "logRetentionDays"
-	CtxAllowPrivateNetworks = "allowPrivateNetworks"
-	CtxScaleMode            = "scaleMode"
+	CtxScheduleMinutes       = "scheduleMinutes"
+	CtxStaleAfter            = "staleAfter"
+	CtxBatchSize             = "batchSize"
+	CtxMapConcurrency        = "mapConcurrency"
+	CtxAlarmNamePrefix       = "alarmNamePrefix"
+	CtxSecretParameter       = "secretParameter"
+	CtxTargetSecretParameter = "targetSecretParameter"
+	CtxSecretKeyArn          = "secretKeyArn"
+	CtxLogRetentionDays      = "logRetentionDays"
+	CtxAllowPrivateNetworks  = "allowPrivateNetworks"
+	CtxScaleMode             = "scaleMode"
 )
 
 // ContextKeys lists every setting read from CDK context.
 var ContextKeys = []string{
 	CtxScheduleMinutes, CtxStaleAfter, CtxBatchSize, CtxMapConcurrency,
-	CtxAlarmNamePrefix, CtxSecretArn, CtxTargetSecretArn, CtxLogRetentionDays, CtxAllowPrivateNetworks, CtxScaleMode,
+	CtxAlarmNamePrefix, CtxSecretParameter, CtxTargetSecretParameter, CtxSecretKeyArn, CtxLogRetentionDays, CtxAllowPrivateNetworks, CtxScaleMode,
 }
 
 // Settings are the deploy-time choices an operator makes through CDK context
@@ -52,14 +53,18 @@ type Settings struct {
 	// AlarmNamePrefix selects the CloudWatch alarms whose state changes start
 	// a targeted check; empty means no alarm rule.
 	AlarmNamePrefix string
-	// SecretArn references an existing Secrets Manager secret for channel
-	// credentials; empty means the stack creates one. Only the notify
-	// function reads it.
-	SecretArn string
-	// TargetSecretArn references an existing Secrets Manager secret holding
-	// the values of targets' headerSecrets; empty means the stack creates
-	// one. Only the probe function reads it.
-	TargetSecretArn string
+	// SecretParameter names the SSM Parameter Store SecureString parameter
+	// holding channel credentials (a JSON object {"NAME": "value"}). The
+	// operator creates it (CloudFormation cannot create SecureString
+	// parameters); only the notify function may read it.
+	SecretParameter string
+	// TargetSecretParameter names the SecureString parameter holding the
+	// values of targets' secrets (headerSecrets, basicAuth, TLS client
+	// keys). Only the probe function may read it.
+	TargetSecretParameter string
+	// SecretKeyArn is the customer managed KMS key both parameters are
+	// encrypted with; empty means the AWS managed key aws/ssm.
+	SecretKeyArn string
 	// LogRetentionDays is how long Lambda and state machine logs are kept; it
 	// must be a value CloudWatch Logs accepts.
 	LogRetentionDays int
@@ -82,6 +87,9 @@ func DefaultSettings() Settings {
 		BatchSize:        100,
 		MapConcurrency:   10,
 		LogRetentionDays: 30,
+
+		SecretParameter:       "/medic/channels",
+		TargetSecretParameter: "/medic/targets",
 	}
 }
 
@@ -130,7 +138,11 @@ var validRetentionDays = func() []int {
 }()
 
 var (
-	secretArnRE   = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$`)
+	// A Parameter Store name: letters, digits, _.-/ and no reserved
+	// aws/ssm prefix (ParameterNameReserved).
+	parameterRE   = regexp.MustCompile(`^/?[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,14}$`)
+	reservedRE    = regexp.MustCompile(`(?i)^/?(aws|ssm)`)
+	keyArnRE      = regexp.MustCompile(`^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$`)
 	alarmPrefixRE = regexp.MustCompile(`^[^\x00-\x1f]{0,255}$`)
 )
 
@@ -227,13 +239,22 @@ func ParseSettings(values map[string]any) (Settings, error) {
 	if str(CtxAlarmNamePrefix, &s.AlarmNamePrefix) && !alarmPrefixRE.MatchString(s.AlarmNamePrefix) {
 		bad(CtxAlarmNamePrefix, values[CtxAlarmNamePrefix], "at most 255 printable characters (empty for no alarm rule)")
 	}
-	secretArn := func(key string, dst *string) {
-		if str(key, dst) && *dst != "" && !secretArnRE.MatchString(*dst) {
-			bad(key, values[key], "a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME) or empty")
+	parameter := func(key string, dst *string) {
+		if str(key, dst) && (len(*dst) > 1011 || !parameterRE.MatchString(*dst) || reservedRE.MatchString(*dst)) {
+			bad(key, values[key], `a Parameter Store parameter name such as "/medic/channels" (letters, digits, _.-/; not starting with aws or ssm)`)
 		}
 	}
-	secretArn(CtxSecretArn, &s.SecretArn)
-	secretArn(CtxTargetSecretArn, &s.TargetSecretArn)
+	parameter(CtxSecretParameter, &s.SecretParameter)
+	parameter(CtxTargetSecretParameter, &s.TargetSecretParameter)
+	if s.SecretParameter == s.TargetSecretParameter {
+		// One parameter for both would let the probe read channel
+		// credentials and notify read target credentials.
+		errs = append(errs, fmt.Errorf("context %s and %s: both are %q; each function reads only its own parameter, so they must differ",
+			CtxSecretParameter, CtxTargetSecretParameter, s.SecretParameter))
+	}
+	if str(CtxSecretKeyArn, &s.SecretKeyArn) && s.SecretKeyArn != "" && !keyArnRE.MatchString(s.SecretKeyArn) {
+		bad(CtxSecretKeyArn, values[CtxSecretKeyArn], "a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID) or empty for the AWS managed key aws/ssm")
+	}
 
 	boolean(CtxAllowPrivateNetworks, &s.AllowPrivateNetworks)
 

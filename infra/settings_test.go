@@ -15,7 +15,8 @@ func TestParseSettingsDefaults(t *testing.T) {
 	if got != DefaultSettings() {
 		t.Errorf("ParseSettings(nil) = %+v, want %+v", got, DefaultSettings())
 	}
-	want := Settings{ScheduleMinutes: 10, StaleAfter: "15m", BatchSize: 100, MapConcurrency: 10, LogRetentionDays: 30}
+	want := Settings{ScheduleMinutes: 10, StaleAfter: "15m", BatchSize: 100, MapConcurrency: 10, LogRetentionDays: 30,
+		SecretParameter: "/medic/channels", TargetSecretParameter: "/medic/targets"}
 	if got != want {
 		t.Errorf("defaults = %+v, want %+v (keep cdk.json and docs/deploy.md in step)", got, want)
 	}
@@ -41,14 +42,16 @@ func TestParseSettingsGood(t *testing.T) {
 			func(s Settings) bool { return !s.AllowPrivateNetworks && s.ProbeNetworks() == "public" }},
 		{"staleAfter", map[string]any{CtxStaleAfter: "1h30m"},
 			func(s Settings) bool { return s.StaleAfter == "1h30m" }},
-		{"complete secret arn", map[string]any{CtxSecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:medic/channels-AbC123"},
-			func(s Settings) bool { return strings.HasSuffix(s.SecretArn, "-AbC123") }},
-		{"target secret arn", map[string]any{CtxTargetSecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:medic/targets"},
+		{"secret parameter path", map[string]any{CtxSecretParameter: "/prod/medic/channels"},
 			func(s Settings) bool {
-				return s.TargetSecretArn == "arn:aws:secretsmanager:eu-west-1:123456789012:secret:medic/targets" && s.SecretArn == ""
+				return s.SecretParameter == "/prod/medic/channels" && s.TargetSecretParameter == "/medic/targets"
 			}},
-		{"empty secret and prefix", map[string]any{CtxSecretArn: "", CtxAlarmNamePrefix: ""},
-			func(s Settings) bool { return s.SecretArn == "" && s.AlarmNamePrefix == "" }},
+		{"target secret parameter without a path", map[string]any{CtxTargetSecretParameter: "medic-targets"},
+			func(s Settings) bool { return s.TargetSecretParameter == "medic-targets" }},
+		{"customer managed key", map[string]any{CtxSecretKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"},
+			func(s Settings) bool { return strings.HasSuffix(s.SecretKeyArn, "7890ab") }},
+		{"empty key and prefix", map[string]any{CtxSecretKeyArn: "", CtxAlarmNamePrefix: ""},
+			func(s Settings) bool { return s.SecretKeyArn == "" && s.AlarmNamePrefix == "" }},
 		{"alarm prefix", map[string]any{CtxAlarmNamePrefix: "prod-web-"},
 			func(s Settings) bool { return s.AlarmNamePrefix == "prod-web-" }},
 		{"retention one day", map[string]any{CtxLogRetentionDays: 1.0},
@@ -86,10 +89,13 @@ func TestParseSettingsBad(t *testing.T) {
 		{"staleAfter no unit", map[string]any{CtxStaleAfter: "15"}, []string{"staleAfter", `"15"`, "duration"}},
 		{"staleAfter too short", map[string]any{CtxStaleAfter: "30s"}, []string{"staleAfter"}},
 		{"staleAfter number", map[string]any{CtxStaleAfter: 15.0}, []string{"staleAfter", "a string"}},
-		{"secret not an arn", map[string]any{CtxSecretArn: "medic-channels"}, []string{"secretArn", "Secrets Manager secret ARN"}},
-		{"secret of another service", map[string]any{CtxSecretArn: "arn:aws:ssm:us-east-1:123456789012:parameter/x"}, []string{"secretArn"}},
-		{"target secret not an arn", map[string]any{CtxTargetSecretArn: "medic-targets"}, []string{"context targetSecretArn", `"medic-targets"`, "Secrets Manager secret ARN"}},
-		{"target secret number", map[string]any{CtxTargetSecretArn: 7.0}, []string{"targetSecretArn", "a string"}},
+		{"secret parameter an arn", map[string]any{CtxSecretParameter: "arn:aws:ssm:us-east-1:123456789012:parameter/x"}, []string{"secretParameter", "parameter name"}},
+		{"secret parameter empty", map[string]any{CtxSecretParameter: ""}, []string{"secretParameter"}},
+		{"secret parameter reserved", map[string]any{CtxSecretParameter: "/aws/medic"}, []string{"secretParameter", "aws or ssm"}},
+		{"secret parameter space", map[string]any{CtxSecretParameter: "/medic/my channels"}, []string{"secretParameter"}},
+		{"target secret parameter number", map[string]any{CtxTargetSecretParameter: 7.0}, []string{"targetSecretParameter", "a string"}},
+		{"one parameter for both", map[string]any{CtxTargetSecretParameter: "/medic/channels"}, []string{"secretParameter and targetSecretParameter", "must differ"}},
+		{"key not an arn", map[string]any{CtxSecretKeyArn: "alias/medic"}, []string{"context secretKeyArn", `"alias/medic"`, "KMS key ARN"}},
 		{"alarm prefix control char", map[string]any{CtxAlarmNamePrefix: "a\nb"}, []string{"alarmNamePrefix"}},
 		{"alarm prefix too long", map[string]any{CtxAlarmNamePrefix: strings.Repeat("a", 256)}, []string{"alarmNamePrefix"}},
 		{"private networks word", map[string]any{CtxAllowPrivateNetworks: "yes please"}, []string{"allowPrivateNetworks", "true or false"}},
@@ -138,7 +144,7 @@ func TestSettingsFromContext(t *testing.T) {
 // every setting: ParseSettings must not panic, and what it accepts must be
 // within the documented bounds.
 func FuzzParseSettings(f *testing.F) {
-	for _, seed := range []string{"10", "0", "-1", "2.5", "15m", "1h", "true", "", "arn:aws:secretsmanager:us-east-1:123456789012:secret:x", "9999999999999999999"} {
+	for _, seed := range []string{"10", "0", "-1", "2.5", "15m", "1h", "true", "", "/medic/channels", "arn:aws:kms:us-east-1:123456789012:key/x", "9999999999999999999"} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, v string) {

@@ -1,6 +1,6 @@
 // Package infra is medic's AWS CDK stack: the bucket, one Lambda per task,
-// the health-check state machine, its triggers, the channels' secret and
-// topic, and the alarms that watch the monitor itself.
+// the health-check state machine, its triggers, the channels' topic, read
+// access to the operator's two secret parameters, and the alarms that watch the monitor itself.
 package infra
 
 import (
@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -44,12 +43,6 @@ type Stack struct {
 	Functions    map[string]awslambda.Function
 	StateMachine awsstepfunctions.StateMachine
 	Topic        awssns.Topic
-	// Secret holds channel credentials; only notify reads it.
-	Secret awssecretsmanager.ISecret
-	// TargetSecret holds the values of targets' headerSecrets; only probe
-	// reads it. Nil when the deployed targets file uses no headerSecrets
-	// and the targetSecretArn setting is empty.
-	TargetSecret awssecretsmanager.ISecret
 	// Settings are the settings the stack was built with.
 	Settings Settings
 	// DistributedMapPolicy lets the state machine run its Distributed Map's
@@ -97,21 +90,14 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) (*Stack,
 
 	s.Bucket = newBucket(s.Stack, root, set.ScaleMode)
 	s.Topic = newTopic(s.Stack)
-	s.Secret = newSecret(s.Stack, "ChannelSecret", set.SecretArn,
-		`medic channel credentials: a JSON object {"NAME": "value"}; channels name their keys in config/targets.yaml`)
-	if set.TargetSecretArn != "" || usesHeaderSecrets(targets) {
-		// Only when needed: a secret costs $0.40 a month.
-		s.TargetSecret = newSecret(s.Stack, "TargetSecret", set.TargetSecretArn,
-			`medic target credentials: a JSON object {"NAME": "value"}; targets name their keys in headerSecrets in config/targets.yaml`)
-	}
-	s.Functions = newFunctions(s.Stack, root, set, s.Bucket, s.Topic, topics, s.Secret, s.TargetSecret)
+	s.Functions = newFunctions(s.Stack, root, set, s.Bucket, s.Topic, topics)
 	s.StateMachine = newStateMachine(s.Stack, def, set, s.Functions)
 	if set.ScaleMode {
 		s.DistributedMapPolicy = grantDistributedMap(s.Stack, s.StateMachine, s.Bucket)
 	}
 	newTriggers(s.Stack, set, s.Bucket, s.StateMachine)
 	newAlarms(s.Stack, set, s.StateMachine, s.Functions, s.Topic)
-	newOutputs(s.Stack, s.Bucket, s.StateMachine, s.Topic, s.Secret, s.TargetSecret)
+	newOutputs(s.Stack, set, s.Bucket, s.StateMachine, s.Topic)
 	suppressFindings(s)
 	return s, nil
 }

@@ -31,7 +31,8 @@ func TestResourceCounts(t *testing.T) {
 		"AWS::Events::Rule":                1, // pulse uploads; no alarm rule without a prefix
 		"AWS::CloudWatch::Alarm":           7,
 		"AWS::SNS::Topic":                  1,
-		"AWS::SecretsManager::Secret":      1, // channel credentials; config/targets.yaml uses no headerSecrets
+		"AWS::SecretsManager::Secret":      0, // secrets are SecureString parameters the operator creates
+		"AWS::SSM::Parameter":              0,
 		"Custom::CDKBucketDeployment":      1,
 		"AWS::Logs::LogGroup":              6, // five functions and the state machine
 	} {
@@ -50,14 +51,14 @@ func TestFunctions(t *testing.T) {
 	bucket := map[string]any{"Ref": s.logicalID(s.stack.Bucket)}
 	wantEnv := map[string]map[string]any{
 		"loadtargets":    {"MEDIC_CONFIG_KEY": "config/targets.yaml", "MEDIC_BATCH_SIZE": "100", "MEDIC_STALE_AFTER": "15m"},
-		"probe":          {"MEDIC_ALLOW_NETWORKS": "public"},
+		"probe":          {"MEDIC_ALLOW_NETWORKS": "public", "MEDIC_TARGET_SECRET_PARAMETER": "/medic/targets"},
 		"writeecho":      {},
 		"checkstaleness": {"MEDIC_CONFIG_KEY": "config/targets.yaml", "MEDIC_STALE_AFTER": "15m"},
 		"notify": {
-			"MEDIC_CONFIG_KEY":     "config/targets.yaml",
-			"MEDIC_ALLOW_NETWORKS": "public",
-			"MEDIC_SECRET_ARN":     map[string]any{"Ref": s.logicalID(s.stack.Secret)},
-			"MEDIC_SNS_TOPIC_ARN":  map[string]any{"Ref": s.logicalID(s.stack.Topic)},
+			"MEDIC_CONFIG_KEY":       "config/targets.yaml",
+			"MEDIC_ALLOW_NETWORKS":   "public",
+			"MEDIC_SECRET_PARAMETER": "/medic/channels",
+			"MEDIC_SNS_TOPIC_ARN":    map[string]any{"Ref": s.logicalID(s.stack.Topic)},
 		},
 	}
 	// 80% of each function's memory.
@@ -381,7 +382,7 @@ func TestCoverageAlarm(t *testing.T) {
 func TestOutputs(t *testing.T) {
 	s := defaultStack(t)
 	outputs := s.json["Outputs"].(map[string]any)
-	for _, name := range []string{"StateMachineArn", "BucketName", "AlertsTopicArn", "ChannelSecretArn", "ConsoleUrl", "CheckCommand", "MedicCheckCommand"} {
+	for _, name := range []string{"StateMachineArn", "BucketName", "AlertsTopicArn", "ChannelSecretParameter", "TargetSecretParameter", "ConsoleUrl", "CheckCommand", "MedicCheckCommand"} {
 		if outputs[name] == nil {
 			t.Errorf("no output %s", name)
 		}

@@ -46,18 +46,6 @@ func readTargetsFile(root string, set Settings) (*target.File, error) {
 	return f, nil
 }
 
-// usesHeaderSecrets reports whether a target of f reads a secret (a
-// header's value, a TLS CA or client certificate), which needs the target
-// secret in AWS.
-func usesHeaderSecrets(f *target.File) bool {
-	for _, t := range f.Targets {
-		if len(t.SecretNames()) > 0 {
-			return true
-		}
-	}
-	return false
-}
-
 // snsTopicArnRE matches one SNS topic's ARN: partition, region, 12-digit
 // account and topic name, no wildcard (an IAM resource with * or ? in it
 // would grant publish to topics the file does not name).

@@ -16,19 +16,21 @@ import (
 // cache, so nothing is rebuilt.
 func TestSettingsReachTheStack(t *testing.T) {
 	const (
-		secretArn       = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:medic/channels"
-		targetSecretArn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:medic/targets-AbC123"
+		channelParam = "/prod/medic/channels"
+		targetParam  = "prod-medic-targets"
+		keyArn       = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 	)
 	s, err := synth(map[string]any{
-		CtxScheduleMinutes:      "5",
-		CtxStaleAfter:           "30m",
-		CtxBatchSize:            "1",
-		CtxMapConcurrency:       "3",
-		CtxAlarmNamePrefix:      "web-",
-		CtxSecretArn:            secretArn,
-		CtxTargetSecretArn:      targetSecretArn,
-		CtxLogRetentionDays:     "7",
-		CtxAllowPrivateNetworks: "true",
+		CtxScheduleMinutes:       "5",
+		CtxStaleAfter:            "30m",
+		CtxBatchSize:             "1",
+		CtxMapConcurrency:        "3",
+		CtxAlarmNamePrefix:       "web-",
+		CtxSecretParameter:       channelParam,
+		CtxTargetSecretParameter: targetParam,
+		CtxSecretKeyArn:          keyArn,
+		CtxLogRetentionDays:      "7",
+		CtxAllowPrivateNetworks:  "true",
 	}, &awscdk.Environment{Account: jsii.String("123456789012"), Region: jsii.String("eu-west-1")})
 	if err != nil {
 		t.Fatal(err)
@@ -47,8 +49,8 @@ func TestSettingsReachTheStack(t *testing.T) {
 	for task, want := range map[string]map[string]any{
 		"loadtargets":    {"MEDIC_BATCH_SIZE": "1", "MEDIC_STALE_AFTER": "30m"},
 		"checkstaleness": {"MEDIC_STALE_AFTER": "30m"},
-		"probe":          {"MEDIC_ALLOW_NETWORKS": "private", "MEDIC_TARGET_SECRET_ARN": targetSecretArn},
-		"notify":         {"MEDIC_SECRET_ARN": secretArn, "MEDIC_ALLOW_NETWORKS": "private"},
+		"probe":          {"MEDIC_ALLOW_NETWORKS": "private", "MEDIC_TARGET_SECRET_PARAMETER": targetParam},
+		"notify":         {"MEDIC_SECRET_PARAMETER": channelParam, "MEDIC_ALLOW_NETWORKS": "private"},
 	} {
 		for k, v := range want {
 			if got := env(task)[k]; got != v {
@@ -68,21 +70,29 @@ func TestSettingsReachTheStack(t *testing.T) {
 		t.Errorf("MaxConcurrency = %#v, want 3", mc)
 	}
 
-	// Referenced secrets: none created; notify reads the channel secret by
-	// partial ARN plus Secrets Manager's six-character suffix, probe the
-	// target secret by its complete ARN.
-	if n := len(s.resources("AWS::SecretsManager::Secret")); n != 0 {
-		t.Errorf("%d secrets created, want none with secretArn and targetSecretArn set", n)
-	}
-	for task, want := range map[string]string{"notify": secretArn + "-??????", "probe": targetSecretArn} {
-		var reads []any
+	// Each function reads its own parameter, in the stack's account and
+	// region, and may decrypt with the customer managed key only through
+	// Parameter Store and only for that parameter.
+	for task, want := range map[string]string{
+		"notify": "arn:<AWS::Partition>:ssm:eu-west-1:123456789012:parameter/prod/medic/channels",
+		"probe":  "arn:<AWS::Partition>:ssm:eu-west-1:123456789012:parameter/prod-medic-targets",
+	} {
+		var reads, decrypts []statement
 		for _, st := range s.statementsOf(s.logicalID(s.stack.Functions[task].Role())) {
-			if reflect.DeepEqual(st.actions(), []string{"secretsmanager:GetSecretValue"}) {
-				reads = append(reads, st.resources()...)
+			switch {
+			case reflect.DeepEqual(st.actions(), []string{"ssm:GetParameter"}):
+				reads = append(reads, st)
+			case reflect.DeepEqual(st.actions(), []string{"kms:Decrypt"}):
+				decrypts = append(decrypts, st)
 			}
 		}
-		if !reflect.DeepEqual(reads, []any{want}) {
-			t.Errorf("%s reads secrets %v, want %s", task, reads, want)
+		if len(reads) != 1 || len(reads[0].resources()) != 1 || arnText(reads[0].resources()[0]) != want {
+			t.Errorf("%s reads parameters %v, want %s", task, reads, want)
+		}
+		cond, _ := json.Marshal(map[string]any{"StringEquals": map[string]any{
+			"kms:EncryptionContext:PARAMETER_ARN": want, "kms:ViaService": "ssm.eu-west-1.amazonaws.com"}})
+		if len(decrypts) != 1 || !reflect.DeepEqual(decrypts[0].resources(), []any{keyArn}) || flatCondition(decrypts[0]) != string(cond) {
+			t.Errorf("%s decrypts %v, want kms:Decrypt on %s via ssm for %s", task, decrypts, keyArn, want)
 		}
 	}
 
@@ -150,4 +160,26 @@ func TestAssetHashIsReproducible(t *testing.T) {
 			t.Errorf("%s asset %s", task, k)
 		}
 	}
+}
+
+// flatCondition is a statement's Condition as JSON, each Fn::Join rendered
+// as text.
+func flatCondition(st statement) string {
+	var walk func(v any) any
+	walk = func(v any) any {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return v
+		}
+		if _, join := m["Fn::Join"]; join {
+			return arnText(m)
+		}
+		out := map[string]any{}
+		for k, x := range m {
+			out[k] = walk(x)
+		}
+		return out
+	}
+	b, _ := json.Marshal(walk(st["Condition"]))
+	return string(b)
 }

@@ -41,9 +41,12 @@ const (
 	// requireQEMU, set to 1, makes a missing qemu-aarch64 a failure.
 	requireQEMU = "MEDIC_REQUIRE_QEMU"
 
-	bucket    = "medic"
-	secretARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:MedicChannelSecret-AbCdEf"
-	topicARN  = "arn:aws:sns:us-east-1:123456789012:medic-Alerts"
+	bucket = "medic"
+	// channelParameter and targetParameter are the stack's default
+	// SecureString parameters (infra.DefaultSettings).
+	channelParameter = "/medic/channels"
+	targetParameter  = "/medic/targets"
+	topicARN         = "arn:aws:sns:us-east-1:123456789012:medic-Alerts"
 	// webhookKey is the channel secret's key holding the webhook URL.
 	webhookKey = "OPS_WEBHOOK_URL"
 )
@@ -61,13 +64,13 @@ func stackFunctions() map[string]function {
 	fns := map[string]function{
 		"loadtargets": {128, 30, map[string]string{
 			"MEDIC_CONFIG_KEY": "config/targets.yaml", "MEDIC_BATCH_SIZE": "100", "MEDIC_STALE_AFTER": "15m"}},
-		"probe":     {256, 90, map[string]string{"MEDIC_ALLOW_NETWORKS": "public"}},
+		"probe":     {256, 90, map[string]string{"MEDIC_ALLOW_NETWORKS": "public", "MEDIC_TARGET_SECRET_PARAMETER": targetParameter}},
 		"writeecho": {128, 30, map[string]string{}},
 		"checkstaleness": {128, 60, map[string]string{
 			"MEDIC_CONFIG_KEY": "config/targets.yaml", "MEDIC_STALE_AFTER": "15m"}},
 		"notify": {128, 60, map[string]string{
 			"MEDIC_CONFIG_KEY": "config/targets.yaml", "MEDIC_ALLOW_NETWORKS": "public",
-			"MEDIC_SECRET_ARN": secretARN, "MEDIC_SNS_TOPIC_ARN": topicARN}},
+			"MEDIC_SECRET_PARAMETER": channelParameter, "MEDIC_SNS_TOPIC_ARN": topicARN}},
 	}
 	for _, fn := range fns {
 		fn.env["MEDIC_BUCKET"] = bucket
@@ -136,13 +139,13 @@ func TestDeployedBinaries(t *testing.T) {
 	hookSrv := httptest.NewServer(hook)
 	t.Cleanup(hookSrv.Close)
 	hookURL := hookSrv.URL + "/hooks/ops-7f3a"
-	sm := &secretsManager{arn: secretARN, values: map[string]string{webhookKey: hookURL}}
+	sm := &parameterStore{name: channelParameter, values: map[string]string{webhookKey: hookURL}}
 	smSrv := httptest.NewServer(sm)
 	t.Cleanup(smSrv.Close)
 
 	endpoints := map[string]string{
-		"AWS_ENDPOINT_URL_S3":              s3srv.URL,
-		"AWS_ENDPOINT_URL_SECRETS_MANAGER": smSrv.URL,
+		"AWS_ENDPOINT_URL_S3":  s3srv.URL,
+		"AWS_ENDPOINT_URL_SSM": smSrv.URL,
 	}
 	fns := stackFunctions()
 	invoke := func(t *testing.T, task string, event []byte, out any) string {
@@ -301,7 +304,7 @@ func TestDeployedBinaries(t *testing.T) {
 			t.Errorf("webhook body = %s, want api's DOWN alert", posts[0].body)
 		}
 		if sm.calls.Load() == 0 {
-			t.Errorf("the channel secret was not read from Secrets Manager")
+			t.Errorf("the channel secret was not read from Parameter Store")
 		}
 		if strings.Contains(fn.logs.String(), "ops-7f3a") {
 			t.Errorf("the function's log shows the secret webhook URL:\n%s", fn.logs.String())
@@ -621,25 +624,29 @@ func (h *webhookReceiver) received() []post {
 	return slices.Clone(h.posts)
 }
 
-// secretsManager answers GetSecretValue in the Secrets Manager JSON 1.1
-// protocol for one secret, whose value is a JSON object of keys.
-type secretsManager struct {
-	arn    string
+// parameterStore answers GetParameter in the Systems Manager JSON 1.1
+// protocol for one SecureString parameter, whose value is a JSON object of
+// keys.
+type parameterStore struct {
+	name   string
 	values map[string]string
 	calls  atomic.Int32
 }
 
-func (s *secretsManager) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (s *parameterStore) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.calls.Add(1)
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	var in struct{ SecretId string }
-	if r.Header.Get("X-Amz-Target") != "secretsmanager.GetSecretValue" || json.NewDecoder(r.Body).Decode(&in) != nil || in.SecretId != s.arn {
+	var in struct {
+		Name           string
+		WithDecryption bool
+	}
+	if r.Header.Get("X-Amz-Target") != "AmazonSSM.GetParameter" || json.NewDecoder(r.Body).Decode(&in) != nil || in.Name != s.name || !in.WithDecryption {
 		w.WriteHeader(http.StatusBadRequest)
-		_, _ = io.WriteString(w, `{"__type":"ResourceNotFoundException","message":"Secrets Manager can't find the specified secret."}`)
+		_, _ = io.WriteString(w, `{"__type":"ParameterNotFound","message":""}`)
 		return
 	}
 	value, _ := json.Marshal(s.values)
-	_ = json.NewEncoder(w).Encode(map[string]any{"ARN": s.arn, "Name": "MedicChannelSecret", "VersionId": "v1", "SecretString": string(value)})
+	_ = json.NewEncoder(w).Encode(map[string]any{"Parameter": map[string]any{"Name": s.name, "Type": "SecureString", "Value": string(value), "Version": 1}})
 }
 
 // syncBuffer is an io.Writer safe for the emulator's stdout and stderr.

@@ -82,10 +82,10 @@ const (
 	// S3, scheduler, logs): the "usage" figure.
 	Usage Part = iota
 	// Tracing lines grow with the runs but are not usage: X-Ray traces and
-	// Secrets Manager API calls.
+	// the KMS requests of reading the secret parameters.
 	Tracing
 	// Fixed lines are the deployed stack's monthly items, whatever the
-	// runs: alarms, the custom metric, the secret.
+	// runs: alarms and custom metrics.
 	Fixed
 )
 
@@ -105,7 +105,7 @@ type Bill struct {
 }
 
 // Total is the sum of all the lines: the "all in" figure (usage, X-Ray,
-// Secrets Manager calls and the stack's fixed items).
+// KMS requests and the stack's fixed items).
 func (b Bill) Total() float64 {
 	var t float64
 	for _, l := range b.Lines {
@@ -126,8 +126,7 @@ func (b Bill) Sum(p Part) float64 {
 }
 
 // Usage is the "usage" figure: the sum of the usage lines, what the run's
-// own counts cost without the stack's fixed items, X-Ray or Secrets
-// Manager calls.
+// own counts cost without the stack's fixed items, X-Ray or KMS requests.
 func (b Bill) Usage() float64 { return b.Sum(Usage) }
 
 // USD returns the cost of the line named item (0 when absent).
@@ -175,26 +174,29 @@ const (
 	ItemFunctionLogs     = "CloudWatch Logs, Lambda"
 
 	ItemXRay          = "X-Ray traces (upper bound)"
-	ItemSecretCalls   = "Secrets Manager API calls (upper bound)"
+	ItemKMSRequests   = "KMS requests, secret parameter reads (upper bound)"
 	ItemAlarms        = "CloudWatch alarms"
 	ItemCustomMetrics = "CloudWatch custom metric"
-	ItemSecrets       = "Secrets Manager secret"
 )
 
 // Monthly prices runs executions of r (a month's worth) all in: the usage
-// lines, then X-Ray and Secrets Manager calls (Tracing), then the stack's
-// monthly items (Fixed: StackAlarms, StackCustomMetrics, StackSecrets).
+// lines, then X-Ray traces and KMS requests (Tracing), then the stack's
+// monthly items (Fixed: StackAlarms, StackCustomMetrics).
 //
 // The Step Functions and Scheduler free tiers are applied; Lambda's (1M
 // requests and 400,000 GB-s a month), CloudWatch's (10 alarm metrics, 10
-// custom metrics) and X-Ray's (100,000 traces) are not: they are shared
+// custom metrics), X-Ray's (100,000 traces) and KMS's (20,000 requests)
+// are not: they are shared
 // with everything else in the account (see Bill.UnappliedFreeTiers).
 //
 // X-Ray is one trace per Standard execution (each run is one) and one per
 // Express child, an upper bound: sampling can only lower it, and the Lambda
-// invocations join their execution's trace. Secrets Manager is at most one
-// GetSecretValue per Notify invocation (Notify runs only when alerts are
-// pending and caches the secret for 5 minutes). S3 storage (a few MB at
+// invocations join their execution's trace. KMS is at most one Decrypt per
+// Notify invocation: Notify reads its SecureString parameter (GetParameter
+// with decryption, free at standard throughput) only when alerts are
+// pending, and caches it for 5 minutes; a Probe invocation reads the
+// targets' parameter only for a batch with a target that names a secret,
+// which the measured runs do not have. S3 storage (a few MB at
 // most) is negligible and not priced.
 func Monthly(r Run, runs int) Bill {
 	n := float64(runs)
@@ -233,12 +235,11 @@ func Monthly(r Run, runs int) Bill {
 	traces := float64(1+r.ExpressRequests) * n
 	add(ItemXRay, traces, "traces", traces*XRayTrace)
 	calls := float64(find(r.Functions, "notify").Invocations) * n
-	add(ItemSecretCalls, calls, "calls", calls*SecretsManagerCall)
+	add(ItemKMSRequests, calls, "requests", calls*KMSRequest)
 
 	part = Fixed
 	add(ItemAlarms, StackAlarms, "alarm-months", StackAlarms*AlarmMonth)
 	add(ItemCustomMetrics, StackCustomMetrics, "metric-months", StackCustomMetrics*CustomMetricMonth)
-	add(ItemSecrets, StackSecrets, "secret-months", StackSecrets*SecretMonth)
 	return b
 }
 

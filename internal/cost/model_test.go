@@ -51,13 +51,12 @@ func TestMonthlyHandComputed(t *testing.T) {
 		// (1 Standard execution + 2 Express children) × 1,000 = 3,000
 		// traces × $5/M.
 		ItemXRay: 0.015,
-		// 2 Notify invocations × 1,000 = 2,000 GetSecretValue × $0.05/10,000.
-		ItemSecretCalls: 0.01,
+		// 2 Notify invocations × 1,000 = 2,000 KMS Decrypt × $0.03/10,000.
+		ItemKMSRequests: 0.006,
 
-		// 7 alarms × $0.10, 3 custom metrics × $0.30, 1 secret × $0.40.
+		// 7 alarms × $0.10, 3 custom metrics × $0.30.
 		ItemAlarms:        0.70,
 		ItemCustomMetrics: 0.90,
-		ItemSecrets:       0.40,
 	}
 	if len(b.Lines) != len(want) {
 		t.Errorf("bill has %d lines, want %d: %+v", len(b.Lines), len(want), b.Lines)
@@ -76,10 +75,10 @@ func TestMonthlyHandComputed(t *testing.T) {
 		// 0.15 + 0.002 + 0.0003125625 + 0.001 + 0.00533336 + 0.10 + 0.012
 		// + 0 + 0.48828125 + 0.244140625.
 		{"usage", b.Usage(), 1.0030677975},
-		{"X-Ray and Secrets Manager calls", b.Sum(Tracing), 0.025},
-		{"fixed", b.Sum(Fixed), 2.00},
-		{"all in", b.Total(), 3.0280677975},
-		{"all in, the sum of the wanted lines", total, 3.0280677975},
+		{"X-Ray and KMS requests", b.Sum(Tracing), 0.021},
+		{"fixed", b.Sum(Fixed), 1.60},
+		{"all in", b.Total(), 2.6240677975},
+		{"all in, the sum of the wanted lines", total, 2.6240677975},
 		// 7 alarms and 3 metrics fit CloudWatch's free tier; 3,000 traces X-Ray's.
 		{"unapplied free tiers", b.UnappliedFreeTiers(), 1.615},
 	}
@@ -106,8 +105,8 @@ func TestFreeTierAndAlternatives(t *testing.T) {
 		// 4,320 × (1 + 99) = 432,000 traces; 100,000 of them free.
 		{"X-Ray, 99 children a run", Monthly(Run{ExpressRequests: 99}, RunsPerMonth).USD(ItemXRay), 2.16},
 		{"unapplied free tiers, X-Ray over its free tier", Monthly(Run{ExpressRequests: 99}, RunsPerMonth).UnappliedFreeTiers(), 0.7 + 0.9 + 0.5},
-		{"no Notify, no Secrets Manager calls", Monthly(Run{Transitions: 5}, RunsPerMonth).USD(ItemSecretCalls), 0},
-		{"fixed items with no runs", Monthly(Run{}, 0).Total(), 2.00},
+		{"no Notify, no KMS requests", Monthly(Run{Transitions: 5}, RunsPerMonth).USD(ItemKMSRequests), 0},
+		{"fixed items with no runs", Monthly(Run{}, 0).Total(), 1.60},
 	}
 	for _, c := range cases {
 		if !near(c.got, c.want) {
@@ -130,3 +129,4 @@ func TestExtrapolate(t *testing.T) {
 		t.Error("extrapolating from two runs of the same size: no error")
 	}
 }
+

@@ -1,15 +1,16 @@
 // Package cost turns the counts of one medic run (billed state
 // transitions, Lambda invocations and their durations, S3 requests,
 // scheduler invocations, log bytes) into a monthly AWS bill, adds the
-// deployed stack's own monthly items (alarms, a custom metric, a secret)
-// and X-Ray tracing so that the bill is "all in", and compares it with
+// deployed stack's own monthly items (alarms, custom metrics), X-Ray
+// tracing and the KMS requests of reading secrets so that the bill is "all
+// in", and compares it with
 // Route 53 health checks and CloudWatch Synthetics canaries.
 //
 // Prices are us-east-1 list prices from /work/shared/AWS-FACTS.md (the
 // repository's AWS facts); lines marked (secondary) there are from a
 // reliable copy rather than AWS's own page. The CloudWatch alarm and
-// custom-metric, Secrets Manager and X-Ray prices are from AWS's pricing
-// pages and not in the repository's AWS facts.
+// custom-metric, KMS, Parameter Store and X-Ray prices are from AWS's
+// pricing pages and not in the repository's AWS facts.
 package cost
 
 import "time"
@@ -74,15 +75,15 @@ const (
 	CloudWatchFreeAlarms  = 10
 	CloudWatchFreeMetrics = 10
 
-	// SecretMonth is one Secrets Manager secret for a month, from AWS's
-	// pricing page (aws.amazon.com/secrets-manager/pricing); not in the
-	// repository's AWS facts.
-	SecretMonth = 0.40
-	// SecretsManagerCall is one Secrets Manager API call ($0.05 per
-	// 10,000), from AWS's pricing page
-	// (aws.amazon.com/secrets-manager/pricing); not in the repository's AWS
-	// facts.
-	SecretsManagerCall = 0.05 / 10_000
+	// KMSRequest is one AWS KMS request ($0.03 per 10,000), such as the
+	// Decrypt Parameter Store makes for a SecureString read with
+	// decryption, also with the AWS managed key aws/ssm (which has no
+	// monthly charge), from AWS's pricing page (aws.amazon.com/kms/pricing);
+	// not in the repository's AWS facts. KMS's free tier (20,000 requests a
+	// month, shared with the account) is not applied. A standard
+	// SecureString parameter and its GetParameter calls at standard
+	// throughput have no charge (aws.amazon.com/systems-manager/pricing).
+	KMSRequest = 0.03 / 10_000
 
 	// XRayTrace is one X-Ray trace recorded ($5.00 per 1M), from AWS's
 	// pricing page (aws.amazon.com/xray/pricing); not in the repository's
@@ -113,9 +114,10 @@ var FunctionMemoryMB = map[string]int{
 }
 
 // What the default stack deploys that is billed by the month, whatever the
-// runs. They mirror infra/ (alarms.go: the alarms and the AlertDeliveryErrors
-// and ScheduleHeartbeat metrics; channels.go: the channel-credentials secret); change both
-// together (infra/cost_test.go checks them against the synthesized stack).
+// runs. They mirror infra/alarms.go (the alarms and the metric filters'
+// custom metrics); change both together (infra/cost_test.go checks them
+// against the synthesized stack). The channels' and targets' secrets are
+// SecureString parameters the operator creates, with no monthly charge.
 const (
 	// StackAlarms are standard-resolution CloudWatch metric alarms.
 	StackAlarms = 7
@@ -123,10 +125,6 @@ const (
 	// ScheduleHeartbeat and TargetsNotMonitored, each fed by a log metric
 	// filter.
 	StackCustomMetrics = 3
-	// StackSecrets are Secrets Manager secrets: the channel credentials. A
-	// second one (targets' headerSecrets) is created only when the targets
-	// file uses headerSecrets, and adds SecretMonth.
-	StackSecrets = 1
 )
 
 // LambdaPlatformLogBytes approximates the START, END and REPORT lines Lambda

@@ -39,7 +39,7 @@ func envSecrets(env map[string]string) secret.Env {
 type failingSource struct{}
 
 func (failingSource) Secret(context.Context, string) (string, error) {
-	return "", errors.New("read secret arn:aws:secretsmanager:us-east-1:123456789012:secret:medic: operation error Secrets Manager: GetSecretValue, AccessDeniedException")
+	return "", errors.New("read parameter /medic/targets: operation error SSM: GetParameter, AccessDeniedException")
 }
 
 // authRoutes is a health endpoint behind a bearer token, and endpoints that
@@ -97,7 +97,7 @@ func TestHeaderSecrets(t *testing.T) {
 			want:    []string{`header Authorization needs secret "API_TOKEN", but this probe has no secret source`}},
 		{name: "an unreachable secret store", path: "/healthz", secrets: failingSource{},
 			headers: map[string]string{"Authorization": "API_TOKEN"},
-			want:    []string{`~header Authorization: cannot read secret "API_TOKEN": read secret arn:.*AccessDeniedException`}},
+			want:    []string{`~header Authorization: cannot read secret "API_TOKEN": read parameter /medic/targets: .*AccessDeniedException`}},
 		{name: "a value that is not a header value", path: "/healthz", secrets: envSecrets(env),
 			headers: map[string]string{"Authorization": "BROKEN"},
 			want:    []string{`header Authorization: secret "BROKEN" holds a line break or NUL, which a header value cannot contain`}},

@@ -14,43 +14,57 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/medic-dev/medic/internal/clock"
 	"github.com/medic-dev/medic/internal/secret"
 )
 
-const testARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:medic-AbCdEf"
+const testParameter = "/medic/channels"
 
-// fakeSecretsManager speaks the Secrets Manager JSON 1.1 protocol for
-// GetSecretValue and counts calls.
-type fakeSecretsManager struct {
-	secretString string
-	calls        atomic.Int32
+// parameterStore speaks the Systems Manager JSON 1.1 protocol for
+// GetParameter of one parameter, and counts calls.
+type parameterStore struct {
+	value string
+	// typ is the parameter's type; empty means SecureString.
+	typ   string
+	calls atomic.Int32
 }
 
-func (f *fakeSecretsManager) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (f *parameterStore) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.calls.Add(1)
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	if got := r.Header.Get("X-Amz-Target"); got != "secretsmanager.GetSecretValue" {
+	if got := r.Header.Get("X-Amz-Target"); got != "AmazonSSM.GetParameter" {
 		w.WriteHeader(http.StatusBadRequest)
 		_, _ = io.WriteString(w, `{"__type":"UnknownOperationException","message":"unexpected `+got+`"}`)
 		return
 	}
-	var in struct{ SecretId string }
-	if err := json.NewDecoder(r.Body).Decode(&in); err != nil || in.SecretId != testARN {
+	var in struct {
+		Name           string
+		WithDecryption bool
+	}
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil || in.Name != testParameter {
 		w.WriteHeader(http.StatusBadRequest)
-		_, _ = io.WriteString(w, `{"__type":"ResourceNotFoundException","message":"Secrets Manager can't find the specified secret."}`)
+		_, _ = io.WriteString(w, `{"__type":"ParameterNotFound","message":""}`)
 		return
 	}
-	_ = json.NewEncoder(w).Encode(map[string]any{
-		"ARN": testARN, "Name": "medic", "VersionId": "v1",
-		"SecretString": f.secretString, "CreatedDate": 1.7e9,
-	})
+	if !in.WithDecryption {
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = io.WriteString(w, `{"__type":"ValidationException","message":"want WithDecryption"}`)
+		return
+	}
+	typ := f.typ
+	if typ == "" {
+		typ = "SecureString"
+	}
+	_ = json.NewEncoder(w).Encode(map[string]any{"Parameter": map[string]any{
+		"ARN": "arn:aws:ssm:us-east-1:123456789012:parameter" + testParameter, "Name": testParameter,
+		"Type": typ, "Value": f.value, "Version": 1, "DataType": "text",
+	}})
 }
 
-func newClient(url string) *secretsmanager.Client {
-	return secretsmanager.New(secretsmanager.Options{
+func newClient(url string) *ssm.Client {
+	return ssm.New(ssm.Options{
 		Region:           "us-east-1",
 		BaseEndpoint:     aws.String(url),
 		Credentials:      credentials.NewStaticCredentialsProvider("test", "test", ""),
@@ -58,12 +72,12 @@ func newClient(url string) *secretsmanager.Client {
 	})
 }
 
-func TestSecretsManager(t *testing.T) {
-	fake := &fakeSecretsManager{secretString: `{"SLACK_URL":"https://hooks.example/T0/B0/xyzzy","LINE_TOKEN":"tok-123"}`}
+func TestParameterStore(t *testing.T) {
+	fake := &parameterStore{value: `{"SLACK_URL":"https://hooks.example/T0/B0/xyzzy","LINE_TOKEN":"tok-123"}`}
 	srv := httptest.NewServer(fake)
 	defer srv.Close()
 	clk := clock.NewManual(time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC))
-	src := &secret.SecretsManager{API: newClient(srv.URL), ARN: testARN, TTL: time.Minute, Now: clk.Now}
+	src := &secret.ParameterStore{API: newClient(srv.URL), Name: testParameter, TTL: time.Minute, Now: clk.Now}
 	ctx := context.Background()
 
 	tests := []struct {
@@ -71,7 +85,7 @@ func TestSecretsManager(t *testing.T) {
 	}{
 		{name: "first key", key: "SLACK_URL", want: "https://hooks.example/T0/B0/xyzzy"},
 		{name: "second key", key: "LINE_TOKEN", want: "tok-123"},
-		{name: "missing key names key and arn", key: "DISCORD_URL", wantErr: `secret "DISCORD_URL" is not set in secret ` + testARN},
+		{name: "missing key names key and parameter", key: "DISCORD_URL", wantErr: `secret "DISCORD_URL" is not set in parameter ` + testParameter},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -97,31 +111,50 @@ func TestSecretsManager(t *testing.T) {
 		})
 	}
 	if n := fake.calls.Load(); n != 1 {
-		t.Fatalf("GetSecretValue called %d times within the TTL, want 1", n)
+		t.Fatalf("GetParameter called %d times within the TTL, want 1", n)
 	}
 	clk.Advance(2 * time.Minute)
 	if _, err := src.Secret(ctx, "LINE_TOKEN"); err != nil {
 		t.Fatal(err)
 	}
 	if n := fake.calls.Load(); n != 2 {
-		t.Fatalf("GetSecretValue called %d times after the TTL, want 2", n)
+		t.Fatalf("GetParameter called %d times after the TTL, want 2", n)
 	}
 }
 
-func TestSecretsManagerErrors(t *testing.T) {
+// TestParameterStoreNotCreated: a parameter the operator has not created
+// yet is a MissingError that says so, and is looked up again next time.
+func TestParameterStoreNotCreated(t *testing.T) {
+	fake := &parameterStore{value: `{"K":"v"}`}
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	src := &secret.ParameterStore{API: newClient(srv.URL), Name: "/medic/not-created"}
+	for range 2 {
+		_, err := src.Secret(context.Background(), "K")
+		var missing *secret.MissingError
+		if !errors.As(err, &missing) || !strings.Contains(err.Error(), "parameter /medic/not-created, which does not exist") {
+			t.Fatalf("err = %v, want a MissingError saying the parameter does not exist", err)
+		}
+	}
+	if n := fake.calls.Load(); n != 2 {
+		t.Errorf("GetParameter called %d times, want 2 (a missing parameter is not cached)", n)
+	}
+}
+
+func TestParameterStoreErrors(t *testing.T) {
 	tests := []struct {
-		name, arn, secretString, wantErr string
+		name, param, typ, value, wantErr string
 	}{
-		{name: "unknown secret", arn: testARN + "-other", secretString: `{}`, wantErr: "ResourceNotFoundException"},
-		{name: "not json", arn: testARN, secretString: `hunter2`, wantErr: "must be a JSON object"},
-		{name: "not a string value", arn: testARN, secretString: `{"K": 42}`, wantErr: `key "K" in the secret must be a JSON string`},
-		{name: "no arn", arn: "", secretString: `{}`, wantErr: "its ARN is empty"},
+		{name: "not json", param: testParameter, value: `hunter2`, wantErr: "must be a JSON object"},
+		{name: "not a string value", param: testParameter, value: `{"K": 42}`, wantErr: `key "K" in the secret must be a JSON string`},
+		{name: "plain String parameter", param: testParameter, typ: "String", value: `{"K":"hunter2"}`, wantErr: "it is a String parameter, want SecureString"},
+		{name: "no name", param: "", value: `{}`, wantErr: "its name is empty"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := httptest.NewServer(&fakeSecretsManager{secretString: tt.secretString})
+			srv := httptest.NewServer(&parameterStore{value: tt.value, typ: tt.typ})
 			defer srv.Close()
-			src := &secret.SecretsManager{API: newClient(srv.URL), ARN: tt.arn}
+			src := &secret.ParameterStore{API: newClient(srv.URL), Name: tt.param}
 			_, err := src.Secret(context.Background(), "K")
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("err = %v, want it to contain %q", err, tt.wantErr)

@@ -1,7 +1,7 @@
 // Package secret reads the secret values channels need (webhook URLs,
-// tokens, header values) by name: from one JSON secret in AWS Secrets
-// Manager in Lambda (never from the function's environment, which holds
-// its AWS credentials), and locally only from environment variables whose
+// tokens, header values) by name: in Lambda from one SecureString
+// parameter in SSM Parameter Store holding a JSON object (never from the
+// function's environment, which holds its AWS credentials), and locally only from environment variables whose
 // names say they are medic secrets (MEDIC_SECRET_<name>). Values never
 // appear in errors: an error names the secret and where it was looked for.
 package secret
@@ -21,7 +21,7 @@ type Source interface {
 type MissingError struct {
 	// Name is the secret's name (an environment variable or a JSON key).
 	Name string
-	// Where says where it was looked for: "the environment" or a secret ARN.
+	// Where says where it was looked for: "the environment" or a parameter name.
 	Where string
 }
 

@@ -290,7 +290,7 @@ const (
 
 // Channel is one place alerts go, as declared under `channels:` in the
 // targets file. Secret values never appear here: fields ending in Secret name
-// a key in the secret store (Secrets Manager in AWS, the environment locally).
+// a key in the secret store (a Parameter Store SecureString in AWS, the environment locally).
 type Channel struct {
 	Name string `json:"name"`
 	Type string `json:"type"`

@@ -6,32 +6,32 @@ import (
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/medic-dev/medic/internal/probe"
 	"github.com/medic-dev/medic/internal/secret"
 )
 
-// TargetSecretEnv names the setting holding the ARN of the secret with the
-// values of targets' headerSecrets.
-const TargetSecretEnv = "MEDIC_TARGET_SECRET_ARN"
+// TargetSecretEnv names the setting holding the name of the Parameter
+// Store parameter with the values of targets' secrets (headerSecrets,
+// basicAuth passwords, TLS client keys).
+const TargetSecretEnv = "MEDIC_TARGET_SECRET_PARAMETER"
 
 // SecretSource returns where the probe reads the values of targets'
-// headerSecrets: the Secrets Manager secret named by MEDIC_TARGET_SECRET_ARN
-// (a JSON object {"NAME": "value"}, the stack's TargetSecret, never the
-// channels' secret). When it is empty: in a Lambda, nothing (the
+// headerSecrets: the SecureString parameter named by
+// MEDIC_TARGET_SECRET_PARAMETER (a JSON object {"NAME": "value"}, the
+// stack's target parameter, never the channels' one). When it is empty: in a Lambda, nothing (the
 // function's environment holds its own AWS credentials and is never read
 // for secrets); locally, the environment variables MEDIC_SECRET_<name>.
 // getenv reads the settings (os.Getenv).
 // Nothing is loaded or fetched until a target needs a secret, so a batch
-// without headerSecrets costs no Secrets Manager call.
+// without secrets makes no Parameter Store call.
 func SecretSource(getenv func(string) string) probe.SecretSource {
-	if arn := getenv(TargetSecretEnv); arn != "" {
-		return &lazySecretsManager{arn: arn}
+	if name := getenv(TargetSecretEnv); name != "" {
+		return &lazyParameterStore{name: name}
 	}
 	if getenv("AWS_LAMBDA_FUNCTION_NAME") != "" {
-		// Deployed without a target secret: the stack creates one only when
-		// the targets file it deploys uses headerSecrets.
+		// Deployed without a target parameter: never read the environment.
 		return secret.None{Where: noTargetSecret}
 	}
 	return secret.Env{Lookup: func(k string) (string, bool) {
@@ -42,19 +42,19 @@ func SecretSource(getenv func(string) string) probe.SecretSource {
 
 // noTargetSecret is where a missing secret was looked for in a Lambda
 // deployed without a target secret, with how to fix it.
-const noTargetSecret = "this deployment: it has no target secret (" + TargetSecretEnv +
-	" is empty) and never reads secrets from its environment. cdk deploy creates one when config/targets.yaml uses headerSecrets, or set the targetSecretArn setting"
+const noTargetSecret = "this deployment: it has no target secret parameter (" + TargetSecretEnv +
+	" is empty) and never reads secrets from its environment; the stack sets it from the targetSecretParameter setting"
 
-// lazySecretsManager builds the Secrets Manager client on first use. The
-// source it builds caches the secret for secret.DefaultTTL.
-type lazySecretsManager struct {
-	arn string
+// lazyParameterStore builds the Systems Manager client on first use. The
+// source it builds caches the parameter for secret.DefaultTTL.
+type lazyParameterStore struct {
+	name string
 
 	mu  sync.Mutex
-	src *secret.SecretsManager
+	src *secret.ParameterStore
 }
 
-func (l *lazySecretsManager) Secret(ctx context.Context, name string) (string, error) {
+func (l *lazyParameterStore) Secret(ctx context.Context, name string) (string, error) {
 	src, err := l.source(ctx)
 	if err != nil {
 		return "", err
@@ -62,16 +62,16 @@ func (l *lazySecretsManager) Secret(ctx context.Context, name string) (string, e
 	return src.Secret(ctx, name)
 }
 
-func (l *lazySecretsManager) source(ctx context.Context) (*secret.SecretsManager, error) {
+func (l *lazyParameterStore) source(ctx context.Context) (*secret.ParameterStore, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.src == nil {
 		cfg, err := config.LoadDefaultConfig(ctx)
 		if err != nil {
 			// Not kept: the next probe tries again.
-			return nil, fmt.Errorf("load AWS configuration to read secret %s: %w", l.arn, err)
+			return nil, fmt.Errorf("load AWS configuration to read parameter %s: %w", l.name, err)
 		}
-		l.src = &secret.SecretsManager{API: secretsmanager.NewFromConfig(cfg), ARN: l.arn}
+		l.src = &secret.ParameterStore{API: ssm.NewFromConfig(cfg), Name: l.name}
 	}
 	return l.src, nil
 }

@@ -48,7 +48,7 @@ func authTarget(name, url, secretName string) target.Target {
 }
 
 // TestHandleHeaderSecretsFromEnvironment: locally, without
-// MEDIC_TARGET_SECRET_ARN, the probe reads secret headers from the
+// MEDIC_TARGET_SECRET_PARAMETER, the probe reads secret headers from the
 // environment variables MEDIC_SECRET_<name> (the real secret.Env); the
 // value reaches the server and nowhere else: not the output, not the logs.
 func TestHandleHeaderSecretsFromEnvironment(t *testing.T) {
@@ -107,7 +107,7 @@ func TestHandleHeaderSecretsInLambdaWithoutTargetSecret(t *testing.T) {
 	if api.Up || len(api.Failures) != 1 {
 		t.Fatalf("api: up %v failures %q, want one failure", api.Up, api.Failures)
 	}
-	for _, w := range []string{`secret "API_HEALTH_TOKEN" is not set`, "no target secret", probetask.TargetSecretEnv, "headerSecrets", "targetSecretArn"} {
+	for _, w := range []string{`secret "API_HEALTH_TOKEN" is not set`, "no target secret", probetask.TargetSecretEnv, "targetSecretParameter"} {
 		if !strings.Contains(api.Failures[0], w) {
 			t.Errorf("failure %q does not mention %q", api.Failures[0], w)
 		}
@@ -173,28 +173,32 @@ func equal(a, b []string) bool {
 	return true
 }
 
-// TestSecretSourceReadsSecretsManagerLazily: with MEDIC_TARGET_SECRET_ARN set the
-// probe reads the JSON secret through the real SDK, and only once a batch
-// has a target that needs it.
-func TestSecretSourceReadsSecretsManagerLazily(t *testing.T) {
-	const arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:medic-AbCdEf"
+// TestSecretSourceReadsParameterStoreLazily: with
+// MEDIC_TARGET_SECRET_PARAMETER set the probe reads the SecureString
+// parameter's JSON through the real SDK, and only once a batch has a target
+// that needs it.
+func TestSecretSourceReadsParameterStoreLazily(t *testing.T) {
+	const param = "/medic/targets"
 	var calls atomic.Int32
 	sm := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		calls.Add(1)
-		var in struct{ SecretId string }
-		if r.Header.Get("X-Amz-Target") != "secretsmanager.GetSecretValue" || json.NewDecoder(r.Body).Decode(&in) != nil || in.SecretId != arn {
-			w.WriteHeader(http.StatusBadRequest)
-			_, _ = io.WriteString(w, `{"__type":"ResourceNotFoundException","message":"no such secret"}`)
-			return
+		var in struct {
+			Name           string
+			WithDecryption bool
 		}
 		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-		secretString, _ := json.Marshal(map[string]string{"API_HEALTH_TOKEN": authValue})
-		_ = json.NewEncoder(w).Encode(map[string]any{"ARN": arn, "Name": "medic", "SecretString": string(secretString)})
+		if r.Header.Get("X-Amz-Target") != "AmazonSSM.GetParameter" || json.NewDecoder(r.Body).Decode(&in) != nil || in.Name != param || !in.WithDecryption {
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = io.WriteString(w, `{"__type":"ParameterNotFound","message":""}`)
+			return
+		}
+		value, _ := json.Marshal(map[string]string{"API_HEALTH_TOKEN": authValue})
+		_ = json.NewEncoder(w).Encode(map[string]any{"Parameter": map[string]any{"Name": param, "Type": "SecureString", "Value": string(value)}})
 	}))
 	t.Cleanup(sm.Close)
 	dir := t.TempDir()
 	for k, v := range map[string]string{
-		"AWS_ENDPOINT_URL_SECRETS_MANAGER": sm.URL, "AWS_REGION": "us-east-1",
+		"AWS_ENDPOINT_URL_SSM": sm.URL, "AWS_REGION": "us-east-1",
 		"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_SESSION_TOKEN": "",
 		"AWS_CONFIG_FILE": filepath.Join(dir, "config"), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"),
 		"AWS_PROFILE": "", "AWS_EC2_METADATA_DISABLED": "true", "AWS_ENDPOINT_URL": "",
@@ -203,7 +207,7 @@ func TestSecretSourceReadsSecretsManagerLazily(t *testing.T) {
 	}
 
 	srv := authSite(t)
-	settings := map[string]string{probetask.TargetSecretEnv: arn, "API_HEALTH_TOKEN": "not this one: the environment is not read"}
+	settings := map[string]string{probetask.TargetSecretEnv: param, "API_HEALTH_TOKEN": "not this one: the environment is not read"}
 	h := &probetask.Handler{Prober: &probe.Prober{Allow: probe.All, Secrets: probetask.SecretSource(func(k string) string { return settings[k] })}}
 
 	plain := authTarget("plain", srv.URL, "")
@@ -213,7 +217,7 @@ func TestSecretSourceReadsSecretsManagerLazily(t *testing.T) {
 		t.Fatalf("plain target: %v %+v", err, out)
 	}
 	if n := calls.Load(); n != 0 {
-		t.Fatalf("%d Secrets Manager calls for a batch without headerSecrets, want 0", n)
+		t.Fatalf("%d Parameter Store calls for a batch without headerSecrets, want 0", n)
 	}
 
 	out, err := h.Handle(context.Background(), probetask.In{Targets: []target.Target{
@@ -226,11 +230,11 @@ func TestSecretSourceReadsSecretsManagerLazily(t *testing.T) {
 	if !out.Results[0].Up || !out.Results[1].Up {
 		t.Errorf("results %+v, want api and api2 up", out.Results)
 	}
-	wantUnset := `header Authorization: secret "OTHER_TOKEN" is not set in secret ` + arn
+	wantUnset := `header Authorization: secret "OTHER_TOKEN" is not set in parameter ` + param
 	if f := out.Results[2].Failures; len(f) != 1 || f[0] != wantUnset {
 		t.Errorf("unset failures %q, want %q", f, wantUnset)
 	}
 	if n := calls.Load(); n != 1 {
-		t.Errorf("%d Secrets Manager calls, want 1 (the secret is cached)", n)
+		t.Errorf("%d Parameter Store calls, want 1 (the parameter is cached)", n)
 	}
 }

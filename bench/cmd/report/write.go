@@ -81,24 +81,23 @@ func (r *report) goals(w *strings.Builder) {
 	fmt.Fprintf(w, "| under $5/month at 1,000 targets | %s | %s |\n\n", verdict(i1k, 5), verdict(s1k, 5))
 	fixed := cost.Monthly(cost.Run{}, 0)
 	fmt.Fprintf(w, "All in = usage (the run's counts, section 5) + the deployed stack's monthly items (%s whatever the targets: %d CloudWatch alarms %s, "+
-		"the AlertDeliveryErrors custom metric %s, the channel-credentials secret %s) + X-Ray traces + Secrets Manager calls. "+
+		"%d custom metrics %s) + X-Ray traces + KMS requests. "+
 		"Batch sizes: inline %d, scale mode %d (chosen below from the cost model).\n\n",
-		money(fixed.Sum(cost.Fixed)), cost.StackAlarms, money(fixed.USD(cost.ItemAlarms)), money(fixed.USD(cost.ItemCustomMetrics)),
-		money(fixed.USD(cost.ItemSecrets)), inB, scB)
+		money(fixed.Sum(cost.Fixed)), cost.StackAlarms, money(fixed.USD(cost.ItemAlarms)), cost.StackCustomMetrics, money(fixed.USD(cost.ItemCustomMetrics)),
+		inB, scB)
 	if s10.Infeasible == "" && s10.Bill.Total() >= 1 {
 		b := s10.Bill
 		fmt.Fprintf(w, "**The 10-target goal is missed by the scale mode too, by %s (%.0f%%), because of the stack's fixed items**: they alone (%s) are over $1, "+
-			"next to %s of usage and %s of X-Ray and Secrets Manager calls. ", money(b.Total()-1), (b.Total()-1)*100, money(b.Sum(cost.Fixed)),
+			"next to %s of usage and %s of X-Ray and KMS requests. ", money(b.Total()-1), (b.Total()-1)*100, money(b.Sum(cost.Fixed)),
 			money(b.Usage()), money(b.Sum(cost.Tracing)))
 		free := b.UnappliedFreeTiers()
 		fmt.Fprintf(w, "In an account that uses CloudWatch's and X-Ray's free tiers for nothing else they would take %s off (the alarms, the metric and the traces fit in them), "+
 			"leaving %s. ", money(free), money(b.Total()-free))
-		noAlarms := b.Usage() + b.Sum(cost.Tracing) + b.USD(cost.ItemSecrets)
-		fmt.Fprintf(w, "Without any alarm or metric at all, usage, tracing and the secret would still be %s. ", money(noAlarms))
+		noAlarms := b.Usage() + b.Sum(cost.Tracing)
+		fmt.Fprintf(w, "Without any alarm or metric at all, usage and tracing would still be %s. ", money(noAlarms))
 		w.WriteString("What the money buys is the monitor watching itself (a failed, timed-out, " +
-			"throttled or missing run and failing alert delivery each page the operator) and channel credentials kept out of the bucket. " +
-			"Holding the credentials in an SSM Parameter Store SecureString (standard parameters have no monthly charge) instead of Secrets Manager " +
-			"would remove the secret's line.\n\n")
+			"throttled or missing run and failing alert delivery each page the operator). The credentials are SSM Parameter Store SecureString " +
+			"parameters (standard parameters have no monthly charge).\n\n")
 	}
 	if i10.Infeasible == "" && i10.Bill.Total() >= 1 {
 		fmt.Fprintf(w, "The inline definition misses the 10-target goal by more: besides the stack's fixed items, its usage alone is %s, from fixed costs per run "+
@@ -225,7 +224,7 @@ func (r *report) bootstrap(w *strings.Builder) {
 	}
 	w.WriteString("\n")
 	r.Bootstrap.where(w)
-	w.WriteString("What moves it: the AWS SDK for Go v2 packages (S3, SNS, Secrets Manager, config) are most of each binary; probe needs no SDK and " +
+	w.WriteString("What moves it: the AWS SDK for Go v2 packages (S3, SNS, SSM, config) are most of each binary; probe needs no SDK and " +
 		"is the smallest. Start-up is dominated by the process loading the binary and `config.LoadDefaultConfig`; on Lambda the cold start " +
 		"adds the sandbox and the download of the zipped binary, and is billed as init duration — at this size a few tens of milliseconds, " +
 		"a fraction of a cent a month.\n\n")
@@ -251,12 +250,12 @@ func (r *report) cost(w *strings.Builder) {
 		"not in the repository's AWS facts):\n\n" +
 		"- X-Ray (tracing is on for the state machine and every function): $5.00 per million traces, one per Standard execution and one per Express " +
 		"child — an upper bound, since sampling can only lower it; the Lambda invocations join their execution's trace;\n" +
-		"- Secrets Manager API calls: $0.05 per 10,000, at most one GetSecretValue per Notify invocation (Notify runs only when alerts are pending " +
+		"- KMS requests: $0.03 per 10,000, at most one Decrypt per Notify invocation, for its SecureString parameter (Notify runs only when alerts are pending " +
 		"and caches the secret for 5 minutes). The measured steady-state runs have no alerts, so this line is $0; even a Notify in every run " +
-		"would be 4,320 calls, $0.02 a month;\n" +
-		"- the stack's monthly items, mirrored in `cost.StackAlarms`, `cost.StackCustomMetrics` and `cost.StackSecrets` and checked against the synthesized " +
-		"stack by `infra/cost_test.go`: 6 standard-resolution metric alarms at $0.10 each, the AlertDeliveryErrors metric filter's custom metric at $0.30, " +
-		"and the channel-credentials secret at $0.40. A second secret (targets' `headerSecrets`) exists only when the targets file uses them and adds $0.40;\n" +
+		"would be 4,320 requests, $0.01 a month; GetParameter itself has no charge at standard throughput, nor has a standard parameter;\n" +
+		fmt.Sprintf("- the stack's monthly items, mirrored in `cost.StackAlarms` and `cost.StackCustomMetrics` and checked against the synthesized "+
+			"stack by `infra/cost_test.go`: %d standard-resolution metric alarms at $0.10 each and %d custom metrics (from log metric filters) at $0.30;\n",
+			cost.StackAlarms, cost.StackCustomMetrics) +
 		"- S3 storage is not priced: the bucket holds a few MB at most (fractions of a cent).\n\n" +
 		"CloudWatch's always-free tier (10 alarm metrics, 10 custom metrics) and X-Ray's (100,000 traces a month) are not applied, like Lambda's: " +
 		"they are shared with the whole account. ")
@@ -334,7 +333,7 @@ func (r *report) scaleMode(w *strings.Builder) {
 		"Further savings the model shows: at small target counts the scale mode's largest items are the stack's fixed monthly items " +
 		"(6 alarms $0.60, the channel secret $0.40, the custom metric $0.30; see Goals), then its 5 billed transitions a run (LoadTargets, " +
 		"ProbeTargets, CheckStaleness, HasAlerts, Done: $0.44 a month); dropping HasAlerts/Done by always calling Notify would save $0.11 and cost " +
-		"a LIST and a Lambda invocation per run (~$0.03), and up to one Secrets Manager call per run (4,320 a month, $0.02) as Notify's secret cache " +
+		"a LIST and a Lambda invocation per run (~$0.03), and up to one KMS request per run (4,320 a month, $0.02) as Notify's secret cache " +
 		"(5 minutes) is shorter than the 10-minute cadence. At 10,000 targets X-Ray's upper bound (one trace per Express child) is the second-largest item " +
 		"after S3 requests; sampling fewer traces, or tracing only the state machine, lowers it.\n")
 }

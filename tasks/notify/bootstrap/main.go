@@ -1,7 +1,7 @@
 // Command bootstrap is the Notify Lambda. It reads its settings once:
 // MEDIC_BUCKET, MEDIC_CONFIG_KEY (default config/targets.yaml),
-// MEDIC_SECRET_ARN (the Secrets Manager secret holding channel secrets;
-// when empty there are none: the function's environment, which holds its
+// MEDIC_SECRET_PARAMETER (the SecureString parameter in SSM Parameter
+// Store holding channel secrets; when empty there are none: the function's environment, which holds its
 // AWS credentials, is never read for secrets), MEDIC_SNS_TOPIC_ARN (the
 // default topic of SNS channels) and MEDIC_ALLOW_NETWORKS (the probe's
 // address policy, which channel deliveries follow too: public by default,
@@ -16,8 +16,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/medic-dev/medic/internal/channel"
 	"github.com/medic-dev/medic/internal/channel/registry"
@@ -28,6 +28,10 @@ import (
 	"github.com/medic-dev/medic/internal/target"
 	"github.com/medic-dev/medic/tasks/notify"
 )
+
+// SecretParameterEnv names the setting holding the name of the SecureString
+// parameter with the channels' credentials.
+const SecretParameterEnv = "MEDIC_SECRET_PARAMETER"
 
 func main() {
 	log := lambdacontext.NewLogger()
@@ -49,9 +53,9 @@ func newHandler(ctx context.Context) (*notify.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	var secrets secret.Source = secret.None{Where: "this deployment: MEDIC_SECRET_ARN is empty, and the function's environment is never read for secrets"}
-	if arn := os.Getenv("MEDIC_SECRET_ARN"); arn != "" {
-		secrets = &secret.SecretsManager{API: secretsmanager.NewFromConfig(cfg), ARN: arn}
+	var secrets secret.Source = secret.None{Where: "this deployment: " + SecretParameterEnv + " is empty, and the function's environment is never read for secrets"}
+	if name := os.Getenv(SecretParameterEnv); name != "" {
+		secrets = &secret.ParameterStore{API: ssm.NewFromConfig(cfg), Name: name}
 	}
 	// Notify needs only the targets file's channels: it never reads pulse/
 	// (untrusted, and not in its IAM policy).

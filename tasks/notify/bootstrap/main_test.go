@@ -15,12 +15,13 @@ import (
 	"github.com/medic-dev/medic/internal/target"
 )
 
-// TestNoSecretArnReadsNoEnvironment: deployed without MEDIC_SECRET_ARN, a
+// TestNoSecretParameterReadsNoEnvironment: deployed without
+// MEDIC_SECRET_PARAMETER, a
 // channel's secret is missing, never read from the function's environment
 // (which holds its AWS credentials).
-func TestNoSecretArnReadsNoEnvironment(t *testing.T) {
+func TestNoSecretParameterReadsNoEnvironment(t *testing.T) {
 	for k, v := range map[string]string{
-		"MEDIC_BUCKET": "medic", "MEDIC_SECRET_ARN": "", "AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true",
+		"MEDIC_BUCKET": "medic", "MEDIC_SECRET_PARAMETER": "", "AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true",
 		"AWS_ACCESS_KEY_ID": "ASIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
 		"AWS_LAMBDA_FUNCTION_NAME": "medic-notify", "MEDIC_SECRET_SLACK_URL": "https://hooks.example/set-in-the-function",
 	} {

@@ -1,9 +1,9 @@
 // Command bootstrap is the Probe Lambda. It reads MEDIC_ALLOW_NETWORKS
-// (public by default; private or all) and MEDIC_TARGET_SECRET_ARN (the
-// Secrets Manager secret holding the values of targets' headerSecrets;
-// when empty a target's headerSecrets fail: the environment is never read)
-// once and serves the handler. The secret is
-// fetched only when a batch has a target with headerSecrets.
+// (public by default; private or all) and MEDIC_TARGET_SECRET_PARAMETER
+// (the SecureString parameter holding the values of targets' secrets; when
+// empty a target's secrets fail: the environment is never read) once and
+// serves the handler. The parameter is read only when a batch has a target
+// that needs a secret.
 package main
 
 import (
