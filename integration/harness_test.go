@@ -68,6 +68,11 @@ type setup struct {
 	// probeSecrets, when set, is the probe's source of targets'
 	// headerSecrets (none when nil, as before).
 	probeSecrets probe.SecretSource
+	// probeSleepMovesClock makes the pauses before re-checks (confirm.interval)
+	// move the manual clock, as the wall clock would move; by default they
+	// take no time at all, so that tests of other things are unaffected by
+	// the confirmation every target has.
+	probeSleepMovesClock bool
 }
 
 // harness is one local medic: the real definition and handlers over the
@@ -155,7 +160,11 @@ func (h *harness) bind(api *s3.Client, cfg setup) map[string]engine.Func {
 		Resolver:  nxdomainResolver(h.t),
 		TLSConfig: &tls.Config{RootCAs: h.pki.roots},
 		Secrets:   cfg.probeSecrets,
+		Sleep:     func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
 		Logger:    log,
+	}
+	if cfg.probeSleepMovesClock {
+		prober.Sleep = h.clock.Sleep
 	}
 	handlers := map[string]any{
 		taskLoadTargets: (&loadtargets.Handler{Store: st, Opts: load, BatchSize: cfg.batchSize, Logger: log}).Handle,

@@ -123,8 +123,9 @@ func TestCloudWatchAlarmChecksTheNamedTargetAndDeliversToAPI(t *testing.T) {
 			if field(out, "trigger") != "alarm" || fmt.Sprint(field(out, "loaded.targets")) != "1" {
 				t.Errorf("output trigger %v, loaded targets %v; want alarm, 1", field(out, "trigger"), field(out, "loaded.targets"))
 			}
-			if myhost.requests() != 1 || other.requests() != 0 {
-				t.Errorf("myhost probed %d times, other %d; want 1 and 0", myhost.requests(), other.requests())
+			// myhost's failed check is confirmed by the default two re-checks.
+			if myhost.requests() != 3 || other.requests() != 0 {
+				t.Errorf("myhost probed %d times, other %d; want 3 (a check, 2 re-checks) and 0", myhost.requests(), other.requests())
 			}
 			if _, ok := h.echo("other"); ok {
 				t.Error("echo/other.json written by a run for myhost only")

@@ -82,6 +82,7 @@ func newFixture(t *testing.T) *fixture {
   - name: db
     tcp: %s
     timeout: 1s
+    confirm: {attempts: 1, interval: 10ms}   # keeps each run short (the default pauses 2 x 5s)
 `, web.URL, closed)
 	if err := os.WriteFile(config, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
@@ -183,7 +184,8 @@ func TestValidate(t *testing.T) {
 
 func TestRunExecutionsShow(t *testing.T) {
 	f := newFixture(t)
-	// First run: db fails once (not yet DOWN: failureThreshold is 2).
+	// First run: db fails, and its failure is confirmed (DOWN at once with
+	// the default failureThreshold of 1).
 	code, out, errOut := medic(t, append([]string{"run"}, f.flags()...)...)
 	if code != exitOK && code != exitDown {
 		t.Fatalf("first run: exit %d\n%s%s", code, out, errOut)

@@ -3,6 +3,7 @@
 package clock
 
 import (
+	"context"
 	"sync"
 	"time"
 )
@@ -46,4 +47,17 @@ func (m *Manual) Set(t time.Time) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.now = t
+}
+
+// Sleep moves the clock forward by d instead of waiting, and returns at
+// once: ctx's error when ctx has ended (the clock is then left alone), nil
+// otherwise. Sleeps from several goroutines add up.
+func (m *Manual) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if d > 0 {
+		m.Advance(d)
+	}
+	return nil
 }

@@ -40,7 +40,9 @@ func (e *Env) buildResources(api *s3.Client) (map[string]engine.Func, error) {
 	handlers := map[string]any{
 		"loadtargets": (&loadtargets.Handler{Store: st, Opts: load, BatchSize: e.opts.BatchSize, Mode: e.opts.Mode, Logger: log}).Handle,
 		"probe": (&probetask.Handler{
-			Prober: &probe.Prober{Allow: probe.All, Now: e.opts.Clock.Now, Secrets: secret.Env{Lookup: lookup}, Logger: log},
+			// The pauses before re-checks go through the engine's clock:
+			// real with `medic run`, none with the demo's instant clock.
+			Prober: &probe.Prober{Allow: probe.All, Now: e.opts.Clock.Now, Sleep: e.opts.EngineClock.Sleep, Secrets: secret.Env{Lookup: lookup}, Logger: log},
 			Now:    e.opts.Clock.Now,
 			Logger: log,
 		}).Handle,

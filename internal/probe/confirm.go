@@ -34,20 +34,28 @@ type Confirmation struct {
 // re-check that could not finish before ctx's deadline (the pause plus the
 // target's timeout) is not started; one ctx ends anyway is dropped. Either
 // way the result says so in Confirm.CutShort and keeps the last failure.
+//
+// The time left is the least of the real time to ctx's deadline and that
+// time as it was when the check began less what p's clock (Now) has moved
+// since, so that pauses on a controlled clock (Sleep) use up the deadline
+// as real pauses do.
 func (p *Prober) ProbeConfirmed(ctx context.Context, t target.Target) Result {
+	deadline, hasDeadline := ctx.Deadline()
+	began, budget := p.now(), time.Until(deadline)
 	res := p.Probe(ctx, t)
 	if res.Up || res.Skipped != "" || t.Confirm == nil || t.Confirm.Attempts < 1 {
 		return res
 	}
+	left := func() time.Duration { return min(time.Until(deadline), budget-p.now().Sub(began)) }
 	c := &Confirmation{FirstFailures: res.Failures}
 	interval := t.Confirm.Interval.D()
 	for c.Rechecks < t.Confirm.Attempts {
-		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < interval+timeoutOf(t) {
+		if hasDeadline && left() < interval+timeoutOf(t) {
 			c.CutShort = fmt.Sprintf("%s: re-check %d of %d would not finish before the probe task's deadline (%s left, a re-check takes up to %s)",
-				SkippedCutShort, c.Rechecks+1, t.Confirm.Attempts, humanDuration(time.Until(deadline)), humanDuration(interval+timeoutOf(t)))
+				SkippedCutShort, c.Rechecks+1, t.Confirm.Attempts, humanDuration(max(left(), 0)), humanDuration(interval+timeoutOf(t)))
 			break
 		}
-		if !sleep(ctx, interval) {
+		if !p.sleep(ctx, interval) {
 			c.CutShort = fmt.Sprintf("%s: the probe task's deadline came during the pause before re-check %d of %d", SkippedCutShort, c.Rechecks+1, t.Confirm.Attempts)
 			break
 		}
@@ -68,8 +76,12 @@ func (p *Prober) ProbeConfirmed(ctx context.Context, t target.Target) Result {
 	return res
 }
 
-// sleep waits d or until ctx ends, and says whether d passed.
-func sleep(ctx context.Context, d time.Duration) bool {
+// sleep waits d (on p.Sleep when set) or until ctx ends, and says whether
+// d passed.
+func (p *Prober) sleep(ctx context.Context, d time.Duration) bool {
+	if p.Sleep != nil {
+		return p.Sleep(ctx, d) == nil && ctx.Err() == nil
+	}
 	if d <= 0 {
 		return ctx.Err() == nil
 	}

@@ -151,3 +151,36 @@ func TestProbeConfirmedStopsAtTheDeadline(t *testing.T) {
 		}
 	})
 }
+
+// TestProbeConfirmedOnAControlledClock checks that the pauses go through
+// the Prober's Sleep and use up the deadline on its clock: with a 20 s
+// deadline, 10 s pauses and a 2 s timeout, the first re-check fits (20 s
+// left, 12 s needed), the second does not (the clock moved 10 s: 10 s
+// left, 12 s needed), all in milliseconds of real time.
+func TestProbeConfirmedOnAControlledClock(t *testing.T) {
+	hits, url := failingFirst(t, 1<<30)
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	now := t0
+	var slept []time.Duration
+	p := local()
+	p.Now = func() time.Time { return now }
+	p.Sleep = func(ctx context.Context, d time.Duration) error {
+		slept = append(slept, d)
+		now = now.Add(d)
+		return ctx.Err()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	began := time.Now()
+	res := p.ProbeConfirmed(ctx, confirmed(url, 3, 10*time.Second))
+	if took := time.Since(began); took > 5*time.Second {
+		t.Fatalf("took %v of real time, want the pauses on the controlled clock", took)
+	}
+	c := res.Confirm
+	if res.Up || c == nil || c.Rechecks != 1 || c.Confirmed || hits.Load() != 2 || len(slept) != 1 || slept[0] != 10*time.Second {
+		t.Fatalf("up %v, %d requests, sleeps %v, confirm %+v; want one re-check after one 10s pause, then cut short", res.Up, hits.Load(), slept, c)
+	}
+	if !strings.Contains(c.CutShort, "re-check 2 of 3 would not finish before the probe task's deadline") || now.Sub(t0) != 10*time.Second {
+		t.Fatalf("cutShort %q after %v on the clock", c.CutShort, now.Sub(t0))
+	}
+}

@@ -46,6 +46,11 @@ type Prober struct {
 	Allow Networks
 	// Now is the clock for CheckedAt and certificate expiry; nil means time.Now.
 	Now func() time.Time
+	// Sleep waits out the pause before a re-check (see ProbeConfirmed); nil
+	// means a timer. A controlled clock's Sleep moves its time instead of
+	// waiting, and the time left before the caller's deadline is then
+	// counted on that clock too.
+	Sleep func(ctx context.Context, d time.Duration) error
 	// MaxBodyBytes caps how much of a response body is read for a target
 	// that sets no maxBodyBytes of its own; 0 means 1 MiB.
 	MaxBodyBytes int64

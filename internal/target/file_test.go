@@ -130,7 +130,10 @@ func TestParseFileBuiltInDefaults(t *testing.T) {
 	want := Target{
 		Name: "a", Kind: KindHTTP, URL: "https://a.example", Method: DefaultMethod,
 		Timeout: Duration(DefaultTimeout), FollowRedirects: true, StaleAfter: Duration(DefaultStaleAfter),
-		FailureThreshold: DefaultFailureThreshold, SuccessThreshold: DefaultSuccessThreshold, Source: "t.yaml",
+		// Confirmation is on by default (two re-checks 5 s apart), and so
+		// the first confirmed failure makes a target DOWN.
+		Confirm:          &Confirm{Attempts: 2, Interval: Duration(5 * time.Second)},
+		FailureThreshold: 1, SuccessThreshold: DefaultSuccessThreshold, Source: "t.yaml",
 	}
 	if !reflect.DeepEqual(f.Targets[0], want) {
 		t.Errorf("got %+v\nwant %+v", f.Targets[0], want)

@@ -25,17 +25,20 @@ channels: {ops: {type: sns}, dev: {type: sns}}
 		name, key, body string
 		want            Target
 	}{
+		// A probed pulse target is confirmed like any other (the built-in
+		// two re-checks 5 s apart); its failureThreshold is the defaults'.
 		{"original format", "pulse/web.json", `{"url": "https://web.example/ping", "body": "pong"}`, with(func(t *Target) {
 			t.Name, t.Kind, t.URL, t.Method, t.FollowRedirects, t.Source = "web", KindHTTP, "https://web.example/ping", "GET", true, "pulse/web.json"
-			t.Expect.Body = ptr("pong")
+			t.Expect.Body, t.Confirm = ptr("pong"), builtInConfirm()
 		})},
 		{"empty body is exact", "pulse/e.json", `{"url": "http://e.example", "body": ""}`, with(func(t *Target) {
 			t.Name, t.Kind, t.URL, t.Method, t.FollowRedirects, t.Source = "e", KindHTTP, "http://e.example", "GET", true, "pulse/e.json"
-			t.Expect.Body = ptr("")
+			t.Expect.Body, t.Confirm = ptr(""), builtInConfirm()
 		})},
 		{"heartbeat with url", "pulse/batch.json", `{"url": "https://b.example", "body": "ok", "heartbeat": "5m", "channels": ["dev"]}`, with(func(t *Target) {
 			t.Name, t.Kind, t.URL, t.Method, t.FollowRedirects, t.Source = "batch", KindHTTP, "https://b.example", "GET", true, "pulse/batch.json"
 			t.Expect.Body, t.Heartbeat, t.StaleAfter, t.Channels = ptr("ok"), true, Duration(5*time.Minute), []string{"dev"}
+			t.Confirm = builtInConfirm()
 		})},
 		{"push only", "pulse/cron.json", `{"heartbeat": 3600}`, with(func(t *Target) {
 			t.Name, t.Kind, t.Source, t.Timeout = "cron", KindPush, "pulse/cron.json", 0
@@ -60,10 +63,15 @@ func TestParsePulseZeroDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Timeout.D() != DefaultTimeout || got.StaleAfter.D() != DefaultStaleAfter || got.FailureThreshold != DefaultFailureThreshold {
-		t.Errorf("got %+v", got)
+	// With confirmation on by default, the default failureThreshold is 1.
+	if got.Timeout.D() != DefaultTimeout || got.StaleAfter.D() != DefaultStaleAfter || got.FailureThreshold != 1 ||
+		!reflect.DeepEqual(got.Confirm, builtInConfirm()) {
+		t.Errorf("got %+v (confirm %+v)", got, got.Confirm)
 	}
 }
+
+// builtInConfirm is the confirmation a probed target gets when nothing sets one.
+func builtInConfirm() *Confirm { return &Confirm{Attempts: 2, Interval: Duration(5 * time.Second)} }
 
 func TestParsePulseProblems(t *testing.T) {
 	tests := []struct {
