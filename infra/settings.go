@@ -12,6 +12,8 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
+
+	"github.com/medic-dev/medic/internal/cadence"
 )
 
 // Context keys, with their defaults in cdk.json and in DefaultSettings.
@@ -38,9 +40,10 @@ var ContextKeys = []string{
 // Settings are the deploy-time choices an operator makes through CDK context
 // (cdk.json or `cdk deploy -c key=value`).
 type Settings struct {
-	// ScheduleMinutes is how often the scheduled check runs (1..720: the
-	// "no scheduled run" alarm watches twice this, and CloudWatch alarm
-	// periods stop at one day).
+	// ScheduleMinutes is the cadence: how often the scheduled check runs
+	// (1..720: the "no scheduled run" alarm watches twice this, and
+	// CloudWatch alarm periods stop at one day). `medic run --every` means
+	// the same; both default to cadence.Default.
 	ScheduleMinutes int
 	// StaleAfter is the default staleAfter for targets that set none, as
 	// written in the targets file (a Go duration such as "15m").
@@ -82,7 +85,7 @@ type Settings struct {
 // DefaultSettings are the settings when the context sets nothing.
 func DefaultSettings() Settings {
 	return Settings{
-		ScheduleMinutes:  10,
+		ScheduleMinutes:  int(cadence.Default / time.Minute),
 		StaleAfter:       "15m",
 		BatchSize:        100,
 		MapConcurrency:   10,
@@ -212,7 +215,7 @@ func ParseSettings(values map[string]any) (Settings, error) {
 	}
 
 	boolean(CtxScaleMode, &s.ScaleMode)
-	intIn(CtxScheduleMinutes, &s.ScheduleMinutes, 1, 720)
+	intIn(CtxScheduleMinutes, &s.ScheduleMinutes, int(cadence.MinStack/time.Minute), int(cadence.MaxStack/time.Minute))
 	intIn(CtxBatchSize, &s.BatchSize, 1, 500)
 	if s.ScaleMode {
 		// A Distributed Map runs up to 10,000 child executions at once.

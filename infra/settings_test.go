@@ -3,8 +3,11 @@ package infra
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+
+	"github.com/medic-dev/medic/internal/cadence"
 )
 
 func TestParseSettingsDefaults(t *testing.T) {
@@ -162,4 +165,21 @@ func FuzzParseSettings(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestScheduleIsTheCadence: the stack's default scheduleMinutes is the
+// cadence `medic run --every` documents as the default (cadence.Default).
+func TestScheduleIsTheCadence(t *testing.T) {
+	if got := time.Duration(DefaultSettings().ScheduleMinutes) * time.Minute; got != cadence.Default {
+		t.Errorf("default scheduleMinutes is %s, cadence.Default %s", got, cadence.Default)
+	}
+	for _, m := range []float64{1, 720} {
+		s, err := ParseSettings(map[string]any{CtxScheduleMinutes: m})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := cadence.Minutes(time.Duration(s.ScheduleMinutes) * time.Minute); err != nil {
+			t.Errorf("scheduleMinutes %v is accepted but outside the cadence's bounds: %v", m, err)
+		}
+	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/medic-dev/medic/internal/cadence"
 	"github.com/medic-dev/medic/internal/local"
 	"github.com/medic-dev/medic/internal/status"
 	"github.com/medic-dev/medic/internal/store"
@@ -48,7 +49,7 @@ STALE, 2 usage or configuration error, 3 the run failed.`,
 		var f localFlags
 		f.register(fs, true)
 		asJSON := fs.Bool("json", false, "print a JSON report instead of the table")
-		every := fs.Duration("every", 0, "run a cycle at this interval (like 10m) until interrupted")
+		every := fs.Duration("every", 0, "run a cycle at this cadence (like "+shortDuration(cadence.Default)+", the stack's default scheduleMinutes) until interrupted")
 		count := fs.Int("count", 0, "with --every, stop after this many cycles (0: until interrupted)")
 		wide := fs.Bool("wide", false, "add the latency's phases to the table: DNS, connect, TLS, first byte")
 		return func(ctx context.Context, out *io2, args []string) error {

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/medic-dev/medic/internal/cadence"
 )
 
 // Function is one Lambda function's share of a run.
@@ -241,6 +243,12 @@ func Monthly(r Run, runs int) Bill {
 	add(ItemAlarms, StackAlarms, "alarm-months", StackAlarms*AlarmMonth)
 	add(ItemCustomMetrics, StackCustomMetrics, "metric-months", StackCustomMetrics*CustomMetricMonth)
 	return b
+}
+
+// MonthlyAt prices a 30-day month of r run every every (the stack's
+// scheduleMinutes): Monthly with cadence.RunsPerMonth(every) runs.
+func MonthlyAt(r Run, every time.Duration) Bill {
+	return Monthly(r, cadence.RunsPerMonth(every))
 }
 
 // Route53 is the monthly cost of one Route 53 health check per target

@@ -2,6 +2,7 @@ package cost
 
 import (
 	"math"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -130,3 +131,35 @@ func TestExtrapolate(t *testing.T) {
 	}
 }
 
+// TestConfirmations checks the added duration of in-run confirmation on a
+// case worked by hand.
+func TestConfirmations(t *testing.T) {
+	r := Run{Targets: 1000, ExpressRequests: 10,
+		Functions: []Function{{Name: "probe", MemoryMB: 256, Invocations: 10, BilledMs: 5000}}}
+	c := Confirmations{FailingShare: 0.01, Attempts: 2, Interval: time.Second, ProbeTime: 10 * time.Second}
+	// 10 batches of 100 targets: 10 × (1 − 0.99^100) = 6.3397 batches with a
+	// failing target; each bills 2 × (1 s + 10 s) = 22 s more.
+	if got, want := c.FailingBatches(r), 10*(1-math.Pow(0.99, 100)); !near(got, want) {
+		t.Errorf("failing batches = %v, want %v", got, want)
+	}
+	got := c.Apply(r)
+	if p := find(got.Functions, "probe"); p.BilledMs != 5000+int64(math.Round(6.339676587267709*22000)) {
+		t.Errorf("probe billed ms = %d", p.BilledMs)
+	}
+	if got.ExpressBilledMs != int64(math.Round(6.339676587267709*22000)) {
+		t.Errorf("express billed ms = %d", got.ExpressBilledMs)
+	}
+	if find(r.Functions, "probe").BilledMs != 5000 {
+		t.Error("Apply changed its input")
+	}
+	// 4,320 runs: 6.3397 × 22 s × 0.25 GB × 4,320 = 150,626 GB-s more probe duration.
+	added := Monthly(got, RunsPerMonth).USD(ItemLambdaDuration) - Monthly(r, RunsPerMonth).USD(ItemLambdaDuration)
+	if want := 6.339676587267709 * 22 * 0.25 * 4320 * LambdaGBSecond; math.Abs(added-want) > 1e-3 {
+		t.Errorf("added Lambda duration = $%.4f, want $%.4f", added, want)
+	}
+	for _, off := range []Confirmations{{}, {FailingShare: 0.01}, {Attempts: 2, Interval: time.Second}} {
+		if !reflect.DeepEqual(off.Apply(r), r) {
+			t.Errorf("%+v changed the run", off)
+		}
+	}
+}

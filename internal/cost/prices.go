@@ -13,7 +13,7 @@
 // pricing pages and not in the repository's AWS facts.
 package cost
 
-import "time"
+import "github.com/medic-dev/medic/internal/cadence"
 
 // Prices in US dollars.
 const (
@@ -97,10 +97,12 @@ const (
 
 // Cadence and month.
 const (
-	// Cadence is how often the schedule starts a run.
-	Cadence = 10 * time.Minute
+	// Cadence is the default cadence (cadence.Default: the stack's
+	// scheduleMinutes and a bare `medic run --every`); MonthlyAt prices
+	// any other.
+	Cadence = cadence.Default
 	// RunsPerMonth at Cadence over a 30-day month: 6 × 24 × 30 = 4,320.
-	RunsPerMonth = 30 * 24 * int(time.Hour/Cadence)
+	RunsPerMonth = int(cadence.Month / Cadence)
 )
 
 // Memory sizes (MB) of the task functions. They mirror functionSpecs in

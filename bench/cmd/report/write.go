@@ -285,6 +285,13 @@ func (r *report) cost(w *strings.Builder) {
 	}
 	w.WriteString("\n\n")
 	w.WriteString(s.Markdown())
+	w.WriteString("### Cadence\n\nAll-in monthly cost at the stack's cadence (`scheduleMinutes`, the same setting as `medic run --every`), " +
+		"from the same runs (scale mode, batch " + fmt.Sprint(scB) + "; `*` extrapolated), priced by `cost.MonthlyAt`:\n\n")
+	w.WriteString(bench.CadenceTable(func(n int) (cost.Run, bool, bool) {
+		p, ok := s.Point(bench.ModeScale, scB, n)
+		return p.Run, p.Extrapolated, ok && p.Infeasible == ""
+	}))
+	w.WriteString("\n")
 	w.WriteString("### Default batch size\n\n")
 	fmt.Fprintf(w, "The numbers call for **%d** in the inline definition and **%d** in the scale mode "+
 		"(the defaults today: %d in `tasks/loadtargets` and in `medic run`; the stack's `batchSize` in `cdk.json`). ",
