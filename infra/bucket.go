@@ -22,6 +22,9 @@ const (
 	PrefixSite    = "site/"
 	// PrefixRuns holds the scale mode's target lists (loadtargets.PrefixRuns).
 	PrefixRuns = "runs/"
+	// HoldsKey is the object of pauses and acknowledgements
+	// (internal/hold.Key); LoadTargets reads exactly it.
+	HoldsKey = "state/holds.json"
 	// PrefixBatchEcho holds the scale mode's echo objects, one per batch
 	// (writeecho.PrefixBatchEcho).
 	PrefixBatchEcho = PrefixEcho + "batch/"

@@ -32,6 +32,10 @@ type functionSpec struct {
 // list. Each becomes its own statement scoped to those prefixes.
 type s3Access struct {
 	get, put, del, list []string
+	// keys are single objects the function reads (GetObject on exactly
+	// that key) and may find absent (ListBucket with s3:prefix exactly the
+	// key, so a missing one reads as NoSuchKey).
+	keys []string
 }
 
 // functionSpecs are the per-task settings: memory, timeout, environment
@@ -71,6 +75,8 @@ func baseFunctionSpecs(set Settings) map[string]functionSpec {
 				// config/ is listed only so a missing targets file reads as
 				// NoSuchKey rather than AccessDenied.
 				list: []string{PrefixConfig, PrefixPulse},
+				// The pauses: a paused target is not probed.
+				keys: []string{HoldsKey},
 			},
 		},
 		"probe": {
@@ -228,12 +234,26 @@ func grantS3(role awsiam.IRole, bucket awss3.Bucket, a s3Access) {
 		}))
 	}
 	add("ReadObjects", "s3:GetObject", a.get)
+	if len(a.keys) > 0 {
+		var arns []*string
+		for _, k := range a.keys {
+			arns = append(arns, bucket.ArnForObjects(jsii.String(k)))
+		}
+		role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("ReadKeys"),
+			Actions:   jsii.Strings("s3:GetObject"),
+			Resources: &arns,
+		}))
+	}
 	add("WriteObjects", "s3:PutObject", a.put)
 	add("DeleteObjects", "s3:DeleteObject", a.del)
-	if len(a.list) > 0 {
+	if len(a.list) > 0 || len(a.keys) > 0 {
 		var patterns []*string
 		for _, p := range a.list {
 			patterns = append(patterns, jsii.String(p+"*"))
+		}
+		for _, k := range a.keys {
+			patterns = append(patterns, jsii.String(k))
 		}
 		role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Sid:        jsii.String("ListPrefixes"),

@@ -1,6 +1,8 @@
 package infra
 
 import (
+	"github.com/medic-dev/medic/internal/hold"
+
 	"encoding/json"
 	"reflect"
 	"slices"
@@ -128,7 +130,7 @@ func TestTaskS3Access(t *testing.T) {
 	s := defaultStack(t)
 	bucketArn := map[string]any{"Fn::GetAtt": []any{s.logicalID(s.stack.Bucket), "Arn"}}
 	want := map[string]map[string][]string{
-		"loadtargets":    {"s3:GetObject": {"config/", "pulse/"}, "s3:ListBucket": {"config/", "pulse/"}},
+		"loadtargets":    {"s3:GetObject": {"config/", "pulse/", "state/holds.json"}, "s3:ListBucket": {"config/", "pulse/", "state/holds.json"}},
 		"probe":          {},
 		"writeecho":      {"s3:PutObject": {"echo/"}},
 		"checkstaleness": {"s3:GetObject": {"config/", "echo/", "history/", "outbox/", "pulse/", "state/"}, "s3:PutObject": {"history/", "outbox/", "site/", "state/"}, "s3:DeleteObject": {"history/"}, "s3:ListBucket": {"echo/", "history/", "outbox/", "pulse/", "state/"}},
@@ -186,6 +188,9 @@ func objectPrefix(r any, bucketArn any) (string, bool) {
 		return "", false
 	}
 	suffix, _ := parts[1].(string)
+	if suffix == "/"+HoldsKey {
+		return HoldsKey, true // the one exact key a task reads
+	}
 	if !strings.HasPrefix(suffix, "/") || !strings.HasSuffix(suffix, "/*") || strings.Count(suffix, "/") != 2 || len(suffix) < 4 {
 		return "", false
 	}
@@ -253,4 +258,12 @@ func arnText(v any) string {
 	}
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// TestHoldsKeyIsTheTasksKey: the key LoadTargets may read is the one
+// internal/hold reads and the CLI writes.
+func TestHoldsKeyIsTheTasksKey(t *testing.T) {
+	if HoldsKey != hold.Key {
+		t.Fatalf("infra reads %q, the tasks use %q", HoldsKey, hold.Key)
+	}
 }

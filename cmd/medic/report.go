@@ -257,7 +257,7 @@ func (t *targetReport) setResult(res probe.Result) {
 func (r *report) applyStatuses(states map[string]status.TargetState) {
 	for i := range r.Targets {
 		st := states[r.Targets[i].Name]
-		r.Targets[i].Status = st.Status
+		r.Targets[i].Status = st.Shown() // PAUSED, MAINTENANCE or the status
 		if r.Targets[i].Group == "" {
 			r.Targets[i].Group = st.Group
 		}
@@ -269,7 +269,7 @@ func (r *report) applyStatuses(states map[string]status.TargetState) {
 	slices.Sort(names)
 	for _, name := range names {
 		if !slices.ContainsFunc(r.Targets, func(t targetReport) bool { return t.Name == name }) && r.Trigger == "schedule" {
-			r.Targets = append(r.Targets, targetReport{Name: name, Status: states[name].Status, Group: states[name].Group})
+			r.Targets = append(r.Targets, targetReport{Name: name, Status: states[name].Shown(), Group: states[name].Group})
 		}
 	}
 }

@@ -19,6 +19,8 @@ func Headline(a outbox.Alert) string {
 		return a.Target + " is not monitored"
 	case outbox.KindMonitored:
 		return a.Target + " is monitored again"
+	case outbox.KindMaintenance:
+		return a.Target + ": maintenance over"
 	default:
 		return a.Target + " is " + a.Kind
 	}
@@ -87,6 +89,8 @@ func Emoji(kind string) string {
 		return "⚠️"
 	case outbox.KindMonitored:
 		return "👁️"
+	case outbox.KindMaintenance:
+		return "🛠️"
 	default:
 		return "ℹ️"
 	}

@@ -20,6 +20,10 @@ const (
 	KindUnmonitored = "UNMONITORED"
 	// KindMonitored: a target that was not monitored is again.
 	KindMonitored = "MONITORED"
+	// KindMaintenance: a target's maintenance window closed; the alert
+	// says what happened during it (its alerts were held) and the status
+	// now.
+	KindMaintenance = "MAINTENANCE"
 )
 
 // Delivery states for one channel of one alert.

@@ -46,6 +46,8 @@ func Decide(prev TargetState, t target.Target, latest *probe.Result, pulseModifi
 	from, fromSince := next.Status, next.Since
 	next.Status, next.Since = v.status, v.since
 	next.Seq++
+	ack := next.Ack
+	next.Ack = nil // an acknowledgement covers the status it was given for
 	if v.status == Stale {
 		// A gap in the checks breaks both streaks: UP again needs
 		// successThreshold fresh good checks.
@@ -59,7 +61,7 @@ func Decide(prev TargetState, t target.Target, latest *probe.Result, pulseModifi
 	case v.status == Stale:
 		kind, text = outbox.KindStale, staleText(next, t, false, now)
 	case v.status == Up && (from == Down || from == Stale):
-		kind, text = outbox.KindRecovered, recoveredText(t.Name, from, v.since.Sub(fromSince))
+		kind, text = outbox.KindRecovered, recoveredText(t.Name, from, v.since.Sub(fromSince))+ackedText(ack)
 	default:
 		return next, nil // UNKNOWN → UP: nothing to tell
 	}
@@ -112,12 +114,13 @@ func judge(st TargetState, t target.Target, pulseModified *time.Time, now time.T
 			return verdict{} // no heartbeat yet: wait for one
 		}
 	}
-	lastEcho := orElse(st.LastEchoAt, st.FirstSeenAt)
+	// A pause does not count: the ages run from the resume at the earliest.
+	lastEcho := later(orElse(st.LastEchoAt, st.FirstSeenAt), st.ResumedAt)
 	if now.Sub(lastEcho) > staleAfter {
 		return verdict{Stale, lastEcho}
 	}
 	lastGood := orElse(st.LastGoodAt, st.FirstSeenAt)
-	if st.FailStreak >= failureThresholdOf(t) || now.Sub(lastGood) > staleAfter {
+	if st.FailStreak >= failureThresholdOf(t) || now.Sub(later(lastGood, st.ResumedAt)) > staleAfter {
 		return verdict{Down, lastGood}
 	}
 	if st.SuccessStreak >= successThresholdOf(t) {
@@ -129,8 +132,8 @@ func judge(st TargetState, t target.Target, pulseModified *time.Time, now time.T
 // remind returns a REMINDER alert when the target has been DOWN or STALE
 // for RemindEvery since its last alert.
 func remind(st *TargetState, t target.Target, now time.Time, raiser string) []outbox.Alert {
-	if st.Status != Down && st.Status != Stale {
-		return nil
+	if (st.Status != Down && st.Status != Stale) || st.Ack != nil {
+		return nil // an acknowledged target is not reminded of
 	}
 	every := t.RemindEvery.D()
 	if every <= 0 || len(t.Channels) == 0 || now.Sub(st.LastAlertAt) < every {
@@ -245,4 +248,11 @@ func orElse(t, fallback time.Time) time.Time {
 		return fallback
 	}
 	return t
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/medic-dev/medic/internal/clip"
+	"github.com/medic-dev/medic/internal/hold"
 )
 
 // Statuses.
@@ -24,6 +25,15 @@ const (
 	// Stale: no check result (or, for a push target, no heartbeat) within
 	// staleAfter: the monitor or the sender has stopped.
 	Stale = "STALE"
+)
+
+// What Shown says instead of the status while alerts are held. They are
+// never stored in Status, which keeps the status the rules decide.
+const (
+	// Paused: the target is paused (medic pause); not probed.
+	Paused = "PAUSED"
+	// InMaintenance: a maintenance window of the target is open.
+	InMaintenance = "MAINTENANCE"
 )
 
 // Key is the object that holds every target's state: one GET and one
@@ -84,6 +94,31 @@ type TargetState struct {
 	// See package fold.
 	FoldedInto  string    `json:"foldedInto,omitempty"`
 	FoldedSince time.Time `json:"foldedSince,omitzero"`
+	// Maintenance is set while one of the target's maintenance windows is
+	// open: what happened during it, for the summary when it closes.
+	Maintenance *Maintenance `json:"maintenance,omitempty"`
+	// Paused is the pause in effect (from state/holds.json): the target
+	// is not probed and its state is kept as it was. ResumedAt is when a
+	// run first saw it resumed: the time it was paused does not count
+	// towards staleAfter.
+	Paused    *hold.Pause `json:"paused,omitempty"`
+	ResumedAt time.Time   `json:"resumedAt,omitzero"`
+	// Ack is the acknowledgement in effect: no reminders while the target
+	// keeps the status it had when acknowledged; its recovery alert names
+	// who acknowledged it.
+	Ack *hold.Ack `json:"ack,omitempty"`
+}
+
+// Shown is the status to show people: PAUSED while the target is paused,
+// MAINTENANCE while a maintenance window is open, else Status.
+func (st TargetState) Shown() string {
+	switch {
+	case st.Paused != nil:
+		return Paused
+	case st.Maintenance != nil:
+		return InMaintenance
+	}
+	return st.Status
 }
 
 // Bounds on what the state keeps of a failed check. Every target's state is

@@ -96,6 +96,21 @@ func decodeValue(n *yaml.Node, f reflect.Value, path string, at lines) []fieldEr
 		}
 		f.Set(reflect.ValueOf(&b))
 		return nil
+	case t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Slice && t.Elem().Elem().Kind() == reflect.Struct:
+		// A list of blocks (maintenance windows): each is decoded key by
+		// key, as "maintenance[1].cron".
+		if n.Kind != yaml.SequenceNode {
+			return []fieldErr{fieldErrorf(path, n.Line, "must be a list, got %s", describeNode(n))}
+		}
+		list := reflect.MakeSlice(t.Elem(), len(n.Content), len(n.Content))
+		var errs []fieldErr
+		for i, item := range n.Content {
+			errs = append(errs, decodeMapping(item, list.Index(i).Addr().Interface(), fmt.Sprintf("%s[%d]", path, i), at)...)
+		}
+		p := reflect.New(t.Elem())
+		p.Elem().Set(list)
+		f.Set(p)
+		return errs
 	case t == reflect.TypeOf((*[]int)(nil)) && n.Kind == yaml.ScalarNode:
 		// status: 200 is a list of one.
 		n = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: n.Line, Content: []*yaml.Node{n}}

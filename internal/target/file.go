@@ -206,6 +206,10 @@ func clearKey(s *targetSpec, path string) {
 	v := reflect.ValueOf(s).Elem()
 	parts := strings.Split(path, ".")
 	for i, p := range parts {
+		listed := false
+		if j := strings.IndexByte(p, '['); j >= 0 {
+			p, listed = p[:j], true // a list entry's key: the whole list goes
+		}
 		var f reflect.Value
 		for j := 0; j < v.NumField(); j++ {
 			if v.Type().Field(j).Tag.Get("yaml") == p {
@@ -215,7 +219,7 @@ func clearKey(s *targetSpec, path string) {
 		if !f.IsValid() || f.IsNil() {
 			return
 		}
-		if i == len(parts)-1 {
+		if i == len(parts)-1 || listed {
 			f.Set(reflect.Zero(f.Type()))
 			return
 		}

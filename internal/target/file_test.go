@@ -1,6 +1,8 @@
 package target
 
 import (
+	"github.com/medic-dev/medic/internal/window"
+
 	"os"
 	"reflect"
 	"strings"
@@ -224,6 +226,12 @@ func TestParseFileProblems(t *testing.T) {
 		{"grpc certValidFor without tls", "x", "expect.certValidFor", "certValidFor needs TLS", "  - {name: x, grpc: {address: 'o:50051'}, expect: {certValidFor: 24h}}"},
 		{"grpc startTLS", "x", "tls.startTLS", "only applies to tls targets", "  - {name: x, grpc: {address: 'o:50051'}, tls: {startTLS: smtp}}"},
 		{"grpc and tcp", "x", "grpc", "not several", "  - {name: x, tcp: 'o:1', grpc: {address: 'o:50051'}}"},
+		{"maintenance cron", "x", "maintenance[0].cron", "has 4 fields", "  - {name: x, url: 'https://x.example', maintenance: [{cron: '0 2 * *', duration: 2h}]}"},
+		{"maintenance zone", "x", "maintenance[0].timeZone", `unknown time zone "Mars/Base"`, "  - {name: x, url: 'https://x.example', maintenance: [{cron: '0 2 * * *', duration: 2h, timeZone: Mars/Base}]}"},
+		{"maintenance key", "x", "maintenance[0].zone", `unknown key "zone"`, "  - {name: x, url: 'https://x.example', maintenance: [{cron: '0 2 * * *', duration: 2h, zone: UTC}]}"},
+		{"maintenance end", "x", "maintenance[0].end", "must be after start", "  - {name: x, tcp: 'db:1', maintenance: [{start: '2026-12-05T04:00:00Z', end: '2026-12-05T02:00:00Z'}]}"},
+		{"maintenance both", "x", "maintenance[0].start", "not both", "  - {name: x, tcp: 'db:1', maintenance: [{start: '2026-12-05T04:00:00Z', cron: '0 2 * * *'}]}"},
+		{"maintenance not a list", "x", "maintenance", "must be a list", "  - {name: x, tcp: 'db:1', maintenance: {cron: '0 2 * * *', duration: 1h}}"},
 		{"json path", "x", "expect.json", "invalid path", "  - {name: x, url: 'https://x.example', expect: {json: {'a..b': 1}}}"},
 	}
 	for _, tt := range tests {
@@ -376,5 +384,57 @@ func TestParseByteSize(t *testing.T) {
 		if (err != nil) != tt.bad || got != tt.want {
 			t.Errorf("ParseByteSize(%q) = %d, %v; want %d, error %v", tt.in, got, err, tt.want, tt.bad)
 		}
+	}
+}
+
+func TestParseFileMaintenance(t *testing.T) {
+	f, err := ParseFile("t.yaml", []byte(`
+defaults:
+  maintenance:
+    - {cron: "0 2 * * SUN", duration: 2h, timeZone: Europe/Berlin}
+targets:
+  - {name: inherits, url: 'https://a.example'}
+  - name: own
+    tcp: 'db:5432'
+    maintenance:
+      - start: 2026-12-05T02:00:00Z
+        end: 2026-12-05T04:00:00Z
+      - {start: "2026-12-24 18:00", end: "2026-12-27 08:00", timeZone: Asia/Tokyo}
+  - {name: none, url: 'https://a.example', maintenance: []}
+`), Options{})
+	if err != nil || len(f.Problems) > 0 {
+		t.Fatalf("err %v problems %v", err, f.Problems)
+	}
+	tokyo, _ := time.LoadLocation("Asia/Tokyo")
+	tests := []struct {
+		name string
+		want []window.Window
+	}{
+		{"inherits", []window.Window{{Cron: "0 2 * * SUN", Duration: 2 * time.Hour, TimeZone: "Europe/Berlin"}}},
+		{"own", []window.Window{
+			{Start: time.Date(2026, 12, 5, 2, 0, 0, 0, time.UTC), End: time.Date(2026, 12, 5, 4, 0, 0, 0, time.UTC)},
+			{Start: time.Date(2026, 12, 24, 18, 0, 0, 0, tokyo), End: time.Date(2026, 12, 27, 8, 0, 0, 0, tokyo), TimeZone: "Asia/Tokyo"},
+		}},
+		{"none", nil},
+	}
+	for i, tt := range tests {
+		got := f.Targets[i].Maintenance
+		if len(got) != len(tt.want) {
+			t.Fatalf("%s: %d windows, want %d", tt.name, len(got), len(tt.want))
+		}
+		for j := range got {
+			g, w := got[j], tt.want[j]
+			if !g.Start.Equal(w.Start) || !g.End.Equal(w.End) || g.Cron != w.Cron || g.Duration != w.Duration || g.TimeZone != w.TimeZone {
+				t.Errorf("%s: window %d = %+v, want %+v", tt.name, j, g, w)
+			}
+		}
+	}
+	// A bad default window is reported and dropped; the targets keep going.
+	f, err = ParseFile("t.yaml", []byte("defaults:\n  maintenance: [{cron: '0 2 * *', duration: 1h}]\ntargets:\n  - {name: a, url: 'https://a.example'}\n"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Targets) != 1 || len(f.Targets[0].Maintenance) != 0 || len(f.Problems) != 1 || f.Problems[0].Field != "defaults.maintenance[0].cron" {
+		t.Fatalf("targets %+v problems %v", f.Targets, f.Problems)
 	}
 }

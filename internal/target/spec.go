@@ -1,6 +1,10 @@
 package target
 
-import "reflect"
+import (
+	"reflect"
+
+	"github.com/medic-dev/medic/internal/window"
+)
 
 // targetSpec is a target as written in the file (or a pulse file, or the
 // defaults). Nil means not written.
@@ -29,6 +33,8 @@ type targetSpec struct {
 	Confirm          *confirmSpec       `yaml:"confirm"`
 	Group            *string            `yaml:"group"`
 	DependsOn        *[]string          `yaml:"dependsOn"`
+	// Maintenance replaces the defaults' windows; "maintenance: []" has none.
+	Maintenance *[]window.Spec `yaml:"maintenance"`
 }
 
 // confirmSpec is a target's confirm block as written.

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/medic-dev/medic/internal/window"
 )
 
 // Kinds of probe.
@@ -104,6 +106,11 @@ type Target struct {
 	// on: while one of them is DOWN or STALE, this target's own DOWN and
 	// STALE alerts are folded into that one's (see docs/status.md).
 	DependsOn []string `json:"dependsOn,omitempty"`
+
+	// Maintenance lists the target's maintenance windows (its own, else
+	// the defaults'): while one is open its checks go on but its alerts
+	// are held (see docs/status.md).
+	Maintenance []window.Window `json:"maintenance,omitempty"`
 
 	// Heartbeat marks a push target: the pulse file must be re-uploaded at
 	// least every StaleAfter, or the target is STALE.

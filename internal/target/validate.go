@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/medic-dev/medic/internal/window"
 )
 
 // MaxTimeout bounds a target's timeout: a probe must finish well inside
@@ -351,6 +353,17 @@ func resolve(source string, s targetSpec, at lines, d Defaults, heartbeat bool, 
 	}
 	if s.DependsOn != nil && len(*s.DependsOn) > 0 {
 		t.DependsOn, errs = resolveDependsOn(t.Name, *s.DependsOn, lineOf("dependsOn"), errs)
+	}
+	if m.Maintenance != nil {
+		for i, ws := range *m.Maintenance {
+			w, werrs := window.FromSpec(ws)
+			for _, e := range werrs {
+				bad(fmt.Sprintf("maintenance[%d].%s", i, e.Field), "%s", e.Msg)
+			}
+			if len(werrs) == 0 {
+				t.Maintenance = append(t.Maintenance, w)
+			}
+		}
 	}
 	t.Heartbeat = heartbeat
 	return t, errs

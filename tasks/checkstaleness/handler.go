@@ -58,6 +58,11 @@ type Out struct {
 	// HistoryError, when set, says why this run's history and status page
 	// were not recorded (the statuses and alerts were saved regardless).
 	HistoryError string `json:"historyError,omitempty"`
+	// Paused and InMaintenance count the targets whose alerts are held:
+	// paused (medic pause), or in an open maintenance window (also counted
+	// in Statuses by their status).
+	Paused        int `json:"paused,omitempty"`
+	InMaintenance int `json:"maintenance,omitempty"`
 }
 
 // Change is one target's status change.
@@ -139,6 +144,12 @@ func (h *Handler) check(ctx context.Context, in In, set *target.Set) (Out, error
 			out.NotMonitored++
 		}
 		out.Statuses[st.Status]++
+		switch st.Shown() {
+		case status.Paused:
+			out.Paused++
+		case status.InMaintenance:
+			out.InMaintenance++
+		}
 	}
 	// One line a run: the stack's metric filter turns notMonitored into
 	// the TargetsNotMonitored metric, which an alarm watches.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/medic-dev/medic/internal/fold"
+	"github.com/medic-dev/medic/internal/hold"
 	"github.com/medic-dev/medic/internal/outbox"
 	"github.com/medic-dev/medic/internal/probe"
 	"github.com/medic-dev/medic/internal/status"
@@ -57,11 +58,15 @@ func (h *Handler) decideAndSave(ctx context.Context, set *target.Set, echoes lis
 		if err := commitAlerts(ctx, h.Store, prev.Raised); err != nil {
 			return decision{}, h.withdraw(ctx, drafts, nil, err)
 		}
+		holds, _, err := hold.Read(ctx, h.Store)
+		if err != nil {
+			return decision{}, h.withdraw(ctx, drafts, nil, err)
+		}
 		batches := batchesToRead(prev, set, echoes.batches)
 		if err := r.read(ctx, append(echoesToRead(prev, set, echoes), batches...)); err != nil {
 			return decision{}, h.withdraw(ctx, drafts, nil, err)
 		}
-		d := decide(prev, set, echoes.targets, newestInBatches(batches, r), r, now, raiser)
+		d := decide(prev, set, echoes.targets, newestInBatches(batches, r), r, holds, now, raiser)
 		d.cover(prev, set, now, raiser, unmatched)
 		for _, a := range d.alerts {
 			drafts[a.ID] = true
@@ -152,7 +157,10 @@ func echoesToRead(prev status.File, set *target.Set, echoes listed) []store.Info
 // A target's latest result is the newer (by CheckedAt) of its per-target
 // echo, when that changed, and its newest result in the batch objects read
 // this round (inBatches).
-func decide(prev status.File, set *target.Set, echoes map[string]store.Info, inBatches map[string]batchResult, r *echoReader, now time.Time, raiser string) decision {
+//
+// The holds (pauses, acknowledgements) and the targets' maintenance windows
+// apply as status.DecideHeld says.
+func decide(prev status.File, set *target.Set, echoes map[string]store.Info, inBatches map[string]batchResult, r *echoReader, holds hold.File, now time.Time, raiser string) decision {
 	d := decision{file: status.File{Targets: make(map[string]status.TargetState, len(set.Targets)), UpdatedAt: now}, checks: map[string]*probe.Result{}}
 	for _, t := range set.Targets {
 		before, known := prev.Targets[t.Name]
@@ -178,8 +186,15 @@ func decide(prev status.File, set *target.Set, echoes map[string]store.Info, inB
 			}
 			again = status.MonitoredAgain(&before, channels, now, raiser)
 		}
-		st, alerts := status.Decide(before, t, echo, pulse, now, raiser)
-		if echo != nil && isProbed(t) && echo.CheckedAt.After(before.LastEchoAt) {
+		var held status.Holds
+		if p, ok := holds.PauseOf(t.Name, now); ok {
+			held.Pause = &p
+		}
+		if a, ok := holds.Acks[t.Name]; ok {
+			held.Ack = &a
+		}
+		st, alerts := status.DecideHeld(before, t, echo, pulse, now, raiser, held)
+		if echo != nil && isProbed(t) && echo.CheckedAt.After(before.LastEchoAt) && held.Pause == nil {
 			d.checks[t.Name] = echo
 		}
 		alerts = append(again, alerts...)

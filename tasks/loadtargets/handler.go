@@ -10,7 +10,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"time"
 
+	"github.com/medic-dev/medic/internal/clock"
+	"github.com/medic-dev/medic/internal/hold"
 	"github.com/medic-dev/medic/internal/store"
 	"github.com/medic-dev/medic/internal/target"
 	"github.com/medic-dev/medic/internal/trigger"
@@ -53,6 +56,9 @@ type Handler struct {
 	// Mode is ModeInline (or empty) for the inline definition, ModeScale
 	// for the scale definition.
 	Mode string
+	// Clock gives "now" for the pauses that end by themselves; nil means
+	// the wall clock.
+	Clock clock.Clock
 	// Logger receives one line per run and one per problem; nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -91,6 +97,37 @@ type Summary struct {
 	// the batches so that the output fits (inline mode): they need no
 	// probe, and CheckStaleness still decides them from their pulse files.
 	HeartbeatOnly int `json:"heartbeatOnly,omitempty"`
+	// Paused names the targets left out because they are paused (medic
+	// pause; state/holds.json), at most MaxSummaryProblems of them.
+	Paused []string `json:"paused,omitempty"`
+}
+
+// withoutPaused drops the targets paused now (state/holds.json): a paused
+// target is not probed. It returns the names dropped.
+func (h *Handler) withoutPaused(ctx context.Context, targets []target.Target) ([]target.Target, []string, error) {
+	holds, _, err := hold.Read(ctx, h.Store)
+	if err != nil {
+		return nil, nil, fmt.Errorf("loadtargets: %w", err)
+	}
+	if len(holds.Paused) == 0 {
+		return targets, nil, nil
+	}
+	now := time.Now()
+	if h.Clock != nil {
+		now = h.Clock.Now()
+	}
+	kept := make([]target.Target, 0, len(targets))
+	var paused []string
+	for _, t := range targets {
+		if _, ok := holds.PauseOf(t.Name, now); ok {
+			if len(paused) < MaxSummaryProblems {
+				paused = append(paused, t.Name)
+			}
+			continue
+		}
+		kept = append(kept, t)
+	}
+	return kept, paused, nil
 }
 
 // Handle reads the execution input, loads the targets and batches the ones
@@ -110,6 +147,10 @@ func (h *Handler) Handle(ctx context.Context, in json.RawMessage) (Output, error
 	}
 	selected, problems := selectTargets(set, trig)
 	problems = append(problems, set.Problems...)
+	selected, paused, err := h.withoutPaused(ctx, selected)
+	if err != nil {
+		return Output{}, err
+	}
 
 	size := h.BatchSize
 	if size <= 0 {
@@ -118,7 +159,7 @@ func (h *Handler) Handle(ctx context.Context, in json.RawMessage) (Output, error
 	out := Output{
 		Trigger:   trig.Kind,
 		Requested: append([]string{}, trig.Names...),
-		Summary:   Summary{Targets: len(selected), Problems: []target.Problem{}},
+		Summary:   Summary{Targets: len(selected), Problems: []target.Problem{}, Paused: paused},
 	}
 	switch h.Mode {
 	case ModeScale:
