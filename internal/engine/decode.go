@@ -175,23 +175,30 @@ func (d *decoder) digits() int {
 // document; strings with escapes or non-ASCII text are checked and undone
 // by encoding/json.
 func (d *decoder) str() (string, bool) {
-	start := d.i
-	d.i++
-	for d.i < len(d.s) {
-		c := d.s[d.i]
-		switch {
-		case c == '"':
-			d.i++
-			return d.s[start+1 : d.i-1], true
-		case c < 0x20:
-			return "", false
-		case c == '\\' || c >= utf8.RuneSelf:
-			return d.strSlow(start)
-		}
-		d.i++
+	start, s := d.i, d.s
+	i := start + 1
+	for i < len(s) && plainByte[s[i]] {
+		i++
 	}
-	return "", false
+	d.i = i
+	switch {
+	case i >= len(s) || s[i] < 0x20:
+		return "", false
+	case s[i] == '"':
+		d.i++
+		return s[start+1 : i], true
+	}
+	return d.strSlow(start) // a backslash or a byte of non-ASCII text
 }
+
+// plainByte says a byte stands for itself in a JSON string: not a quote, a
+// backslash, a control character or part of non-ASCII text.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 func (d *decoder) strSlow(start int) (string, bool) {
 	for d.i < len(d.s) {

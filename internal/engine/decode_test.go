@@ -12,7 +12,7 @@ import (
 func checkDecoding(t *testing.T, b []byte) {
 	t.Helper()
 	want, wantErr := decodeReflect(b)
-	memo := newEncodeMemo()
+	memo := newEncodeMemo(0)
 	got, err := decodeJSON(b, memo)
 	switch {
 	case (err == nil) != (wantErr == nil):

@@ -160,7 +160,7 @@ func (x *execution) runDistributed(ctx context.Context, st *State, inputs []any,
 	fails, first := iterate(ctx, len(inputs), concurrency, limits, func(ictx context.Context, i int) *Failure {
 		// A child has its own memo, so that what it encoded is freed when it
 		// ends rather than when the whole Map run does.
-		child := &execution{m: st.Processor, opts: x.opts, clock: x.clock, ctxObj: x.ctxObj, record: false, memo: newEncodeMemo(),
+		child := &execution{m: st.Processor, opts: x.opts, clock: x.clock, ctxObj: x.ctxObj, record: false, memo: newEncodeMemo(0),
 			deadline: x.deadline, execArn: x.execArn, smArn: x.smArn}
 		out, f := child.runMachine(ictx, st.Processor, inputs[i], &thread{})
 		if st.ExecutionType == "STANDARD" {

@@ -18,7 +18,7 @@ func checkEncoding(t *testing.T, v any) {
 	if got := encodeJSON(v, nil); got != want {
 		t.Fatalf("encodeJSON = %s, encoding/json = %s", got, want)
 	}
-	memo := newEncodeMemo()
+	memo := newEncodeMemo(0)
 	for i := range 2 { // the second time from the memo
 		if got := encodeJSON(v, memo); got != want {
 			t.Fatalf("encodeJSON with a memo (pass %d) = %s, encoding/json = %s", i+1, got, want)
@@ -68,7 +68,7 @@ func TestEncodeMatchesEncodingJSON(t *testing.T) {
 func TestEncodeMemoSubSlices(t *testing.T) {
 	long := strings.Repeat("x", 100)
 	all := []any{long, long + "1", long + "2"}
-	memo := newEncodeMemo()
+	memo := newEncodeMemo(0)
 	for _, a := range [][]any{all, all[:2], all[:1], all[1:], all} {
 		if got, want := encodeJSON(a, memo), string(encodeReflect(a)); got != want {
 			t.Fatalf("got %s, want %s", got, want)

@@ -125,7 +125,7 @@ func newExecution(m *Machine, opts Options) *execution {
 	if opts.RoleArn == "" {
 		opts.RoleArn = "arn:aws:iam::" + opts.AccountID + ":role/StepFunctions-" + opts.StateMachineName + "-role"
 	}
-	x := &execution{m: m, opts: opts, clock: opts.Clock, record: true, memo: newEncodeMemo()}
+	x := &execution{m: m, opts: opts, clock: opts.Clock, record: true, memo: newEncodeMemo(atomic.LoadInt64(&m.memoHint))}
 	x.events = make([]Event, 0, min(max(atomic.LoadInt64(&m.eventsHint), 16), maxHistoryEvents+1))
 	x.smArn = fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", opts.Region, opts.AccountID, opts.StateMachineName)
 	x.execArn = fmt.Sprintf("arn:aws:states:%s:%s:execution:%s:%s", opts.Region, opts.AccountID, opts.StateMachineName, opts.ExecutionName)
@@ -255,6 +255,7 @@ func (x *execution) finish(res *Execution, th *thread, out any, f *Failure) *Exe
 	res.Transitions = x.transitions
 	x.mu.Unlock()
 	atomic.StoreInt64(&x.m.eventsHint, int64(len(res.Events)))
+	atomic.StoreInt64(&x.m.memoHint, x.memo.len())
 	return res
 }
 

@@ -56,12 +56,26 @@ func sliceKey(a []any) memoKey {
 	return memoKey{p: unsafe.Pointer(unsafe.SliceData(a)), n: len(a)}
 }
 
-func newEncodeMemo() *encodeMemo {
+// newEncodeMemo makes a memo sized for about hint entries (the last run's
+// count), so that its maps are not grown entry by entry.
+func newEncodeMemo(hint int64) *encodeMemo {
 	c := &encodeMemo{}
 	for i := range c.shards {
-		c.shards[i].m = map[unsafe.Pointer]memoEntry{}
+		c.shards[i].m = make(map[unsafe.Pointer]memoEntry, min(hint, 1<<20)/memoShards)
 	}
 	return c
+}
+
+// len is how many entries the memo holds.
+func (c *encodeMemo) len() int64 {
+	var n int
+	for i := range c.shards {
+		sh := &c.shards[i]
+		sh.mu.Lock()
+		n += len(sh.m)
+		sh.mu.Unlock()
+	}
+	return int64(n)
 }
 
 func (c *encodeMemo) shard(k memoKey) *memoShard {

@@ -19,6 +19,9 @@ type Machine struct {
 	// had (read and written atomically): the next run's history starts
 	// with that capacity instead of growing to it.
 	eventsHint int64
+	// memoHint is how many encodings the last run remembered (its memo's
+	// size, atomically).
+	memoHint int64
 }
 
 // State is one state of a Machine (or of a Parallel branch or a Map's
