@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"regexp"
 	"testing"
 
 	"github.com/medic-dev/medic/internal/engine"
@@ -64,7 +65,7 @@ func TestIntrinsics(t *testing.T) {
 
 func TestUUID(t *testing.T) {
 	x := run(t, pass(`"Parameters":{"id.$":"States.UUID()"},`), `{}`, nil)
-	if len(x.Output) != len(`{"id":"xxxxxxxx-xxxx-4xxx-xxxx-xxxxxxxxxxxx"}`) {
-		t.Errorf("output = %s", x.Output)
+	if !regexp.MustCompile(`^\{"id":"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"\}$`).Match(x.Output) {
+		t.Errorf("output = %s, want a version 4 UUID", x.Output)
 	}
 }

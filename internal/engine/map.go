@@ -144,11 +144,10 @@ func (x *execution) itemInputs(st *State, eff any, items []any, ctxObj map[strin
 	for i, item := range items {
 		var c map[string]any
 		if st.ItemSelector.readsContext {
-			c = make(map[string]any, len(ctxObj)+1)
-			for k, v := range ctxObj {
-				c[k] = v
-			}
-			c["Map"] = map[string]any{"Item": map[string]any{"Index": intValue(int64(i)), "Value": item}}
+			// The Map state's context object (contextObject's fields) with
+			// this item's $$.Map.Item.
+			c = map[string]any{"Execution": ctxObj["Execution"], "StateMachine": ctxObj["StateMachine"], "State": ctxObj["State"],
+				"Map": map[string]any{"Item": map[string]any{"Index": intValue(int64(i)), "Value": item}}}
 		}
 		v, err := st.ItemSelector.apply(eff, c)
 		if err != nil {

@@ -106,6 +106,7 @@ func stripPayloadTemplate(t *template) (*template, bool) {
 			}
 			out.object[k] = sc
 		}
+		out.indexFields()
 	case t.array != nil:
 		out.array = make([]*template, len(t.array))
 		for i, c := range t.array {

@@ -10,12 +10,27 @@ import (
 // take their value from a path or an intrinsic function.
 type template struct {
 	object map[string]*template // an object: field name (without ".$") → value
+	fields []templateField      // object's fields in name order, to build from
 	array  []*template
 	static any // a literal (when object and array are nil and dyn is nil)
 	dyn    *dynamic
 	// readsContext says whether applying it reads the context object ($$),
 	// which is then worth building.
 	readsContext bool
+}
+
+type templateField struct {
+	name string
+	t    *template
+}
+
+// indexFields lists an object template's fields in name order (applying
+// walks the list, not the map).
+func (t *template) indexFields() {
+	t.fields = make([]templateField, 0, len(t.object))
+	for _, k := range sortedKeys(t.object) {
+		t.fields = append(t.fields, templateField{k, t.object[k]})
+	}
 }
 
 // dynamic is the value of a "key.$" field or of ErrorPath/CausePath.
@@ -111,6 +126,7 @@ func compileTemplate(v any, where string) (*template, error) {
 			out.object[k] = c
 			out.readsContext = out.readsContext || c.readsContext
 		}
+		out.indexFields()
 		return out, nil
 	case []any:
 		out := &template{array: []*template{}}
@@ -137,13 +153,13 @@ func (t *template) applyField(input, ctx any, field string) (any, error) {
 	case t.dyn != nil:
 		return t.dyn.eval(input, ctx, field)
 	case t.object != nil:
-		out := make(map[string]any, len(t.object))
-		for k, c := range t.object {
-			v, err := c.applyField(input, ctx, k)
+		out := make(map[string]any, len(t.fields))
+		for _, f := range t.fields {
+			v, err := f.t.applyField(input, ctx, f.name)
 			if err != nil {
 				return nil, err
 			}
-			out[k] = v
+			out[f.name] = v
 		}
 		return out, nil
 	case t.array != nil:
