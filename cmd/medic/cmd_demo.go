@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/medic-dev/medic/internal/clock"
 	"github.com/medic-dev/medic/internal/local"
+	"github.com/medic-dev/medic/internal/site"
 	"github.com/medic-dev/medic/internal/store"
 	"github.com/spf13/pflag"
 )
@@ -163,8 +166,19 @@ func demo(ctx context.Context, out *io2, cycles int, step time.Duration, keep bo
 	fmt.Fprintf(w, "\n%s\n", strings.Repeat("─", 72))
 	fmt.Fprintf(w, "Demo done: %d executions, alerts received: %d DOWN, %d STALE, %d RECOVERED; %d targets' alerts folded into their dependency's.\n",
 		cycles, counts["DOWN"], counts["STALE"], counts["RECOVERED"], counts["folded"])
+	pageDir := filepath.Join(dir, "site")
+	if !keep {
+		if pageDir, err = os.MkdirTemp("", "medic-demo-page-"); err != nil {
+			return fmt.Errorf("create a directory for the demo's status page: %w", err)
+		}
+	}
+	page, err := savePage(ctx, st, pageDir)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\nStatus page: %s (open it in a browser)\n", page)
 	if keep {
-		fmt.Fprintf(w, "\nThe demo's data is in %s. Look around:\n  medic executions --state-dir %s\n  medic show --state-dir %s <execution>\n", dir, dir, dir)
+		fmt.Fprintf(w, "\nThe demo's data is in %s. Look around:\n  medic executions --state-dir %s\n  medic show --state-dir %s <execution>\n  medic status --state-dir %s\n  medic serve --state-dir %s   (the status page at http://127.0.0.1:8085/)\n", dir, dir, dir, dir, dir)
 	} else {
 		fmt.Fprint(w, "\nNext: write a targets.yaml ('medic help validate'), then 'medic run'. 'medic help' lists every command.\n")
 	}
@@ -172,6 +186,24 @@ func demo(ctx context.Context, out *io2, cycles int, step time.Duration, keep bo
 		return &exitError{code: exitFailure, err: fmt.Errorf("%d of %d executions failed", failed, cycles)}
 	}
 	return nil
+}
+
+// savePage copies the status page the last run published (site/index.html
+// and site/status.json) into dir and returns the page's path.
+func savePage(ctx context.Context, st *store.Store, dir string) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("save the status page: %w", err)
+	}
+	for _, key := range []string{site.JSONKey, site.PageKey} {
+		obj, err := st.Get(ctx, key)
+		if err != nil {
+			return "", fmt.Errorf("save the status page: %w", err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, path.Base(key)), obj.Body, 0o644); err != nil {
+			return "", fmt.Errorf("save the status page: %w", err)
+		}
+	}
+	return filepath.Join(dir, path.Base(site.PageKey)), nil
 }
 
 func applyDemoScript(cycle int, p *demoPeers) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/medic-dev/medic/internal/local"
 	"github.com/medic-dev/medic/internal/localauth"
+	"github.com/medic-dev/medic/internal/site"
 	"github.com/spf13/pflag"
 )
 
@@ -25,7 +26,10 @@ var serveCommand = &command{
     DescribeStateMachine) on --addr, running the real definition with the
     real task handlers;
   - the embedded S3 endpoint on --s3-addr (path-style; bucket "medic"),
-    unless --s3-endpoint names another one.
+    unless --s3-endpoint names another one;
+  - the status page on --page-addr: http://127.0.0.1:8085/ (and
+    /status.json) as the last run published them, read-only and without
+    credentials, so that a browser opens it.
 
 The AWS CLI, the Go SDK and 'medic --endpoint URL' work against it as
 against AWS, for example:
@@ -49,17 +53,18 @@ config/targets.yaml at start; otherwise the bucket's own is used.`,
 		f.register(fs, true)
 		addr := fs.String("addr", "127.0.0.1:8083", "where the Step Functions API listens")
 		s3Addr := fs.String("s3-addr", "127.0.0.1:8084", "where the embedded S3 endpoint listens")
+		pageAddr := fs.String("page-addr", "127.0.0.1:8085", "where the status page is served")
 		cors := fs.String("cors-origin", "", "browser origins (comma-separated http(s)://host[:port]) allowed to call the endpoints; none by default")
 		return func(ctx context.Context, out *io2, args []string) error {
 			if len(args) > 0 {
 				return usagef("serve takes no arguments, got %q", args)
 			}
-			return serve(ctx, out, &f, *addr, *s3Addr, *cors)
+			return serve(ctx, out, &f, *addr, *s3Addr, *pageAddr, *cors)
 		}
 	},
 }
 
-func serve(ctx context.Context, out *io2, f *localFlags, addr, s3Addr, cors string) error {
+func serve(ctx context.Context, out *io2, f *localFlags, addr, s3Addr, pageAddr, cors string) error {
 	if err := f.validate(); err != nil {
 		return err
 	}
@@ -88,7 +93,9 @@ func serve(ctx context.Context, out *io2, f *localFlags, addr, s3Addr, cors stri
 		if err := env.PutTargets(ctx, data); err != nil {
 			return err
 		}
-	} else if _, err := env.Store(ctx); err != nil {
+	}
+	st, err := env.Store(ctx)
+	if err != nil {
 		return err
 	}
 	ln, err := net.Listen("tcp", addr)
@@ -96,7 +103,16 @@ func serve(ctx context.Context, out *io2, f *localFlags, addr, s3Addr, cors stri
 		return usagef("listen on %s: %v (choose another address with --addr)", addr, err)
 	}
 	srv := &http.Server{Handler: env.APIHandler(ln.Addr()), ReadHeaderTimeout: 10 * time.Second}
+	pageLn, err := net.Listen("tcp", pageAddr)
+	if err != nil {
+		ln.Close()
+		return usagef("listen on %s: %v (choose another address with --page-addr)", pageAddr, err)
+	}
+	pageSrv := &http.Server{Handler: site.Handler(st, pageLn.Addr()), ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprint(out.stderr, localauth.BindWarning("Step Functions API", ln.Addr()))
+	if !localauth.IsLoopback(pageLn.Addr()) {
+		fmt.Fprintf(out.stderr, "WARNING: the status page listens on %s, BEYOND LOOPBACK: it needs no credentials, so every machine that can reach this address can read every target's status and failures.\n", pageLn.Addr())
+	}
 	if a := env.S3Addr(); a != nil {
 		fmt.Fprint(out.stderr, localauth.BindWarning("embedded S3 endpoint", a))
 	}
@@ -108,13 +124,15 @@ func serve(ctx context.Context, out *io2, f *localFlags, addr, s3Addr, cors stri
 	} else {
 		fmt.Fprintf(out.stdout, "S3 endpoint         %s (bucket %s)\n", f.s3Endpoint, env.Bucket())
 	}
+	fmt.Fprintf(out.stdout, "status page         http://%s/\n", pageLn.Addr())
 	if data != nil {
 		fmt.Fprintf(out.stdout, "targets             %s → s3://%s/config/targets.yaml\n", f.config, env.Bucket())
 	}
 	fmt.Fprint(out.stdout, localauth.Banner(env.Credentials(), f.stateDir))
 	fmt.Fprintf(out.stdout, "\nTry: medic check NAME --endpoint %s\nCtrl-C to stop.\n", url)
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- pageSrv.Serve(pageLn) }()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
@@ -122,7 +140,7 @@ func serve(ctx context.Context, out *io2, f *localFlags, addr, s3Addr, cors stri
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	if err := errors.Join(srv.Shutdown(shutdownCtx), pageSrv.Shutdown(shutdownCtx)); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("stop serving: %w", err)
 	}
 	fmt.Fprintln(out.stdout, "stopped")

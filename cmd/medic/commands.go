@@ -29,7 +29,7 @@ func init() {
 	cobra.EnableCommandSorting = false
 	commands = []*command{
 		demoCommand, runCommand, checkCommand, validateCommand,
-		executionsCommand, showCommand, serveCommand, credentialsCommand,
+		executionsCommand, showCommand, statusCommand, historyCommand, serveCommand, credentialsCommand,
 		versionCommand,
 	}
 }

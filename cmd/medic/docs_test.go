@@ -537,6 +537,7 @@ func (s *docSession) execAWS(cmd string) (string, int) {
 		"AWS_ACCESS_KEY_ID="+creds.AccessKeyID,
 		"AWS_SECRET_ACCESS_KEY="+creds.SecretAccessKey,
 		"MEDIC_STATE_MACHINE_ARN="+sfnapi.StateMachineArn("medic"),
+		"MEDIC_BUCKET=medic",
 	)
 	return out, code
 }
@@ -547,7 +548,7 @@ func (s *docSession) execAWS(cmd string) (string, int) {
 func (s *docSession) startServe(cmd string) string {
 	t := s.t
 	s.stopServe()
-	cmd += " --addr 127.0.0.1:0 --s3-addr 127.0.0.1:0"
+	cmd += " --addr 127.0.0.1:0 --s3-addr 127.0.0.1:0 --page-addr 127.0.0.1:0"
 	c := exec.Command("bash", "-c", "exec "+cmd)
 	c.Dir = s.dir
 	c.Env = s.env
@@ -635,7 +636,7 @@ func startDocServe(t *testing.T, bin string, peers *docPeers) *docServe {
 	if err := os.WriteFile(filepath.Join(dir, "targets.yaml"), []byte(cfg.String()), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	c := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--s3-addr", "127.0.0.1:0")
+	c := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--s3-addr", "127.0.0.1:0", "--page-addr", "127.0.0.1:0")
 	c.Dir = dir
 	c.Env = append(os.Environ(), "AWS_EC2_METADATA_DISABLED=true")
 	var buf syncBuffer

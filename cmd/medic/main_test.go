@@ -324,7 +324,7 @@ func startServe(t *testing.T, args ...string) (endpoint, s3Addr string, stop fun
 	var stdout, stderr syncBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- runContext(ctx, append([]string{"serve", "--addr", addr, "--s3-addr", s3Addr}, args...), &stdout, &stderr)
+		done <- runContext(ctx, append([]string{"serve", "--addr", addr, "--s3-addr", s3Addr, "--page-addr", "127.0.0.1:0"}, args...), &stdout, &stderr)
 	}()
 	deadline := time.Now().Add(20 * time.Second)
 	for !strings.Contains(stdout.String(), "Ctrl-C") {

@@ -27,6 +27,7 @@ var page = template.Must(template.New("page").Funcs(template.FuncMap{
 	"dur":    func(s int64) string { return status.HumanDuration(time.Duration(s) * time.Second) },
 	"anchor": anchor,
 	"unix":   func(t time.Time) int64 { return t.Unix() },
+	"groups": sections,
 }).Parse(pageTemplate))
 
 // HTML is the page, site/index.html: its CSS and script inline, nothing
@@ -38,6 +39,28 @@ func (p Page) HTML() ([]byte, error) {
 		return nil, fmt.Errorf("render %s: %w", PageKey, err)
 	}
 	return b.Bytes(), nil
+}
+
+// section is the rows of one group (Name "" for the targets without one).
+type section struct {
+	Group Group
+	Rows  []Row
+}
+
+// sections splits the rows (sorted by group) into a section per group.
+func sections(p Page) []section {
+	var out []section
+	byName := map[string]Group{}
+	for _, g := range p.Groups {
+		byName[g.Name] = g
+	}
+	for _, r := range p.Targets {
+		if len(out) == 0 || out[len(out)-1].Group.Name != r.Group {
+			out = append(out, section{Group: byName[r.Group]})
+		}
+		out[len(out)-1].Rows = append(out[len(out)-1].Rows, r)
+	}
+	return out
 }
 
 // pctText is an uptime figure as the table shows it: "99.95%", or "no

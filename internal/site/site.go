@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/medic-dev/medic/internal/history"
@@ -44,12 +45,24 @@ type Page struct {
 	OverallText       string         `json:"overallText"`
 	Counts            map[string]int `json:"counts"`
 	Targets           []Row          `json:"targets"`
-	Incidents         []Incident     `json:"incidents"`
+	// Groups are the targets' groups (targets.yaml `group:`), each with the
+	// worst status of its targets; none when no target has a group.
+	Groups    []Group    `json:"groups,omitempty"`
+	Incidents []Incident `json:"incidents"`
+}
+
+// Group is a group of targets on the page.
+type Group struct {
+	Name    string   `json:"name"`
+	State   string   `json:"status"`
+	Targets []string `json:"targets"`
 }
 
 // Row is one target on the page.
 type Row struct {
-	Name  string    `json:"name"`
+	Name string `json:"name"`
+	// Group is the target's group, if any.
+	Group string    `json:"group,omitempty"`
 	State string    `json:"status"`
 	Since time.Time `json:"since,omitzero"`
 	// NotMonitored says why the target is not monitored now.
@@ -142,7 +155,13 @@ func Build(in Input) Page {
 	for name := range in.State.Targets {
 		names = append(names, name)
 	}
-	slices.Sort(names)
+	// By group (targets without one first), then by name.
+	slices.SortFunc(names, func(a, b string) int {
+		if c := strings.Compare(in.State.Targets[a].Group, in.State.Targets[b].Group); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
 	open := map[string]Incident{}
 	for _, inc := range in.History.Incidents.Incidents {
 		row := incidentRow(inc, in.Now)
@@ -166,6 +185,17 @@ func Build(in Input) Page {
 			p.Overall = st.Status
 		}
 		p.Targets = append(p.Targets, r)
+		if r.Group == "" {
+			continue
+		}
+		if len(p.Groups) == 0 || p.Groups[len(p.Groups)-1].Name != r.Group {
+			p.Groups = append(p.Groups, Group{Name: r.Group, State: status.Up})
+		}
+		g := &p.Groups[len(p.Groups)-1]
+		g.Targets = append(g.Targets, name)
+		if severity[st.Status] > severity[g.State] {
+			g.State = st.Status
+		}
 	}
 	if len(names) == 0 {
 		p.Overall = status.Unknown
@@ -175,7 +205,7 @@ func Build(in Input) Page {
 }
 
 func row(name string, st status.TargetState, in Input) Row {
-	r := Row{Name: name, State: st.Status, Since: st.Since.UTC(), NotMonitored: st.NotMonitored, Latency: []Point{}}
+	r := Row{Name: name, Group: st.Group, State: st.Status, Since: st.Since.UTC(), NotMonitored: st.NotMonitored, Latency: []Point{}}
 	series := in.History.Uptime.Targets[name]
 	ups := []**float64{&r.Uptime.H24, &r.Uptime.D7, &r.Uptime.D30, &r.Uptime.D90}
 	for i, w := range history.Windows {

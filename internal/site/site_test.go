@@ -25,7 +25,8 @@ var t0 = time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
 
 // scenario runs a day and a half of history through the real store: web up
 // all along, api down for 30 minutes and back, db down since the last
-// hour, beat (a push target) gone stale, fresh not checked enough yet, and
+// hour, beat (a push target) gone stale, fresh not checked enough yet, web
+// and api in the group shop, and
 // a day with no run at all (the monitor stopped).
 func scenario(t *testing.T) site.Input {
 	t.Helper()
@@ -36,8 +37,9 @@ func scenario(t *testing.T) site.Input {
 	t.Cleanup(func() { _ = srv.Close() })
 	s := store.New(srv.Client(), "medic")
 	states := map[string]status.TargetState{}
+	groups := map[string]string{"web": "shop", "api": "shop"}
 	set := func(name, st string, since time.Time, failures ...string) {
-		states[name] = status.TargetState{Target: name, Status: st, Since: since, LastFailures: failures}
+		states[name] = status.TargetState{Target: name, Status: st, Since: since, LastFailures: failures, Group: groups[name]}
 	}
 	var snap history.Snapshot
 	run := func(now time.Time, checks map[string]*history.Check) {
@@ -144,6 +146,12 @@ func TestFigures(t *testing.T) {
 	rows := map[string]site.Row{}
 	for _, r := range p.Targets {
 		rows[r.Name] = r
+	}
+	if len(p.Groups) != 1 || p.Groups[0].Name != "shop" || p.Groups[0].State != status.Up || strings.Join(p.Groups[0].Targets, ",") != "api,web" {
+		t.Errorf("groups %+v, want shop (api, web) UP", p.Groups)
+	}
+	if p.Targets[len(p.Targets)-1].Name != "web" || p.Targets[0].Name != "beat" {
+		t.Errorf("rows are not by group, then name: first %s, last %s", p.Targets[0].Name, p.Targets[len(p.Targets)-1].Name)
 	}
 	// api: 15 checks, 3 failed (12 on day 1, 3 on day 3).
 	if v := rows["api"].Uptime.D7; v == nil || *v != 80 {
