@@ -1,11 +1,13 @@
 package infra
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -14,74 +16,110 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/customresources"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/medic-dev/medic/internal/trigger"
 	"github.com/medic-dev/medic/tasks/checkstaleness"
-	"github.com/medic-dev/medic/tasks/loadtargets"
 )
 
 // MetricNamespace holds medic's own metrics (from log metric filters).
 const MetricNamespace = "medic"
 
-// MetricScheduleHeartbeat counts, in MetricNamespace, the scheduled runs
-// whose LoadTargets loaded the targets (one per LoadTargets log line of
-// trigger "schedule"), plus one when the stack is created, so that the
-// "no scheduled run" alarm waits a full period after a fresh deploy.
-const MetricScheduleHeartbeat = "ScheduleHeartbeat"
-
 // MetricTargetsNotMonitored is, in MetricNamespace, CheckStaleness's count
-// of targets not monitored, from its once-a-run coverage log line.
+// of targets not monitored, from its once-a-run coverage log line when
+// that count is above zero.
 const MetricTargetsNotMonitored = "TargetsNotMonitored"
 
-// newAlarms watches the monitor itself: failed, timed-out and throttled
-// executions, no scheduled run for twice the schedule period, and alert
-// delivery (Notify's failures are caught so that the run goes on, so they
-// would otherwise never show). Each alarm notifies the topic when it fires
-// and when it clears, and the topic's policy lets exactly these alarms
-// publish to it.
+// MetricAlertDeliveryErrors counts, in MetricNamespace, the notify
+// function's ERROR lines: an alert rejected by a channel, dropped at its
+// deadline, or an outcome that could not be recorded.
+const MetricAlertDeliveryErrors = "AlertDeliveryErrors"
+
+// Event shapes the alarms' rules match (AWS-FACTS: Step Functions sends a
+// "Step Functions Execution Status Change" event to the default bus for
+// every Standard execution that changes status, with the execution's input
+// as a string).
+const (
+	sfnSource           = "aws.states"
+	sfnStatusChange     = "Step Functions Execution Status Change"
+	deploySource        = "medic.deploy"
+	deployCreatedDetail = "medic stack created"
+)
+
+// newAlarms watches the monitor itself, every alarm on a metric AWS
+// provides or on a metric that has data only while something is wrong (a
+// custom metric is billed only for the hours it gets data):
+//
+//   - RunsFailed: an execution FAILED, TIMED_OUT or was ABORTED, counted
+//     by an EventBridge rule on Step Functions' status-change events
+//     (one alarm metric for the three).
+//   - ExecutionsThrottled: Step Functions throttled a state transition.
+//   - NoScheduledRuns: no execution started by the schedule SUCCEEDED in
+//     twice the cadence (missing data breaches), counted by a rule on the
+//     SUCCEEDED events whose input is the schedule's; an event put when the
+//     stack is created counts once, so the alarm waits a full period after
+//     a fresh deploy.
+//   - AlertDeliveryErrors: any ERROR line of the notify function (Notify's
+//     failures are caught so that the run goes on, so they would otherwise
+//     never show).
+//   - AlertDeliveryFailing: notify's function errors in three runs in a
+//     row (a channel down for good; also a Notify that crashes).
+//   - TargetsNotMonitored: CheckStaleness reports targets it knows but
+//     does not monitor.
+//
+// Each alarm notifies the topic when it fires and when it clears, and the
+// topic's policy lets exactly these alarms publish to it.
 func newAlarms(stack awscdk.Stack, set Settings, sm awsstepfunctions.StateMachine, fns map[string]awslambda.Function, topic awssns.Topic) []awscloudwatch.Alarm {
 	notify := fns["notify"]
 	action := awscloudwatchactions.NewSnsAction(topic)
-	fiveMinutes := &awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Sum")}
+	minutes := func(m int) awscdk.Duration { return awscdk.Duration_Minutes(jsii.Number(float64(m))) }
+	fiveMinutes := &awscloudwatch.MetricOptions{Period: minutes(5), Statistic: jsii.String("Sum")}
 	type alarmSpec struct {
 		id, description string
-		metric          awscloudwatch.Metric
+		metric          awscloudwatch.IMetric
 		comparison      awscloudwatch.ComparisonOperator
 		missing         awscloudwatch.TreatMissingData
 		// periods is how many periods in a row must breach; 0 means 1.
 		periods float64
 	}
 	quiet := 2 * set.ScheduleMinutes
+
+	failed := awsevents.NewRule(stack, jsii.String("RunFailed"), &awsevents.RuleProps{
+		Description: jsii.String("medic: a health-check execution failed, timed out or was aborted (counted by the RunsFailed alarm)"),
+		EventPattern: &awsevents.EventPattern{
+			Source:     jsii.Strings(sfnSource),
+			DetailType: jsii.Strings(sfnStatusChange),
+			Detail: &map[string]interface{}{
+				"status":          jsii.Strings("FAILED", "TIMED_OUT", "ABORTED"),
+				"stateMachineArn": jsii.Strings(*sm.StateMachineArn()),
+			},
+		},
+	})
 	specs := []alarmSpec{
-		{"ExecutionsFailed", "medic: a health-check execution failed", sm.MetricFailed(fiveMinutes),
+		{"RunsFailed", "medic: a health-check execution failed, timed out or was aborted: see the state machine's executions (ConsoleUrl output)",
+			triggered(failed, minutes(5)),
 			awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD, awscloudwatch.TreatMissingData_NOT_BREACHING, 0},
-		{"ExecutionsTimedOut", "medic: a health-check execution timed out", sm.MetricTimedOut(fiveMinutes),
-			awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD, awscloudwatch.TreatMissingData_NOT_BREACHING, 0},
-		{"ExecutionsThrottled", "medic: starting a health-check execution was throttled", sm.MetricThrottled(fiveMinutes),
+		{"ExecutionsThrottled", "medic: Step Functions throttled a state transition of a health-check execution", sm.MetricThrottled(fiveMinutes),
 			awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD, awscloudwatch.TreatMissingData_NOT_BREACHING, 0},
 		// Scheduled runs only: pulse uploads, alarm-triggered and manual
 		// runs must not hide a dead schedule. Missing data is breaching (no
 		// scheduled run at all in the period is exactly what this alarm is
-		// for); the heartbeat put at stack creation keeps it quiet for the
-		// first full period, before the first scheduled run's line arrives.
-		{"NoScheduledRuns", fmt.Sprintf("medic: no scheduled run loaded its targets in %d minutes (twice the schedule): "+
-			"the schedule, its role or LoadTargets has stopped, and nothing is being checked", quiet),
-			scheduleHeartbeat(stack, fns["loadtargets"], quiet),
+		// for).
+		{"NoScheduledRuns", fmt.Sprintf("medic: no scheduled run succeeded in %d minutes (twice the schedule): "+
+			"the schedule, its role or the runs have stopped, and nothing is being checked", quiet),
+			triggered(scheduledRunSucceeded(stack, sm), minutes(quiet)),
 			awscloudwatch.ComparisonOperator_LESS_THAN_THRESHOLD, awscloudwatch.TreatMissingData_BREACHING, 0},
 	}
-	// Every ERROR line of the notify function: an alert rejected by a
-	// channel (a deleted webhook, a revoked token), dropped at its deadline,
-	// or an outcome that could not be recorded.
+	// Every ERROR line of the notify function. The filter has no default
+	// value: the metric has data only while alerts fail.
 	awslogs.NewMetricFilter(stack, jsii.String("NotifyErrorLines"), &awslogs.MetricFilterProps{
 		LogGroup:        notify.LogGroup(),
 		FilterPattern:   awslogs.FilterPattern_StringValue(jsii.String("$.level"), jsii.String("="), jsii.String("ERROR")),
 		MetricNamespace: jsii.String(MetricNamespace),
-		MetricName:      jsii.String("AlertDeliveryErrors"),
+		MetricName:      jsii.String(MetricAlertDeliveryErrors),
 		MetricValue:     jsii.String("1"),
 	})
 	specs = append(specs, alarmSpec{"AlertDeliveryErrors",
 		"medic: an alert was rejected by a channel or dropped undelivered (see the notify function's log: ALERT DROPPED or \"alert rejected by channel\")",
-		awscloudwatch.NewMetric(&awscloudwatch.MetricProps{Namespace: jsii.String(MetricNamespace), MetricName: jsii.String("AlertDeliveryErrors"),
-			Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Sum")}),
+		awscloudwatch.NewMetric(&awscloudwatch.MetricProps{Namespace: jsii.String(MetricNamespace), MetricName: jsii.String(MetricAlertDeliveryErrors),
+			Period: minutes(5), Statistic: jsii.String("Sum")}),
 		awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD, awscloudwatch.TreatMissingData_NOT_BREACHING, 1})
 	// Transient delivery failures are retried and then held for the next
 	// run; failing in three runs in a row means a channel is down for good.
@@ -91,15 +129,19 @@ func newAlarms(stack awscdk.Stack, set Settings, sm awsstepfunctions.StateMachin
 	}
 	specs = append(specs, alarmSpec{"AlertDeliveryFailing",
 		fmt.Sprintf("medic: alert delivery failed in %.0f run(s) in a row: a channel is unreachable and alerts are waiting in outbox/", runs),
-		notify.MetricErrors(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(float64(set.ScheduleMinutes))), Statistic: jsii.String("Sum")}),
+		notify.MetricErrors(&awscloudwatch.MetricOptions{Period: minutes(set.ScheduleMinutes), Statistic: jsii.String("Sum")}),
 		awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD, awscloudwatch.TreatMissingData_NOT_BREACHING, runs})
 	// Monitoring coverage: every CheckStaleness run logs how many targets
 	// medic knows but does not monitor (a definition with a problem, a
 	// pulse file malformed, unreadable or deleted); their channels are told
-	// once, and this alarm stays up while any is left.
+	// once, and this alarm stays up while any is left. Only lines with a
+	// count above zero become data, so a healthy month has none.
 	awslogs.NewMetricFilter(stack, jsii.String("TargetsNotMonitoredLines"), &awslogs.MetricFilterProps{
-		LogGroup:        fns["checkstaleness"].LogGroup(),
-		FilterPattern:   awslogs.FilterPattern_StringValue(jsii.String("$.message"), jsii.String("="), jsii.String(checkstaleness.CoverageLogMessage)),
+		LogGroup: fns["checkstaleness"].LogGroup(),
+		FilterPattern: awslogs.FilterPattern_All(
+			awslogs.FilterPattern_StringValue(jsii.String("$.message"), jsii.String("="), jsii.String(checkstaleness.CoverageLogMessage)),
+			awslogs.FilterPattern_NumberValue(jsii.String("$.notMonitored"), jsii.String(">"), jsii.Number(0)),
+		),
 		MetricNamespace: jsii.String(MetricNamespace),
 		MetricName:      jsii.String(MetricTargetsNotMonitored),
 		MetricValue:     jsii.String("$.notMonitored"),
@@ -107,7 +149,7 @@ func newAlarms(stack awscdk.Stack, set Settings, sm awsstepfunctions.StateMachin
 	specs = append(specs, alarmSpec{"TargetsNotMonitored",
 		"medic: some targets are not monitored (a problem in their definition or pulse file, or a pulse file deleted): see CheckStaleness's notMonitored and the UNMONITORED alerts",
 		awscloudwatch.NewMetric(&awscloudwatch.MetricProps{Namespace: jsii.String(MetricNamespace), MetricName: jsii.String(MetricTargetsNotMonitored),
-			Period: awscdk.Duration_Minutes(jsii.Number(float64(set.ScheduleMinutes))), Statistic: jsii.String("Maximum")}),
+			Period: minutes(set.ScheduleMinutes), Statistic: jsii.String("Maximum")}),
 		awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD, awscloudwatch.TreatMissingData_NOT_BREACHING, 1})
 	var alarms []awscloudwatch.Alarm
 	for _, s := range specs {
@@ -132,52 +174,85 @@ func newAlarms(stack awscdk.Stack, set Settings, sm awsstepfunctions.StateMachin
 	return alarms
 }
 
-// scheduleHeartbeat is MetricScheduleHeartbeat summed over minutes: a log
-// metric filter on LoadTargets' JSON lines of scheduled runs, and one data
-// point put by a custom resource when the stack is created (not on updates:
-// an existing stack has its history).
-func scheduleHeartbeat(stack awscdk.Stack, loadTargets awslambda.Function, minutes int) awscloudwatch.Metric {
-	awslogs.NewMetricFilter(stack, jsii.String("ScheduledRunLines"), &awslogs.MetricFilterProps{
-		LogGroup: loadTargets.LogGroup(),
-		FilterPattern: awslogs.FilterPattern_All(
-			awslogs.FilterPattern_StringValue(jsii.String("$.message"), jsii.String("="), jsii.String(loadtargets.LogTargetsLoaded)),
-			awslogs.FilterPattern_StringValue(jsii.String("$.trigger"), jsii.String("="), jsii.String(trigger.Schedule)),
-		),
-		MetricNamespace: jsii.String(MetricNamespace),
-		MetricName:      jsii.String(MetricScheduleHeartbeat),
-		MetricValue:     jsii.String("1"),
-		Unit:            awscloudwatch.Unit_COUNT,
+// triggered is how often rule matched an event (AWS/Events TriggeredRules
+// of the default bus), summed over period.
+func triggered(rule awsevents.Rule, period awscdk.Duration) awscloudwatch.Metric {
+	return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+		Namespace:     jsii.String("AWS/Events"),
+		MetricName:    jsii.String("TriggeredRules"),
+		DimensionsMap: &map[string]*string{"RuleName": rule.RuleName()},
+		Period:        period,
+		Statistic:     jsii.String("Sum"),
 	})
-	customresources.NewAwsCustomResource(stack, jsii.String("ScheduleHeartbeatAtCreation"), &customresources.AwsCustomResourceProps{
+}
+
+// ScheduleInputJSON is the schedule's execution input as Step Functions
+// receives it and reports it in status-change events.
+func ScheduleInputJSON() string {
+	b, err := json.Marshal(ScheduleInput)
+	if err != nil {
+		panic(err) // a map of strings always marshals
+	}
+	return string(b)
+}
+
+// scheduledRunSucceeded is the rule the NoScheduledRuns alarm counts: a
+// SUCCEEDED execution of sm whose input is the schedule's, or the event a
+// custom resource puts once when the stack is created (not on updates: an
+// existing stack has its history), so that a fresh stack's alarm waits a
+// full period for its first scheduled run.
+func scheduledRunSucceeded(stack awscdk.Stack, sm awsstepfunctions.StateMachine) awsevents.Rule {
+	rule := awsevents.NewRule(stack, jsii.String("ScheduledRunSucceeded"), &awsevents.RuleProps{
+		Description: jsii.String("medic: a scheduled run succeeded, or the stack was created (counted by the NoScheduledRuns alarm)"),
+		// CDK's EventPattern has no $or: the override below adds it (merged
+		// with this source list, which both branches satisfy).
+		EventPattern: &awsevents.EventPattern{Source: jsii.Strings(sfnSource, deploySource)},
+	})
+	rule.Node().DefaultChild().(awsevents.CfnRule).AddPropertyOverride(jsii.String("EventPattern"), map[string]interface{}{
+		"$or": []interface{}{
+			map[string]interface{}{
+				"source":      []string{sfnSource},
+				"detail-type": []string{sfnStatusChange},
+				"detail": map[string]interface{}{
+					"status":          []string{"SUCCEEDED"},
+					"stateMachineArn": []*string{sm.StateMachineArn()},
+					"input":           []string{ScheduleInputJSON()},
+				},
+			},
+			map[string]interface{}{
+				"source":      []string{deploySource},
+				"detail-type": []string{deployCreatedDetail},
+				"detail":      map[string]interface{}{"stackId": []*string{stack.StackId()}},
+			},
+		},
+	})
+	created := customresources.NewAwsCustomResource(stack, jsii.String("ScheduleHeartbeatAtCreation"), &customresources.AwsCustomResourceProps{
 		OnCreate: &customresources.AwsSdkCall{
-			Service: jsii.String("CloudWatch"),
-			Action:  jsii.String("putMetricData"),
+			Service: jsii.String("EventBridge"),
+			Action:  jsii.String("putEvents"),
 			Parameters: map[string]interface{}{
-				"Namespace": MetricNamespace,
-				"MetricData": []interface{}{map[string]interface{}{
-					"MetricName": MetricScheduleHeartbeat, "Value": 1, "Unit": "Count",
+				"Entries": []interface{}{map[string]interface{}{
+					"Source":     deploySource,
+					"DetailType": deployCreatedDetail,
+					"Detail":     awscdk.Stack_Of(stack).ToJsonString(map[string]interface{}{"stackId": stack.StackId()}, nil),
 				}},
 			},
 			PhysicalResourceId: customresources.PhysicalResourceId_Of(jsii.String("medic-schedule-heartbeat-at-creation")),
 		},
 		Policy: customresources.AwsCustomResourcePolicy_FromStatements(&[]awsiam.PolicyStatement{
 			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-				Actions: jsii.Strings("cloudwatch:PutMetricData"),
-				// PutMetricData has no resource-level permissions; the
-				// namespace condition keeps it to medic's metrics.
-				Resources:  jsii.Strings("*"),
-				Conditions: &map[string]interface{}{"StringEquals": map[string]interface{}{"cloudwatch:namespace": MetricNamespace}},
+				Actions: jsii.Strings("events:PutEvents"),
+				// The default bus, and only events of medic's deploy source.
+				Resources:  jsii.Strings(*stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("events"), Resource: jsii.String("event-bus"), ResourceName: jsii.String("default")})),
+				Conditions: &map[string]interface{}{"StringEquals": map[string]interface{}{"events:source": deploySource}},
 			}),
 		}),
 		// The SDK in the Lambda runtime: no download at deploy time.
 		InstallLatestAwsSdk: jsii.Bool(false),
 	})
-	return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
-		Namespace:  jsii.String(MetricNamespace),
-		MetricName: jsii.String(MetricScheduleHeartbeat),
-		Period:     awscdk.Duration_Minutes(jsii.Number(float64(minutes))),
-		Statistic:  jsii.String("Sum"),
-	})
+	// The event must find the rule in place.
+	created.Node().AddDependency(rule)
+	return rule
 }
 
 // allowAlarmsToPublish adds to the topic's policy the statement CloudWatch

@@ -17,7 +17,7 @@ func TestCostModelMirrorsStack(t *testing.T) {
 		want          int
 	}{
 		{"AWS::CloudWatch::Alarm", "cost.StackAlarms", cost.StackAlarms},
-		{"AWS::Logs::MetricFilter", "cost.StackCustomMetrics", cost.StackCustomMetrics},
+		{"AWS::Logs::MetricFilter", "cost.StackCustomMetrics + cost.StackProblemMetrics", cost.StackCustomMetrics + cost.StackProblemMetrics},
 		{"AWS::SecretsManager::Secret", "no secret", 0},
 	} {
 		if got := len(s.resources(c.typ)); got != c.want {

@@ -34,8 +34,6 @@ const (
 		"would add a second bucket and more objects than the data itself. Use CloudTrail S3 data events for an audit trail."
 	reasonCDKHandler = "A handler of aws-cdk-lib itself, run by CloudFormation only at deploy time; its runtime, " +
 		"managed logging policy and permissions are set by CDK and cannot be changed from the stack."
-	reasonPutMetricData = "cloudwatch:PutMetricData has no resource-level permissions; the statement is limited to the " +
-		"medic namespace by its cloudwatch:namespace condition. It puts the one heartbeat data point at stack creation."
 )
 
 // bucketPrefixResource matches the prefix-scoped object ARNs of the data
@@ -96,11 +94,9 @@ func suppressFindings(s *Stack) {
 					cdkAssetsBucketObjects,
 					map[string]interface{}{"regex": `/^Resource::<Data[0-9A-F]{8}\.Arn>\/\*$/`}),
 			)
-		case id == "ScheduleHeartbeatAtCreation":
-			suppress(c, true, rule("AwsSolutions-IAM5", reasonPutMetricData, "Resource::*"))
 		case strings.HasPrefix(id, "AWS679f53fac002430cb0da5b7982bd2287"):
 			// The singleton function of AwsCustomResource (the heartbeat).
-			suppress(c, true, rule("AwsSolutions-IAM4", reasonCDKHandler+" It puts the schedule heartbeat at stack creation.",
+			suppress(c, true, rule("AwsSolutions-IAM4", reasonCDKHandler+" It puts the one 'medic stack created' event at stack creation.",
 				"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"))
 		case strings.HasPrefix(id, "BucketNotificationsHandler"):
 			suppress(c, true, rule("AwsSolutions-IAM4", reasonCDKHandler+" It turns on EventBridge notifications for the data bucket.",

@@ -40,7 +40,7 @@ func TestSettingsReachTheStack(t *testing.T) {
 	}
 
 	s.tpl.HasResourceProperties(jsii.String("AWS::Scheduler::Schedule"), map[string]any{"ScheduleExpression": "rate(5 minutes)"})
-	s.tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{"MetricName": "ScheduleHeartbeat", "Period": 600})
+	s.tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{"MetricName": "TriggeredRules", "ComparisonOperator": "LessThanThreshold", "Period": 600})
 	s.tpl.AllResourcesProperties(jsii.String("AWS::Logs::LogGroup"), map[string]any{"RetentionInDays": 7})
 
 	env := func(task string) map[string]any {

@@ -121,12 +121,22 @@ var FunctionMemoryMB = map[string]int{
 // against the synthesized stack). The channels' and targets' secrets are
 // SecureString parameters the operator creates, with no monthly charge.
 const (
-	// StackAlarms are standard-resolution CloudWatch metric alarms.
-	StackAlarms = 7
-	// StackCustomMetrics are custom metrics: AlertDeliveryErrors,
-	// ScheduleHeartbeat and TargetsNotMonitored, each fed by a log metric
-	// filter.
-	StackCustomMetrics = 3
+	// StackAlarms are standard-resolution CloudWatch metric alarms, one
+	// metric each: RunsFailed, ExecutionsThrottled, NoScheduledRuns,
+	// AlertDeliveryErrors, AlertDeliveryFailing, TargetsNotMonitored.
+	StackAlarms = 6
+	// StackCustomMetrics are custom metrics with data all month (none: the
+	// alarms watch metrics AWS provides, and the heartbeat is an
+	// EventBridge rule's TriggeredRules).
+	StackCustomMetrics = 0
+	// StackProblemMetrics are custom metrics fed by log metric filters
+	// that match only a problem (AlertDeliveryErrors: notify's ERROR
+	// lines; TargetsNotMonitored: a coverage line with notMonitored > 0).
+	// A custom metric is billed only for the hours it receives data
+	// (CustomMetricMonth prorated by the hour, from AWS's pricing page), so
+	// they cost nothing in a healthy month and about $0.0004 per metric per
+	// hour with a problem; the model prices a healthy month.
+	StackProblemMetrics = 2
 )
 
 // LambdaPlatformLogBytes approximates the START, END and REPORT lines Lambda
