@@ -91,18 +91,20 @@ func Emoji(kind string) string {
 		return "👁️"
 	case outbox.KindMaintenance:
 		return "🛠️"
+	case outbox.KindFlapping:
+		return "🔀"
 	default:
 		return "ℹ️"
 	}
 }
 
-// Colour is an alert kind's colour as 0xRRGGBB (red down, amber stale,
-// green recovered).
+// Colour is an alert kind's colour as 0xRRGGBB (red down, amber stale or
+// flapping, green recovered).
 func Colour(kind string) int {
 	switch kind {
 	case outbox.KindDown, outbox.KindReminder:
 		return 0xE01E5A
-	case outbox.KindStale, outbox.KindUnmonitored:
+	case outbox.KindStale, outbox.KindUnmonitored, outbox.KindFlapping:
 		return 0xECB22E
 	case outbox.KindRecovered, outbox.KindMonitored:
 		return 0x2EB67D

@@ -24,6 +24,10 @@ const (
 	// says what happened during it (its alerts were held) and the status
 	// now.
 	KindMaintenance = "MAINTENANCE"
+	// KindFlapping: a target's status changed flap.changes times within
+	// flap.window; its DOWN, STALE and RECOVERED alerts are held until it
+	// keeps one status for flap.window.
+	KindFlapping = "FLAPPING"
 )
 
 // Delivery states for one channel of one alert.

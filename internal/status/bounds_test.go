@@ -61,6 +61,8 @@ func TestStateFitsTheStoreAtScale(t *testing.T) {
 		tgt := web(func(t *target.Target) {
 			t.Name = fmt.Sprintf("%s-%05d", strings.Repeat("n", 57), i)
 			t.FailureThreshold = 1
+			// The built-in flap detection: the outage's change is kept.
+			t.Flap = &target.Flap{Changes: target.DefaultFlapChanges, Window: target.Duration(target.DefaultFlapWindow)}
 		})
 		var st TargetState
 		for run := range 3 {

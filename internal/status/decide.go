@@ -38,8 +38,12 @@ func Decide(prev TargetState, t target.Target, latest *probe.Result, pulseModifi
 		countEcho(&next, latest)
 	}
 
+	forgetOldChanges(&next, t, now)
 	v := judge(next, t, pulseModified, now)
 	if v.status == "" || v.status == next.Status {
+		if flapping(next) {
+			return next, settle(&next, t, now, raiser)
+		}
 		return next, remind(&next, t, now, raiser)
 	}
 
@@ -64,6 +68,9 @@ func Decide(prev TargetState, t target.Target, latest *probe.Result, pulseModifi
 		kind, text = outbox.KindRecovered, recoveredText(t.Name, from, v.since.Sub(fromSince))+ackedText(ack)
 	default:
 		return next, nil // UNKNOWN → UP: nothing to tell
+	}
+	if held, alerts := flapOnChange(&next, t, now, raiser); held {
+		return next, alerts
 	}
 	a, ok := newAlert(&next, t, kind, text, now, raiser)
 	if !ok {

@@ -64,6 +64,15 @@ type TargetState struct {
 	// LastBlipAt is the CheckedAt of the last one.
 	Blips      int       `json:"blips,omitempty"`
 	LastBlipAt time.Time `json:"lastBlipAt,omitzero"`
+	// Changes are when the target's status changes that raise an alert
+	// (DOWN, STALE, RECOVERED) within its flap.window happened, in Unix
+	// seconds (the state of 10,000 targets is one object: see
+	// TestStateFitsTheStoreAtScale), oldest first, at most its flap.changes
+	// of them. FlappingSince, when set, is when it began FLAPPING: its
+	// status changes raise no alert until it keeps one status for
+	// flap.window (see flap.go).
+	Changes       []int64   `json:"changes,omitempty"`
+	FlappingSince time.Time `json:"flappingSince,omitzero"`
 	// Seq grows on every status change and every reminder; it orders the
 	// target's alerts and is part of their IDs.
 	Seq int `json:"seq"`

@@ -51,6 +51,7 @@ func TestParseFileFullExample(t *testing.T) {
 			StaleAfter: Duration(15 * time.Minute), FailureThreshold: 2, SuccessThreshold: 1,
 			RemindEvery: Duration(time.Hour), Channels: []string{"mail", "hook"}, Source: "config/targets.yaml",
 			Confirm: &Confirm{Attempts: 2, Interval: Duration(3 * time.Second)},
+			Flap:    &Flap{Changes: 4, Window: Duration(time.Hour)},
 		},
 		{
 			Name: "www", Kind: KindHTTP, URL: "http://www.example.com/", Method: "GET", Timeout: Duration(10 * time.Second),
@@ -58,6 +59,7 @@ func TestParseFileFullExample(t *testing.T) {
 			StaleAfter: Duration(15 * time.Minute), FailureThreshold: 2, SuccessThreshold: 1,
 			RemindEvery: Duration(time.Hour), Channels: []string{"ops"}, Source: "config/targets.yaml",
 			Confirm: &Confirm{Attempts: 2, Interval: Duration(3 * time.Second)},
+			Flap:    &Flap{Changes: 4, Window: Duration(time.Hour)},
 		},
 	}
 	if !reflect.DeepEqual(f.Targets, want) {
@@ -134,7 +136,9 @@ func TestParseFileBuiltInDefaults(t *testing.T) {
 		Timeout: Duration(DefaultTimeout), FollowRedirects: true, StaleAfter: Duration(DefaultStaleAfter),
 		// Confirmation is on by default (two re-checks 5 s apart), and so
 		// the first confirmed failure makes a target DOWN.
-		Confirm:          &Confirm{Attempts: 2, Interval: Duration(5 * time.Second)},
+		Confirm: &Confirm{Attempts: 2, Interval: Duration(5 * time.Second)},
+		// Flap detection too: 3 status changes within 30 minutes.
+		Flap:             &Flap{Changes: 3, Window: Duration(30 * time.Minute)},
 		FailureThreshold: 1, SuccessThreshold: DefaultSuccessThreshold, Source: "t.yaml",
 	}
 	if !reflect.DeepEqual(f.Targets[0], want) {
@@ -188,6 +192,12 @@ func TestParseFileProblems(t *testing.T) {
 		{"confirm negative", "x", "confirm.attempts", "must be between 0", "  - {name: x, tcp: 'db:1', confirm: {attempts: -1}}"},
 		{"confirm interval", "x", "confirm.interval", "confirm.interval 2m0s must be at most 1m0s", "  - {name: x, url: 'https://x.example', confirm: {interval: 2m}}"},
 		{"confirm interval type", "x", "confirm.interval", "invalid duration", "  - {name: x, url: 'https://x.example', confirm: {interval: soon}}"},
+		{"flap changes", "x", "flap.changes", "flap.changes 1 must be 0 (no flap detection) or from 2 to 10", "  - {name: x, url: 'https://x.example', flap: {changes: 1}}"},
+		{"flap changes high", "x", "flap.changes", "flap.changes 11 must be 0", "  - {name: x, tcp: 'db:1', flap: {changes: 11}}"},
+		{"flap changes type", "x", "flap.changes", "must be a whole number", "  - {name: x, tcp: 'db:1', flap: {changes: many}}"},
+		{"flap window", "x", "flap.window", "flap.window 48h0m0s must be more than 0 and at most 24h0m0s", "  - {name: x, url: 'https://x.example', flap: {window: 48h}}"},
+		{"flap window zero", "x", "flap.window", "must be more than 0", "  - {name: x, url: 'https://x.example', flap: {window: 0s}}"},
+		{"flap unknown key", "x", "flap.count", `unknown key "count"`, "  - {name: x, url: 'https://x.example', flap: {count: 3}}"},
 		{"confirm unknown key", "x", "confirm.retries", `unknown key "retries"`, "  - {name: x, url: 'https://x.example', confirm: {retries: 2}}"},
 		{"ip version type", "x", "ipVersion", "must be a whole number", "  - {name: x, url: 'https://x.example', ipVersion: v6}"},
 		{"tls cert without key", "x", "tls.keySecret", "keySecret is required with certSecret", "  - {name: x, url: 'https://x.example', tls: {certSecret: C}}"},

@@ -19,6 +19,8 @@ channels: {ops: {type: sns}, dev: {type: sns}}
 	base := Target{
 		Timeout: Duration(3 * time.Second), StaleAfter: Duration(20 * time.Minute),
 		FailureThreshold: 4, SuccessThreshold: 1, Channels: []string{"ops"},
+		// Every pulse target, push only too, has the built-in flap detection.
+		Flap: &Flap{Changes: 3, Window: Duration(30 * time.Minute)},
 	}
 	with := func(f func(*Target)) Target { t := base; f(&t); return t }
 	tests := []struct {

@@ -31,6 +31,7 @@ type targetSpec struct {
 	RemindEvery      *Duration          `yaml:"remindEvery"`
 	Channels         *[]string          `yaml:"channels"`
 	Confirm          *confirmSpec       `yaml:"confirm"`
+	Flap             *flapSpec          `yaml:"flap"`
 	Group            *string            `yaml:"group"`
 	DependsOn        *[]string          `yaml:"dependsOn"`
 	// Maintenance replaces the defaults' windows; "maintenance: []" has none.
@@ -41,6 +42,12 @@ type targetSpec struct {
 type confirmSpec struct {
 	Attempts *int      `yaml:"attempts"`
 	Interval *Duration `yaml:"interval"`
+}
+
+// flapSpec is a target's flap block as written.
+type flapSpec struct {
+	Changes *int      `yaml:"changes"`
+	Window  *Duration `yaml:"window"`
 }
 
 // expectSpec is a target's expect block as written.

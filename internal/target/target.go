@@ -49,6 +49,23 @@ const (
 	MaxConfirmInterval = time.Minute
 )
 
+// DefaultFlapChanges and DefaultFlapWindow are a target's flap detection
+// when neither it nor the file's defaults set them: 3 status changes
+// within 30 minutes make it FLAPPING (see docs/status.md, flapping).
+const (
+	DefaultFlapChanges = 3
+	DefaultFlapWindow  = 30 * time.Minute
+)
+
+// Bounds of a flap block: changes is 0 (no flap detection) or from
+// MinFlapChanges to MaxFlapChanges (each change within the window is kept
+// in the target's state); window is more than 0, at most MaxFlapWindow.
+const (
+	MinFlapChanges = 2
+	MaxFlapChanges = 10
+	MaxFlapWindow  = 24 * time.Hour
+)
+
 // Target is one thing medic checks, with every default already applied.
 // It is the unit that travels through the state machine: LoadTargets emits
 // it, Probe checks it, CheckStaleness reads its thresholds.
@@ -99,6 +116,10 @@ type Target struct {
 	// before it counts as a failure; nil (push targets, attempts: 0)
 	// means it is not.
 	Confirm *Confirm `json:"confirm,omitempty"`
+	// Flap is when the target counts as flapping (its status changing too
+	// often for each change to be worth an alert); nil (flap.changes: 0)
+	// means never.
+	Flap *Flap `json:"flap,omitempty"`
 	// Group is the group the target is shown under (the status, the run's
 	// table, the status page); empty means none.
 	Group string `json:"group,omitempty"`
@@ -216,6 +237,15 @@ type DNSQuery struct {
 type Confirm struct {
 	Attempts int      `json:"attempts"`
 	Interval Duration `json:"interval"`
+}
+
+// Flap is a target's flap detection: when Changes status changes (those
+// that raise DOWN, STALE or RECOVERED) fall within Window, the target is
+// FLAPPING: one alert says so and its changes raise none until it has
+// kept one status for Window, when one alert says how it settled.
+type Flap struct {
+	Changes int      `json:"changes"`
+	Window  Duration `json:"window"`
 }
 
 // BasicAuth is a username and the name of the secret holding the password.

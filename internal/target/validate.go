@@ -315,6 +315,7 @@ func resolve(source string, s targetSpec, at lines, d Defaults, heartbeat bool, 
 	} else if s.Confirm != nil {
 		bad("confirm", "only applies to probed targets (url, tcp, dns), not to a push target (nothing is probed)")
 	}
+	t.Flap = resolveFlap(m.Flap, bad)
 	t.FailureThreshold = DefaultFailureThreshold
 	if t.Confirm != nil {
 		t.FailureThreshold = DefaultConfirmedFailureThreshold
@@ -436,6 +437,26 @@ func resolveDNS(s dnsSpec, bad func(field, format string, args ...any)) *DNSQuer
 
 // dnsTypeRE is the shape of a record type's name; the probe knows which exist.
 var dnsTypeRE = regexp.MustCompile(`^(A|AAAA|CNAME|MX|NS|PTR|SOA|SRV|TXT|CAA|DS|DNSKEY|HTTPS|SVCB|TYPE[0-9]{1,5})$`)
+
+// resolveFlap applies the built-in flap detection to what f leaves unset
+// and checks it; changes: 0 turns it off (nil).
+func resolveFlap(f *flapSpec, bad func(field, format string, args ...any)) *Flap {
+	out := Flap{Changes: DefaultFlapChanges, Window: Duration(DefaultFlapWindow)}
+	if f != nil && f.Changes != nil {
+		if out.Changes = *f.Changes; out.Changes != 0 && (out.Changes < MinFlapChanges || out.Changes > MaxFlapChanges) {
+			bad("flap.changes", "flap.changes %d must be 0 (no flap detection) or from %d to %d", out.Changes, MinFlapChanges, MaxFlapChanges)
+		}
+	}
+	if f != nil && f.Window != nil {
+		if out.Window = *f.Window; out.Window <= 0 || out.Window.D() > MaxFlapWindow {
+			bad("flap.window", "flap.window %s must be more than 0 and at most %s", out.Window, MaxFlapWindow)
+		}
+	}
+	if out.Changes == 0 {
+		return nil
+	}
+	return &out
+}
 
 // resolveConfirm applies the built-in confirmation to what c leaves unset
 // and checks it; attempts: 0 turns confirmation off (nil).
