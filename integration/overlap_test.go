@@ -87,7 +87,7 @@ func TestOverlappingRoundsDeliverEveryAlertOnceAndInOrder(t *testing.T) {
 	h.putTargets(fmt.Sprintf(`
 channels:
   api: {type: webhook, url: %q}
-defaults: {failureThreshold: 1, successThreshold: 1, timeout: 5s, channels: [api]}
+defaults: {failureThreshold: 1, successThreshold: 1, timeout: 5s, channels: [api], flap: {changes: 0}}  # every change its own alert
 targets:
 %s`, api.URL, list.String()))
 
