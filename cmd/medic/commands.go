@@ -29,7 +29,8 @@ func init() {
 	cobra.EnableCommandSorting = false
 	commands = []*command{
 		demoCommand, runCommand, checkCommand, validateCommand,
-		executionsCommand, showCommand, statusCommand, historyCommand, serveCommand, credentialsCommand,
+		executionsCommand, showCommand, statusCommand, historyCommand,
+		pauseCommand, resumeCommand, ackCommand, serveCommand, credentialsCommand,
 		versionCommand,
 	}
 }

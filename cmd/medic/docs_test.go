@@ -318,6 +318,7 @@ func newDocSession(t *testing.T, root, bin string, peers *docPeers, awsServe *do
 		"AWS_CONFIG_FILE=" + filepath.Join(home, "aws-config"),
 		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "aws-credentials"),
 		"AWS_DEFAULT_REGION=us-east-1",
+		"MEDIC_USER=alice", // who 'medic pause' and 'medic ack' name
 	}
 	for _, k := range []string{"GOPATH", "GOCACHE", "GOMODCACHE", "GOFLAGS", "GOPROXY", "GOTOOLCHAIN", "TMPDIR", "PYENV_ROOT"} {
 		if v := os.Getenv(k); v != "" {
