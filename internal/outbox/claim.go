@@ -176,3 +176,26 @@ func Finish(ctx context.Context, s *store.Store, id, channel, claim string, o Ou
 	}
 	return e, nil
 }
+
+// Release gives back the delivery of alert id to channel that claim holds
+// without sending it: it is pending again, not counted as an attempt, and,
+// when notBefore is not zero, waits until then. A delivery claim no longer
+// holds is left as it is.
+func Release(ctx context.Context, s *store.Store, id, channel, claim string, notBefore time.Time) (Entry, error) {
+	e, err := Update(ctx, s, id, func(a *Alert) error {
+		d := a.Deliveries[channel]
+		if d == nil || d.Status != Sending || d.Claim != claim {
+			return ErrNoChange
+		}
+		d.Status, d.LeaseUntil, d.Claim = Pending, nil, ""
+		if !notBefore.IsZero() {
+			nb := notBefore
+			d.NotBefore = &nb
+		}
+		return nil
+	})
+	if err != nil {
+		return e, fmt.Errorf("release %s on channel %s: %w", id, channel, err)
+	}
+	return e, nil
+}

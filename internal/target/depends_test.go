@@ -147,3 +147,15 @@ func TestDependencyCycles(t *testing.T) {
 		}
 	}
 }
+
+func TestChannelDigestAfter(t *testing.T) {
+	f, err := ParseFile("t.yaml", []byte("channels:\n  a: {type: sns}\n  b: {type: sns, digestAfter: 0}\n  c: {type: webhook, url: 'https://h.example', digestAfter: 20}\n"), Options{})
+	if err != nil || len(f.Problems) > 0 {
+		t.Fatal(err, f.Problems)
+	}
+	for name, want := range map[string]int{"a": DefaultDigestAfter, "b": 0, "c": 20} {
+		if got := f.Channels[name].DigestAfter; got != want {
+			t.Errorf("channel %s digestAfter = %d, want %d", name, got, want)
+		}
+	}
+}

@@ -261,12 +261,15 @@ func (f *File) parseChannels(source string, m *yaml.Node) {
 
 // channelFields says which keys each channel type takes.
 var channelFields = map[string]map[string]bool{
-	ChannelSlack:   {"type": true, "urlSecret": true},
-	ChannelDiscord: {"type": true, "urlSecret": true},
-	ChannelLINE:    {"type": true, "tokenSecret": true, "to": true, "endpoint": true},
-	ChannelSNS:     {"type": true, "topicArn": true},
-	ChannelWebhook: {"type": true, "url": true, "urlSecret": true, "headers": true, "headerSecrets": true},
+	ChannelSlack:   {"type": true, "urlSecret": true, "digestAfter": true},
+	ChannelDiscord: {"type": true, "urlSecret": true, "digestAfter": true},
+	ChannelLINE:    {"type": true, "tokenSecret": true, "to": true, "endpoint": true, "digestAfter": true},
+	ChannelSNS:     {"type": true, "topicArn": true, "digestAfter": true},
+	ChannelWebhook: {"type": true, "url": true, "urlSecret": true, "headers": true, "headerSecrets": true, "digestAfter": true},
 }
+
+// MaxDigestAfter bounds a channel's digestAfter.
+const MaxDigestAfter = 10_000
 
 func resolveChannel(name string, s channelSpec, prefix string, at lines, line int) (Channel, []fieldErr) {
 	var errs []fieldErr
@@ -307,6 +310,12 @@ func resolveChannel(name string, s channelSpec, prefix string, at lines, line in
 	}
 	if s.HeaderSecrets != nil && len(*s.HeaderSecrets) > 0 {
 		c.HeaderSecrets = *s.HeaderSecrets
+	}
+	c.DigestAfter = DefaultDigestAfter
+	if s.DigestAfter != nil {
+		if c.DigestAfter = *s.DigestAfter; c.DigestAfter < 0 || c.DigestAfter > MaxDigestAfter {
+			bad("digestAfter", "digestAfter %d must be from 0 (every alert on its own) to %d", c.DigestAfter, MaxDigestAfter)
+		}
 	}
 	secret := func(key, v string) {
 		if v != "" && !secretNameRE.MatchString(v) {

@@ -66,10 +66,10 @@ func TestParseFileFullExample(t *testing.T) {
 		t.Errorf("targets:\n got %+v\nwant %+v", f.Targets, want)
 	}
 	wantChannels := map[string]Channel{
-		"ops":    {Name: "ops", Type: ChannelSlack, URLSecret: "SLACK_OPS_WEBHOOK_URL"},
-		"oncall": {Name: "oncall", Type: ChannelLINE, TokenSecret: "LINE_TOKEN", To: "U4af4980629"},
-		"mail":   {Name: "mail", Type: ChannelSNS},
-		"hook":   {Name: "hook", Type: ChannelWebhook, URL: "https://hooks.example.com/medic", HeaderSecrets: map[string]string{"Authorization": "HOOK_AUTH"}},
+		"ops":    {Name: "ops", Type: ChannelSlack, URLSecret: "SLACK_OPS_WEBHOOK_URL", DigestAfter: DefaultDigestAfter},
+		"oncall": {Name: "oncall", Type: ChannelLINE, TokenSecret: "LINE_TOKEN", To: "U4af4980629", DigestAfter: DefaultDigestAfter},
+		"mail":   {Name: "mail", Type: ChannelSNS, DigestAfter: DefaultDigestAfter},
+		"hook":   {Name: "hook", Type: ChannelWebhook, URL: "https://hooks.example.com/medic", HeaderSecrets: map[string]string{"Authorization": "HOOK_AUTH"}, DigestAfter: DefaultDigestAfter},
 	}
 	if !reflect.DeepEqual(f.Channels, wantChannels) {
 		t.Errorf("channels:\n got %+v\nwant %+v", f.Channels, wantChannels)
@@ -282,6 +282,8 @@ func TestParseFileChannelProblems(t *testing.T) {
 		{"secret value", "{type: slack, urlSecret: 'https://hooks.slack.com/services/T/B/x'}", "channels.c.urlSecret", "not a secret name"},
 		{"foreign key", "{type: slack, urlSecret: X, to: U1}", "channels.c.to", "does not apply to a slack channel"},
 		{"unknown key", "{type: sns, topic: x}", "channels.c.topic", "unknown key"},
+		{"digestAfter negative", "{type: sns, digestAfter: -1}", "channels.c.digestAfter", "digestAfter -1 must be from 0 (every alert on its own) to 10000"},
+		{"digestAfter type", "{type: sns, digestAfter: many}", "channels.c.digestAfter", "must be a whole number"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

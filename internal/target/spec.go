@@ -113,6 +113,7 @@ type channelSpec struct {
 	TopicArn      *string            `yaml:"topicArn"`
 	Headers       *map[string]string `yaml:"headers"`
 	HeaderSecrets *map[string]string `yaml:"headerSecrets"`
+	DigestAfter   *int               `yaml:"digestAfter"`
 }
 
 // merged returns a copy of s in which every field s leaves unset is taken

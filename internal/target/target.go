@@ -350,7 +350,16 @@ type Channel struct {
 	Headers map[string]string `json:"headers,omitempty"`
 	// HeaderSecrets maps a header name to the secret holding its value (e.g. Authorization).
 	HeaderSecrets map[string]string `json:"headerSecrets,omitempty"`
+	// DigestAfter: when one run has more alerts than this for the channel,
+	// they go as one digest message (split only where the service's limits
+	// require). 0 sends every alert on its own; the targets file's default
+	// is DefaultDigestAfter.
+	DigestAfter int `json:"digestAfter,omitempty"`
 }
+
+// DefaultDigestAfter is a channel's digestAfter when the targets file does
+// not set one: more than 5 alerts in one run go as a digest.
+const DefaultDigestAfter = 5
 
 // Problem is a target or pulse file that could not be used. The run reports
 // it and goes on without it.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sort"
+	"time"
 
 	"github.com/medic-dev/medic/internal/outbox"
 	"github.com/medic-dev/medic/internal/store"
@@ -32,6 +33,27 @@ type collapse struct {
 // channel asked to wait for; alerts past their deadline are left to be
 // dropped. A channel that asked this run to wait is not collapsed now.
 func (r *run) collapsible(g []outbox.Entry) []collapse {
+	var out []collapse
+	for _, c := range r.waiting(g) {
+		if collapses(g, c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// collapses reports whether c's alerts go as one message: more than one,
+// and the channel already failed to take the first.
+func collapses(g []outbox.Entry, c collapse) bool {
+	return len(c.members) > 1 && g[c.members[0]].Alert.Deliveries[c.channel].Attempts > 0
+}
+
+// waiting returns, for each channel of g's alerts (one target's, in order)
+// that has not asked this run to wait, the alerts that may be sent to it
+// now, in order: up to a draft, an alert whose prev is a draft, or a
+// delivery another run holds or the channel asked to wait for; alerts
+// past their deadline are left out (they are dropped).
+func (r *run) waiting(g []outbox.Entry) []collapse {
 	now := r.h.now()
 	drafts := map[string]bool{}
 	channels := map[string]bool{}
@@ -70,7 +92,7 @@ func (r *run) collapsible(g []outbox.Entry) []collapse {
 			}
 			members = append(members, i)
 		}
-		if len(members) > 1 && g[members[0]].Alert.Deliveries[name].Attempts > 0 {
+		if len(members) > 0 {
 			out = append(out, collapse{channel: name, members: members})
 		}
 	}
@@ -82,6 +104,52 @@ func (r *run) collapsible(g []outbox.Entry) []collapse {
 // A delivery it cannot claim ends the run there: the ones before it are
 // sent, the ones after wait.
 func (r *run) deliverCollapsed(ctx context.Context, g []outbox.Entry, c collapse) {
+	claimed := r.claimAll(ctx, g, c)
+	if len(claimed) == 0 {
+		return
+	}
+	msg := collapsedMessage(g, claimed)
+	if len(claimed) > 1 {
+		r.log.Info("a channel missed several alerts of a target: sending the net change with a summary of the others",
+			"target", msg.Target, "channel", c.channel, "alert", msg.ID, "collapsed", len(msg.Collapsed))
+	}
+	o, hint := r.send(ctx, msg, c.channel)
+	r.finishAll(ctx, g, claimed, c.channel, msg.ID, o, hint)
+}
+
+// finishAll records o on the claimed deliveries: delivered as net, the
+// others collapsedInto it.
+func (r *run) finishAll(ctx context.Context, g []outbox.Entry, claimed []int, channel, net string, o outbox.Outcome, hint time.Duration) {
+	for _, i := range claimed {
+		oi := o
+		if g[i].Alert.ID != net && o.Status == outbox.Delivered {
+			oi.CollapsedInto = net
+		}
+		e, ok, _ := r.finish(ctx, g[i].Alert, channel, oi, hint)
+		if ok {
+			g[i] = e
+		}
+	}
+}
+
+// collapsedMessage is the alert sent for the claimed alerts: the net
+// change, with the others in Collapsed.
+func collapsedMessage(g []outbox.Entry, claimed []int) outbox.Alert {
+	net := netChange(g, claimed)
+	msg := g[net].Alert
+	msg.Collapsed = nil
+	for _, i := range claimed {
+		if i != net {
+			a := g[i].Alert
+			msg.Collapsed = append(msg.Collapsed, outbox.Collapsed{ID: a.ID, Kind: a.Kind, At: a.At})
+		}
+	}
+	return msg
+}
+
+// claimAll claims c's deliveries in order, updating g, and returns the
+// indexes claimed: a delivery it cannot claim ends them there.
+func (r *run) claimAll(ctx context.Context, g []outbox.Entry, c collapse) []int {
 	var claimed []int
 	for _, i := range c.members {
 		e, won, err := outbox.Claim(ctx, r.h.Store, g[i].Alert.ID, c.channel, r.claim, r.h.now(), r.h.lease())
@@ -95,33 +163,7 @@ func (r *run) deliverCollapsed(ctx context.Context, g []outbox.Entry, c collapse
 		g[i] = e
 		claimed = append(claimed, i)
 	}
-	if len(claimed) == 0 {
-		return
-	}
-	net := netChange(g, claimed)
-	msg := g[net].Alert
-	msg.Collapsed = nil
-	for _, i := range claimed {
-		if i != net {
-			a := g[i].Alert
-			msg.Collapsed = append(msg.Collapsed, outbox.Collapsed{ID: a.ID, Kind: a.Kind, At: a.At})
-		}
-	}
-	if len(claimed) > 1 {
-		r.log.Info("a channel missed several alerts of a target: sending the net change with a summary of the others",
-			"target", msg.Target, "channel", c.channel, "alert", msg.ID, "collapsed", len(msg.Collapsed))
-	}
-	o, hint := r.send(ctx, msg, c.channel)
-	for _, i := range claimed {
-		oi := o
-		if i != net && o.Status == outbox.Delivered {
-			oi.CollapsedInto = msg.ID
-		}
-		e, ok, _ := r.finish(ctx, g[i].Alert, c.channel, oi, hint)
-		if ok {
-			g[i] = e
-		}
-	}
+	return claimed
 }
 
 // netChange is, among the claimed alerts (in order), the one whose message

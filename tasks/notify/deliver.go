@@ -146,11 +146,18 @@ func (r *run) unblocked(ctx context.Context, b blocker, name string) bool {
 
 // deliverTarget works on one target's alerts in order. After each alert,
 // the channels it is still undelivered on are closed to the later ones.
-func (r *run) deliverTarget(ctx context.Context, g []outbox.Entry) {
+func (r *run) deliverTarget(ctx context.Context, g []outbox.Entry, digested map[string]bool) {
 	// A channel that missed several of the target's alerts gets them as
 	// one message: the net change and a summary line (collapse.go).
+	// Channels worked on in a digest (digest.go) are done for this run.
 	collapsed := map[string]bool{}
+	for name := range digested {
+		collapsed[name] = true
+	}
 	for _, c := range r.collapsible(g) {
+		if digested[c.channel] {
+			continue
+		}
 		r.deliverCollapsed(ctx, g, c)
 		collapsed[c.channel] = true
 	}
@@ -342,6 +349,12 @@ func (r *run) finish(ctx context.Context, a outbox.Alert, name string, o outbox.
 // transient failure it also returns the channel's retry hint (0 if none),
 // capped at channel.MaxRetryAfter.
 func (r *run) send(ctx context.Context, a outbox.Alert, name string) (outbox.Outcome, time.Duration) {
+	return r.sendWith(ctx, name, func(ctx context.Context, s channel.Sender) error { return s.Send(ctx, a) })
+}
+
+// sendWith is send for any way of sending to channel name (one alert, a
+// digest).
+func (r *run) sendWith(ctx context.Context, name string, do func(context.Context, channel.Sender) error) (outbox.Outcome, time.Duration) {
 	sender, err := r.sender(name)
 	var ce *channel.Error
 	if errors.As(err, &ce) && ce.Retryable {
@@ -354,7 +367,7 @@ func (r *run) send(ctx context.Context, a outbox.Alert, name string) (outbox.Out
 	}
 	sendCtx, cancel := r.h.sendContext(ctx)
 	defer cancel()
-	err = sender.Send(sendCtx, a)
+	err = do(sendCtx, sender)
 	switch {
 	case err == nil:
 		return outbox.Outcome{Status: outbox.Delivered}, 0

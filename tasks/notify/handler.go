@@ -121,7 +121,10 @@ func (h *Handler) Handle(ctx context.Context, in In) (Out, error) {
 	// channel gets them in the order they were raised; targets in parallel.
 	sem := make(chan struct{}, h.parallel())
 	var wg sync.WaitGroup
-	for _, g := range r.byTarget(ctx, entries) {
+	groups := r.byTarget(ctx, entries)
+	// Many alerts for one channel go first, as digests (digest.go).
+	digested := r.digest(ctx, groups)
+	for i, g := range groups {
 		sem <- struct{}{}
 		if !h.timeForOneMore(ctx) {
 			// A backlog (a wide outage raises an alert per target): the
@@ -132,7 +135,7 @@ func (h *Handler) Handle(ctx context.Context, in In) (Out, error) {
 		}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			r.deliverTarget(ctx, g)
+			r.deliverTarget(ctx, g, digested[i])
 		})
 	}
 	wg.Wait()

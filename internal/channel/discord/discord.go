@@ -52,13 +52,18 @@ func New(c target.Channel, secrets secret.Source, client *http.Client) (*Sender,
 // alert is rejected for this channel rather than retried (Discord bans
 // callers that keep sending invalid requests).
 func (s *Sender) Send(ctx context.Context, a outbox.Alert) error {
-	url, err := s.secrets.Secret(ctx, s.urlSecret)
-	if err != nil {
-		return channel.Retryablef("discord channel %s: %w", s.name, err)
-	}
 	body, err := Payload(a)
 	if err != nil {
 		return channel.Rejectedf("discord channel %s: %w", s.name, err)
+	}
+	return s.post(ctx, body)
+}
+
+// post sends body to the webhook and classifies the answer.
+func (s *Sender) post(ctx context.Context, body []byte) error {
+	url, err := s.secrets.Secret(ctx, s.urlSecret)
+	if err != nil {
+		return channel.Retryablef("discord channel %s: %w", s.name, err)
 	}
 	p := channel.Post{URL: url, URLIsSecret: true, Body: body}
 	resp, err := channel.Do(ctx, s.client, p)
@@ -133,6 +138,73 @@ func Payload(a outbox.Alert) ([]byte, error) {
 		AllowedMentions: mentions{Parse: []string{}},
 	}
 	return json.Marshal(msg)
+}
+
+var _ channel.Digester = (*Sender)(nil)
+
+// Digest limits: Discord takes at most 10 embeds a message, 6,000
+// characters in all of them; each alert's embed says at most
+// digestDescription characters.
+const (
+	maxEmbeds         = 10
+	digestDescription = 1000
+)
+
+// Split cuts alerts into messages of at most 10 embeds and 6,000
+// characters of embeds.
+func (s *Sender) Split(alerts []outbox.Alert) [][]outbox.Alert {
+	return channel.Pack(alerts, maxEmbeds, func(a outbox.Alert) int { return embedSize(digestEmbed(a)) }, maxEmbedTotal)
+}
+
+// SendDigest posts alerts as one message, an embed each.
+func (s *Sender) SendDigest(ctx context.Context, alerts []outbox.Alert) error {
+	body, err := DigestPayload(alerts)
+	if err != nil {
+		return channel.Rejectedf("discord channel %s: %w", s.name, err)
+	}
+	return s.post(ctx, body)
+}
+
+// DigestPayload is one message for several alerts: the count as content
+// and an embed per alert (title, text and failures, its ID).
+func DigestPayload(alerts []outbox.Alert) ([]byte, error) {
+	msg := message{
+		Content:         channel.Truncate("medic: "+channel.DigestTitle(alerts), maxContent),
+		AllowedMentions: mentions{Parse: []string{}},
+	}
+	for _, a := range alerts {
+		msg.Embeds = append(msg.Embeds, digestEmbed(a))
+	}
+	return json.Marshal(msg)
+}
+
+func digestEmbed(a outbox.Alert) embed {
+	d := channel.Text(a)
+	if failures := channel.ExtraFailures(a); len(failures) > 0 {
+		d += "\n• " + strings.Join(failures, "\n• ")
+	}
+	e := embed{
+		Title:       channel.Truncate(channel.Emoji(a.Kind)+" "+channel.Headline(a), maxTitle),
+		Description: channel.Truncate(d, digestDescription),
+		Color:       channel.Colour(a.Kind),
+		Footer:      &footer{Text: channel.Truncate("alert "+a.ID, 200)},
+	}
+	if !a.At.IsZero() {
+		e.Timestamp = a.At.UTC().Format("2006-01-02T15:04:05Z07:00")
+	}
+	return e
+}
+
+// embedSize counts an embed's characters as Discord does for its limits.
+func embedSize(e embed) int {
+	n := len([]rune(e.Title)) + len([]rune(e.Description))
+	if e.Footer != nil {
+		n += len([]rune(e.Footer.Text))
+	}
+	for _, f := range e.Fields {
+		n += len([]rune(f.Name)) + len([]rune(f.Value))
+	}
+	return n
 }
 
 // fitEmbed truncates each text to its own limit, then the description so

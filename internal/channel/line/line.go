@@ -68,12 +68,92 @@ func (s *Sender) Send(ctx context.Context, a outbox.Alert) error {
 	if err != nil {
 		return channel.Rejectedf("line channel %s: %w", s.name, err)
 	}
+	return s.push(ctx, token, body, RetryKey(a.ID, s.name))
+}
+
+var _ channel.Digester = (*Sender)(nil)
+
+// maxMessages is how many messages one push may carry.
+const maxMessages = 5
+
+// Split cuts alerts into pushes of at most 5 text messages of at most
+// 5,000 characters, each text holding as many alerts' details as fit.
+func (s *Sender) Split(alerts []outbox.Alert) [][]outbox.Alert {
+	var parts [][]outbox.Alert
+	var cur []outbox.Alert
+	texts, size := 0, 0
+	for _, a := range alerts {
+		n := len([]rune(details(a)))
+		switch {
+		case texts == 0:
+			texts, size = 1, n
+		case size+2+n <= maxText:
+			size += 2 + n
+		case texts < maxMessages:
+			texts, size = texts+1, n
+		default:
+			parts = append(parts, cur)
+			cur, texts, size = nil, 1, n
+		}
+		cur = append(cur, a)
+	}
+	if len(cur) > 0 {
+		parts = append(parts, cur)
+	}
+	return parts
+}
+
+// SendDigest pushes alerts as one request of up to 5 text messages.
+func (s *Sender) SendDigest(ctx context.Context, alerts []outbox.Alert) error {
+	token, err := s.secrets.Secret(ctx, s.tokenSecret)
+	if err != nil {
+		return channel.Retryablef("line channel %s: %w", s.name, err)
+	}
+	body, err := DigestPayload(alerts, s.to)
+	if err != nil {
+		return channel.Rejectedf("line channel %s: %w", s.name, err)
+	}
+	ids := make([]string, len(alerts))
+	for i, a := range alerts {
+		ids[i] = a.ID
+	}
+	return s.push(ctx, token, body, RetryKey(strings.Join(ids, "\x00"), s.name))
+}
+
+// DigestPayload is the push request for several alerts: their details,
+// packed into as few texts (of at most 5,000 characters) as they fit in,
+// the first one starting with their count.
+func DigestPayload(alerts []outbox.Alert, to string) ([]byte, error) {
+	var texts []string
+	cur := "medic: " + channel.DigestTitle(alerts)
+	for _, a := range alerts {
+		d := details(a)
+		if len([]rune(cur))+2+len([]rune(d)) <= maxText {
+			cur += "\n\n" + d
+			continue
+		}
+		texts = append(texts, cur)
+		cur = d
+	}
+	texts = append(texts, cur)
+	p := push{To: to}
+	for _, t := range texts {
+		p.Messages = append(p.Messages, message{Type: "text", Text: channel.Truncate(t, maxText)})
+	}
+	return json.Marshal(p)
+}
+
+// details is one alert's text in a message, within a text's limit.
+func details(a outbox.Alert) string { return channel.Truncate(channel.Details(a), maxText) }
+
+// push sends a push request with the token and retry key.
+func (s *Sender) push(ctx context.Context, token string, body []byte, retryKey string) error {
 	p := channel.Post{
 		URL:  s.endpoint + "/v2/bot/message/push",
 		Body: body,
 		Header: http.Header{
 			"Authorization":    {"Bearer " + token},
-			"X-Line-Retry-Key": {RetryKey(a.ID, s.name)},
+			"X-Line-Retry-Key": {retryKey},
 		},
 		Secrets: []string{token},
 	}

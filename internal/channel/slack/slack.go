@@ -59,6 +59,49 @@ func (s *Sender) Send(ctx context.Context, a outbox.Alert) error {
 	return nil
 }
 
+var _ channel.Digester = (*Sender)(nil)
+
+// maxBlocks is Slack's limit of blocks in one message; a digest is a
+// header and a section per alert.
+const maxBlocks = 50
+
+// Split cuts alerts into messages of at most 49 sections (with the header,
+// Slack's 50 blocks).
+func (s *Sender) Split(alerts []outbox.Alert) [][]outbox.Alert {
+	return channel.Pack(alerts, maxBlocks-1, func(outbox.Alert) int { return 0 }, 1)
+}
+
+// SendDigest posts alerts as one message.
+func (s *Sender) SendDigest(ctx context.Context, alerts []outbox.Alert) error {
+	url, err := s.secrets.Secret(ctx, s.urlSecret)
+	if err != nil {
+		return channel.Retryablef("slack channel %s: %w", s.name, err)
+	}
+	body, err := DigestPayload(alerts)
+	if err != nil {
+		return channel.Rejectedf("slack channel %s: %w", s.name, err)
+	}
+	if err := channel.PostJSON(ctx, s.client, channel.Post{URL: url, URLIsSecret: true, Body: body}); err != nil {
+		return fmt.Errorf("slack channel %s: %w", s.name, err)
+	}
+	return nil
+}
+
+// DigestPayload is one message for several alerts: a header that counts
+// them, and a section per alert (its text, failures and ID).
+func DigestPayload(alerts []outbox.Alert) ([]byte, error) {
+	title := "medic: " + channel.DigestTitle(alerts)
+	msg := message{
+		Text:   channel.Truncate(escape(title), maxTextFallback),
+		Blocks: []block{{Type: "header", Text: &text{Type: "plain_text", Text: channel.Truncate(title, maxHeaderText)}}},
+	}
+	for _, a := range alerts {
+		t := channel.Emoji(a.Kind) + " " + sectionText(a) + "\n_" + escape(a.ID) + "_"
+		msg.Blocks = append(msg.Blocks, block{Type: "section", Text: &text{Type: "mrkdwn", Text: channel.Truncate(t, maxSectionText)}})
+	}
+	return json.Marshal(msg)
+}
+
 type message struct {
 	Text   string  `json:"text"`
 	Blocks []block `json:"blocks,omitempty"`

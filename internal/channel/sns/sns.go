@@ -143,10 +143,45 @@ func Input(a outbox.Alert, topicArn string) *awssns.PublishInput {
 	}
 }
 
+var _ channel.Digester = (*Sender)(nil)
+
+// maxDigestAlerts bounds the alerts of one digest message.
+const maxDigestAlerts = 200
+
+// Split cuts alerts into messages of at most 200 alerts within SNS's
+// 256 KB.
+func (s *Sender) Split(alerts []outbox.Alert) [][]outbox.Alert {
+	return channel.Pack(alerts, maxDigestAlerts, func(a outbox.Alert) int { return len(channel.Details(a)) + 2 }, maxMessageBytes-1024)
+}
+
+// SendDigest publishes alerts as one message.
+func (s *Sender) SendDigest(ctx context.Context, alerts []outbox.Alert) error {
+	if _, err := s.api.Publish(ctx, DigestInput(alerts, s.topicArn)); err != nil {
+		return fmt.Errorf("sns channel %s: %w", s.name, classify(err))
+	}
+	return nil
+}
+
+// DigestInput is the Publish request for several alerts: their count as
+// the subject, their details one after the other.
+func DigestInput(alerts []outbox.Alert, topicArn string) *awssns.PublishInput {
+	parts := make([]string, 0, len(alerts)+1)
+	parts = append(parts, "medic: "+channel.DigestTitle(alerts))
+	for _, a := range alerts {
+		parts = append(parts, channel.Details(a))
+	}
+	return &awssns.PublishInput{
+		TopicArn: aws.String(topicArn),
+		Subject:  aws.String(asciiSubject("medic: " + channel.DigestTitle(alerts))),
+		Message:  aws.String(clip.Bytes(strings.Join(parts, "\n\n"), maxMessageBytes)),
+	}
+}
+
 // Subject is "medic: <headline>" in printable ASCII, at most 100
 // characters: SNS refuses anything else in an email subject.
-func Subject(a outbox.Alert) string {
-	s := "medic: " + channel.Headline(a)
+func Subject(a outbox.Alert) string { return asciiSubject("medic: " + channel.Headline(a)) }
+
+func asciiSubject(s string) string {
 	var b strings.Builder
 	space := false
 	for _, r := range s {

@@ -50,8 +50,56 @@ func New(c target.Channel, secrets secret.Source, client *http.Client) (*Sender,
 		headerSecrets: c.HeaderSecrets, secrets: secrets, client: client}, nil
 }
 
+var _ channel.Digester = (*Sender)(nil)
+
 // Send posts a.
 func (s *Sender) Send(ctx context.Context, a outbox.Alert) error {
+	body, err := Payload(a)
+	if err != nil {
+		return channel.Rejectedf("webhook channel %s: %w", s.name, err)
+	}
+	return s.post(ctx, body)
+}
+
+// A digest is a JSON array of the alerts' bodies, at most digestMax of
+// them and digestMaxBytes in all.
+const (
+	digestMax      = 100
+	digestMaxBytes = 1 << 20
+)
+
+// Split cuts alerts into JSON arrays of at most 100 alerts and 1 MiB.
+func (s *Sender) Split(alerts []outbox.Alert) [][]outbox.Alert {
+	return channel.Pack(alerts, digestMax, func(a outbox.Alert) int {
+		b, _ := Payload(a)
+		return len(b) + 1
+	}, digestMaxBytes)
+}
+
+// SendDigest posts alerts as one JSON array of the bodies Send posts.
+func (s *Sender) SendDigest(ctx context.Context, alerts []outbox.Alert) error {
+	body, err := DigestPayload(alerts)
+	if err != nil {
+		return channel.Rejectedf("webhook channel %s: %w", s.name, err)
+	}
+	return s.post(ctx, body)
+}
+
+// DigestPayload is the JSON array posted for several alerts at once.
+func DigestPayload(alerts []outbox.Alert) ([]byte, error) {
+	bodies := make([]json.RawMessage, 0, len(alerts))
+	for _, a := range alerts {
+		b, err := Payload(a)
+		if err != nil {
+			return nil, err
+		}
+		bodies = append(bodies, b)
+	}
+	return json.Marshal(bodies)
+}
+
+// post sends body with the channel's URL and headers.
+func (s *Sender) post(ctx context.Context, body []byte) error {
 	p := channel.Post{URL: s.url, Header: http.Header{}}
 	if s.urlSecret != "" {
 		u, err := s.secrets.Secret(ctx, s.urlSecret)
@@ -75,10 +123,6 @@ func (s *Sender) Send(ctx context.Context, a outbox.Alert) error {
 		}
 		p.Header.Set(k, v)
 		p.Secrets = append(p.Secrets, v)
-	}
-	body, err := Payload(a)
-	if err != nil {
-		return channel.Rejectedf("webhook channel %s: %w", s.name, err)
 	}
 	p.Body = body
 	if err := channel.PostJSON(ctx, s.client, p); err != nil {
