@@ -76,6 +76,16 @@ func suppressFindings(s *Stack) {
 		suppress(s.StateMachine.Role(), true,
 			rule("AwsSolutions-IAM5", reasonLogDelivery+" "+reasonXRay, "Resource::*"))
 	}
+	if s.StatusPage != nil {
+		suppress(s.StatusPage, false,
+			rule("AwsSolutions-CFR1", "The public status page (statusPage: public) is meant for anyone, wherever they are; the private default needs no distribution at all."),
+			rule("AwsSolutions-CFR2", "The distribution serves only GET and HEAD of two static objects (site/index.html, site/status.json), cached for up to a minute; "+
+				"a WAF web ACL would add at least $5 a month to a monitor whose stack costs about $2. CloudFront's Shield Standard applies."),
+			rule("AwsSolutions-CFR3", "Standard access logs need a second bucket with ACLs enabled, which this stack does not otherwise keep; "+
+				"the page is read-only public status information, and CloudFront's request metrics remain available."),
+			rule("AwsSolutions-CFR4", "The distribution uses the default *.cloudfront.net certificate, whose security policy cannot be set "+
+				"(a custom domain with an ACM certificate is needed for TLSv1.2_2021); the page holds no secrets and takes no input."))
+	}
 	suppress(s.Bucket, false, rule("AwsSolutions-S1", reasonAccessLogs))
 
 	// The config deployment, the bucket's EventBridge switch and the

@@ -2,6 +2,7 @@ package infra
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
@@ -9,7 +10,7 @@ import (
 )
 
 // newOutputs tells the operator what was deployed and what to do next.
-func newOutputs(stack awscdk.Stack, set Settings, bucket awss3.Bucket, sm awsstepfunctions.StateMachine, topic awssns.Topic) {
+func newOutputs(stack awscdk.Stack, set Settings, bucket awss3.Bucket, sm awsstepfunctions.StateMachine, topic awssns.Topic, page awscloudfront.Distribution) {
 	out := func(id, description string, value *string) {
 		awscdk.NewCfnOutput(stack, jsii.String(id), &awscdk.CfnOutputProps{Description: jsii.String(description), Value: value})
 	}
@@ -18,7 +19,11 @@ func newOutputs(stack awscdk.Stack, set Settings, bucket awss3.Bucket, sm awsste
 	arn := sm.StateMachineArn()
 
 	out("StateMachineArn", "The health-check state machine", arn)
-	out("BucketName", "The bucket holding config/, pulse/, echo/, state/ and outbox/", bucket.BucketName())
+	out("BucketName", "The bucket holding config/, pulse/, echo/, state/, outbox/, history/ and site/", bucket.BucketName())
+	if page != nil {
+		out("StatusPageUrl", "The public status page (site/ of the bucket through CloudFront)",
+			join(jsii.String("https://"), page.DistributionDomainName(), jsii.String("/")))
+	}
 	out("AlertsTopicArn", "SNS topic for the sns channel and the monitor's own alarms: subscribe your email here", topic.TopicArn())
 	out("ChannelSecretParameter", `SecureString parameter you create for channel credentials, a JSON object {"NAME": "value"} (docs/deploy.md)`,
 		jsii.String(set.SecretParameter))

@@ -29,12 +29,13 @@ const (
 	CtxLogRetentionDays      = "logRetentionDays"
 	CtxAllowPrivateNetworks  = "allowPrivateNetworks"
 	CtxScaleMode             = "scaleMode"
+	CtxStatusPage            = "statusPage"
 )
 
 // ContextKeys lists every setting read from CDK context.
 var ContextKeys = []string{
 	CtxScheduleMinutes, CtxStaleAfter, CtxBatchSize, CtxMapConcurrency,
-	CtxAlarmNamePrefix, CtxSecretParameter, CtxTargetSecretParameter, CtxSecretKeyArn, CtxLogRetentionDays, CtxAllowPrivateNetworks, CtxScaleMode,
+	CtxAlarmNamePrefix, CtxSecretParameter, CtxTargetSecretParameter, CtxSecretKeyArn, CtxLogRetentionDays, CtxAllowPrivateNetworks, CtxScaleMode, CtxStatusPage,
 }
 
 // Settings are the deploy-time choices an operator makes through CDK context
@@ -80,6 +81,10 @@ type Settings struct {
 	// execution per batch, and each batch writes one echo object. For
 	// hundreds of targets and more (docs/scale.md).
 	ScaleMode bool
+	// StatusPage is "private" (site/ stays in the private bucket; 'medic
+	// status --aws' prints a presigned link) or "public" (site/ is served
+	// through CloudFront with origin access control).
+	StatusPage string
 }
 
 // DefaultSettings are the settings when the context sets nothing.
@@ -93,6 +98,7 @@ func DefaultSettings() Settings {
 
 		SecretParameter:       "/medic/channels",
 		TargetSecretParameter: "/medic/targets",
+		StatusPage:            StatusPagePrivate,
 	}
 }
 
@@ -260,6 +266,9 @@ func ParseSettings(values map[string]any) (Settings, error) {
 	}
 
 	boolean(CtxAllowPrivateNetworks, &s.AllowPrivateNetworks)
+	if str(CtxStatusPage, &s.StatusPage) && s.StatusPage != StatusPagePrivate && s.StatusPage != StatusPagePublic {
+		bad(CtxStatusPage, values[CtxStatusPage], `"private" (the default: a presigned link from 'medic status --aws') or "public" (CloudFront)`)
+	}
 
 	if err := errors.Join(errs...); err != nil {
 		return Settings{}, fmt.Errorf("invalid settings: %w", err)

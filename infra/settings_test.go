@@ -19,7 +19,7 @@ func TestParseSettingsDefaults(t *testing.T) {
 		t.Errorf("ParseSettings(nil) = %+v, want %+v", got, DefaultSettings())
 	}
 	want := Settings{ScheduleMinutes: 10, StaleAfter: "15m", BatchSize: 100, MapConcurrency: 10, LogRetentionDays: 30,
-		SecretParameter: "/medic/channels", TargetSecretParameter: "/medic/targets"}
+		SecretParameter: "/medic/channels", TargetSecretParameter: "/medic/targets", StatusPage: "private"}
 	if got != want {
 		t.Errorf("defaults = %+v, want %+v (keep cdk.json and docs/deploy.md in step)", got, want)
 	}
@@ -57,6 +57,8 @@ func TestParseSettingsGood(t *testing.T) {
 			func(s Settings) bool { return s.SecretKeyArn == "" && s.AlarmNamePrefix == "" }},
 		{"alarm prefix", map[string]any{CtxAlarmNamePrefix: "prod-web-"},
 			func(s Settings) bool { return s.AlarmNamePrefix == "prod-web-" }},
+		{"public status page", map[string]any{CtxStatusPage: "public"},
+			func(s Settings) bool { return s.StatusPage == StatusPagePublic }},
 		{"retention one day", map[string]any{CtxLogRetentionDays: 1.0},
 			func(s Settings) bool { return s.LogRetentionDays == 1 && s.Retention() != "" }},
 	}

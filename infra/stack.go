@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
@@ -45,6 +46,9 @@ type Stack struct {
 	Topic        awssns.Topic
 	// Settings are the settings the stack was built with.
 	Settings Settings
+	// StatusPage serves site/ when Settings.StatusPage is public (nil
+	// otherwise).
+	StatusPage awscloudfront.Distribution
 	// DistributedMapPolicy lets the state machine run its Distributed Map's
 	// child executions (scale mode only; nil otherwise).
 	DistributedMapPolicy awsiam.Policy
@@ -95,9 +99,12 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) (*Stack,
 	if set.ScaleMode {
 		s.DistributedMapPolicy = grantDistributedMap(s.Stack, s.StateMachine, s.Bucket)
 	}
+	if set.StatusPage == StatusPagePublic {
+		s.StatusPage = newStatusPage(s.Stack, s.Bucket)
+	}
 	newTriggers(s.Stack, set, s.Bucket, s.StateMachine)
 	newAlarms(s.Stack, set, s.StateMachine, s.Functions, s.Topic)
-	newOutputs(s.Stack, set, s.Bucket, s.StateMachine, s.Topic)
+	newOutputs(s.Stack, set, s.Bucket, s.StateMachine, s.Topic, s.StatusPage)
 	suppressFindings(s)
 	return s, nil
 }
