@@ -90,6 +90,14 @@ func run(ctx context.Context, log *slog.Logger, out string, quick bool) error {
 	}
 	r.CostLoadEnd = loadAverage()
 	r.Study = study
+	log.Info("running the time-to-alert study")
+	do := bench.DefaultDetectStudy()
+	detectLoad := loadAverage()
+	detect, err := bench.RunDetectStudy(ctx, do, func(s string) { log.Info(s) })
+	if err != nil {
+		return err
+	}
+	r.Detect = bench.DetectSection(do, detect, detectLoad+" before, "+loadAverage()+" after")
 	r.Finished = time.Now().UTC()
 	if err := os.WriteFile(out, []byte(r.markdown()), 0o644); err != nil {
 		return fmt.Errorf("write %s: %w", out, err)

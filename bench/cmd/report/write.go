@@ -18,6 +18,8 @@ type report struct {
 	Engine, Probe, Cycle1k, Cycle10k, Bootstrap section
 	Study                                       *bench.Study
 	CostLoadBefore, CostLoadEnd                 string
+	// Detect is the time-to-alert section (bench.DetectSection).
+	Detect string
 }
 
 func thousands(v float64) string {
@@ -55,6 +57,7 @@ func (r *report) markdown() string {
 	r.bootstrap(&w)
 	r.cost(&w)
 	r.scaleMode(&w)
+	w.WriteString("\n" + r.Detect)
 	return w.String()
 }
 
