@@ -163,10 +163,11 @@ func newGraph(next map[string]status.TargetState, targets []target.Target) *grap
 }
 
 // failing reports whether name is a monitored target of the run that is
-// DOWN or STALE.
+// DOWN or STALE. A paused target is not: it is not probed and raises no
+// alert, so its status is old news and nothing could tell what it covers.
 func (g *graph) failing(name string) bool {
 	st, ok := g.next[name]
-	if _, configured := g.targets[name]; !ok || !configured || st.NotMonitored != "" {
+	if _, configured := g.targets[name]; !ok || !configured || st.NotMonitored != "" || st.Paused != nil {
 		return false
 	}
 	return st.Status == status.Down || st.Status == status.Stale

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/medic-dev/medic/internal/fold"
+	"github.com/medic-dev/medic/internal/hold"
 	"github.com/medic-dev/medic/internal/outbox"
 	"github.com/medic-dev/medic/internal/probe"
 	"github.com/medic-dev/medic/internal/status"
@@ -23,6 +24,8 @@ type world struct {
 	targets []target.Target
 	state   map[string]status.TargetState
 	run     int
+	// pin holds targets' states fixed from run to run (a paused target).
+	pin map[string]status.TargetState
 }
 
 func newWorld(t *testing.T, targets ...target.Target) *world {
@@ -50,6 +53,10 @@ func (w *world) step(at time.Duration, failing ...string) (alerts []string, fold
 		echo := &probe.Result{Target: t.Name, Up: true, CheckedAt: now}
 		if slices.Contains(failing, t.Name) {
 			echo = &probe.Result{Target: t.Name, CheckedAt: now, Failures: []string{"connection refused"}}
+		}
+		if st, ok := w.pin[t.Name]; ok {
+			next[t.Name] = st
+			continue
 		}
 		st, as := status.Decide(w.state[t.Name], t, echo, nil, now, fmt.Sprintf("run%d", w.run))
 		next[t.Name] = st
@@ -198,6 +205,22 @@ func TestFoldRules(t *testing.T) {
 		// The router's reminder-free outage goes on; it recovers alone.
 		a, _ = w.step(4 * time.Minute)
 		eq(t, "router back", a, []string{"RECOVERED router: router RECOVERED after 4m down"})
+	})
+	t.Run("a paused dependency covers nothing", func(t *testing.T) {
+		w := newWorld(t, tgt("router"), tgt("web", "router"))
+		w.step(0)
+		w.step(time.Minute, "router")
+		w.step(2*time.Minute, "router")
+		st := w.state["router"]
+		st.Paused = &hold.Pause{By: "ops"}
+		w.state["router"] = st
+		// status.Decide keeps a paused target's state; here the router
+		// stays DOWN and paused while web fails.
+		w.pin = map[string]status.TargetState{"router": st}
+		w.step(3*time.Minute, "router", "web")
+		a, f := w.step(4*time.Minute, "router", "web")
+		eq(t, "alerts", a, []string{"DOWN web: web is DOWN since 2026-11-21 10:02 UTC: connection refused"})
+		eq(t, "folded", f, nil)
 	})
 	t.Run("the dependency's reminder names the dependents", func(t *testing.T) {
 		router := tgt("router")
