@@ -40,6 +40,10 @@ prints it); with --aws, the deployed stack's bucket (Medic.BucketName in
 --cdk-outputs, or $MEDIC_BUCKET), and it prints a presigned link to the
 private status page, valid for --link-expires.
 
+A target paused or in a maintenance window shows PAUSED or MAINTENANCE;
+its checks meanwhile count neither way, and it does not make the exit
+code 1.
+
 Exit codes: 0 all UP, 1 some target DOWN or STALE, 2 no status recorded
 yet (or a usage error), 3 the bucket could not be read.`,
 	setup: func(fs *pflag.FlagSet) func(context.Context, *io2, []string) error {
@@ -249,8 +253,10 @@ func showStatus(ctx context.Context, out *io2, b *bucket, asJSON bool, expires t
 	if link != "" && asJSON {
 		fmt.Fprintf(out.stderr, "status page (private; this link works for %s):\n%s\n", expires, link)
 	}
-	if p.Counts[status.Down] > 0 || p.Counts[status.Stale] > 0 {
-		return &exitError{code: exitDown}
+	for _, r := range p.Targets {
+		if r.Held == "" && (r.State == status.Down || r.State == status.Stale) {
+			return &exitError{code: exitDown}
+		}
 	}
 	return nil
 }
@@ -280,7 +286,11 @@ func printStatus(w io.Writer, p site.Page) {
 		if grouped {
 			cols = append(cols, orDash(r.Group))
 		}
-		cols = append(cols, r.State, uptimeCell(r.Uptime.H24), uptimeCell(r.Uptime.D7), uptimeCell(r.Uptime.D30), uptimeCell(r.Uptime.D90), last, inc)
+		st := r.State
+		if r.Held != "" {
+			st = r.Held // paused or in maintenance: its checks count neither way
+		}
+		cols = append(cols, st, uptimeCell(r.Uptime.H24), uptimeCell(r.Uptime.D7), uptimeCell(r.Uptime.D30), uptimeCell(r.Uptime.D90), last, inc)
 		fmt.Fprintln(tw, strings.Join(cols, "\t"))
 	}
 	tw.Flush()

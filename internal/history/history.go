@@ -197,8 +197,12 @@ type Incidents struct {
 }
 
 // checkOf is the check an observation counts: its own, or for a push target
-// its status at now.
+// its status at now; none while the target is paused or in a maintenance
+// window.
 func checkOf(o Observation, now time.Time) *Check {
+	if held(o.State) {
+		return nil // paused or in maintenance: a gap, neither up nor down
+	}
 	if o.Check != nil {
 		return o.Check
 	}
@@ -226,7 +230,7 @@ func applyRecent(r *Recent, obs []Observation, now time.Time) {
 	next := make(map[string]*Points, len(obs))
 	for _, o := range obs {
 		cur := r.Targets[o.Target]
-		if c := o.Check; c != nil && !hasPoint(cur, c.At) {
+		if c := o.Check; c != nil && !held(o.State) && !hasPoint(cur, c.At) {
 			pts := cur.List()
 			p := Point{At: c.At.UTC(), Up: c.Up, LatencyMS: int64(c.LatencyMS + 0.5)}
 			if !c.Up {
@@ -344,6 +348,8 @@ func applyIncidents(in *Incidents, obs []Observation, now time.Time) {
 		failing := st.Status == status.Down || (o.Push && st.Status == status.Stale)
 		i, isOpen := open[o.Target]
 		switch {
+		case failing && !isOpen && held(st):
+			// Down during maintenance (or paused): not an incident.
 		case failing && !isOpen:
 			inc := Incident{Target: o.Target, Status: st.Status, Start: st.Since.UTC()}
 			if len(st.LastFailures) > 0 {
@@ -383,6 +389,10 @@ func noteAlert(inc *Incident, st status.TargetState) {
 		inc.Alerts = append(inc.Alerts, st.LastAlertID)
 	}
 }
+
+// held reports whether the target's alerts are held on purpose: it is
+// paused, or one of its maintenance windows is open.
+func held(st status.TargetState) bool { return st.Shown() != st.Status }
 
 func hourOf(t time.Time) int64 { return t.Unix() / 3600 }
 func dayOf(t time.Time) int64  { return t.Unix() / 86400 }

@@ -326,3 +326,20 @@ func TestRequestsPerRunDoNotGrowWithTargets(t *testing.T) {
 		t.Fatalf("requests (GET, PUT, DELETE, LIST) per run %v, want %v", counts[10], want)
 	}
 }
+
+// TestMaintenanceIsAGap: checks made while a target is in a maintenance
+// window (or paused) count neither way, and its DOWN opens no incident.
+func TestMaintenanceIsAGap(t *testing.T) {
+	e := newEnv(t)
+	e.run(observed("web", status.Up, t0, check(t0, true, 5)))
+	e.clk.Advance(10 * time.Minute)
+	o := observed("web", status.Down, t0, check(e.clk.Now(), false, 0))
+	o.State.Maintenance = &status.Maintenance{Start: t0, End: t0.Add(time.Hour)}
+	snap := e.run(o)
+	if r := snap.Uptime.Targets["web"].UptimeOver(24*time.Hour, e.clk.Now()); r.Checks != 1 || r.Failures != 0 {
+		t.Fatalf("counts %+v, want only the check before the window", r)
+	}
+	if n := len(snap.Incidents.Incidents); n != 0 {
+		t.Fatalf("a DOWN in maintenance opened an incident: %+v", snap.Incidents.Incidents)
+	}
+}

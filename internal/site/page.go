@@ -23,6 +23,7 @@ var page = template.Must(template.New("page").Funcs(template.FuncMap{
 	"strip":  strip,
 	"spark":  sparkline,
 	"word":   statusWord,
+	"shown":  shownClass,
 	"symbol": symbol,
 	"dur":    func(s int64) string { return status.HumanDuration(time.Duration(s) * time.Second) },
 	"anchor": anchor,
@@ -95,6 +96,8 @@ func timeTag(v any) template.HTML {
 // symbol is a status's shape, so that colour is never the only sign.
 func symbol(s string) string {
 	switch s {
+	case status.InMaintenance, status.Paused:
+		return "■"
 	case status.Up:
 		return "●"
 	case status.Down:
@@ -105,6 +108,15 @@ func symbol(s string) string {
 	return "?"
 }
 
+// shownClass is the status a row's colour and shape follow: PAUSED or
+// MAINTENANCE while held, else its status.
+func shownClass(r Row) string {
+	if r.Held != "" {
+		return r.Held
+	}
+	return r.State
+}
+
 // statusWord is a row's status in words.
 func statusWord(r Row) string {
 	w := map[string]string{
@@ -113,6 +125,12 @@ func statusWord(r Row) string {
 		status.Stale:   "STALE (no recent check)",
 		status.Unknown: "UNKNOWN (not checked enough yet)",
 	}[r.State]
+	switch r.Held {
+	case status.InMaintenance:
+		w = "MAINTENANCE (status " + r.State + ")"
+	case status.Paused:
+		w = "PAUSED (not checked; status " + r.State + ")"
+	}
 	if r.NotMonitored != "" {
 		w += ", not monitored"
 	}

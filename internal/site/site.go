@@ -65,6 +65,9 @@ type Row struct {
 	Group string    `json:"group,omitempty"`
 	State string    `json:"status"`
 	Since time.Time `json:"since,omitzero"`
+	// Held is PAUSED or MAINTENANCE while the target's alerts are held on
+	// purpose (its checks then count neither way); empty otherwise.
+	Held string `json:"held,omitempty"`
 	// NotMonitored says why the target is not monitored now.
 	NotMonitored string `json:"notMonitored,omitempty"`
 	// Push marks a push target: its checks are its heartbeats, with no
@@ -181,7 +184,7 @@ func Build(in Input) Page {
 			r.Incident = &inc
 		}
 		p.Counts[st.Status]++
-		if severity[st.Status] > severity[p.Overall] {
+		if r.Held == "" && severity[st.Status] > severity[p.Overall] {
 			p.Overall = st.Status
 		}
 		p.Targets = append(p.Targets, r)
@@ -193,7 +196,7 @@ func Build(in Input) Page {
 		}
 		g := &p.Groups[len(p.Groups)-1]
 		g.Targets = append(g.Targets, name)
-		if severity[st.Status] > severity[g.State] {
+		if r.Held == "" && severity[st.Status] > severity[g.State] {
 			g.State = st.Status
 		}
 	}
@@ -205,7 +208,7 @@ func Build(in Input) Page {
 }
 
 func row(name string, st status.TargetState, in Input) Row {
-	r := Row{Name: name, Group: st.Group, State: st.Status, Since: st.Since.UTC(), NotMonitored: st.NotMonitored, Latency: []Point{}}
+	r := Row{Name: name, Group: st.Group, State: st.Status, Held: held(st), Since: st.Since.UTC(), NotMonitored: st.NotMonitored, Latency: []Point{}}
 	series := in.History.Uptime.Targets[name]
 	ups := []**float64{&r.Uptime.H24, &r.Uptime.D7, &r.Uptime.D30, &r.Uptime.D90}
 	for i, w := range history.Windows {
@@ -240,6 +243,15 @@ func percent(r history.Ratio) *float64 {
 	return &v
 }
 
+// held is what the page says instead of the status while the target's
+// alerts are held on purpose (status.TargetState.Shown).
+func held(st status.TargetState) string {
+	if shown := st.Shown(); shown != st.Status {
+		return shown
+	}
+	return ""
+}
+
 func incidentRow(inc history.Incident, now time.Time) Incident {
 	r := Incident{Target: inc.Target, Status: inc.Status, Start: inc.Start.UTC(), Reason: inc.Reason, Alerts: inc.Alerts,
 		DurationSeconds: int64(inc.Duration(now) / time.Second)}
@@ -255,14 +267,31 @@ func overallText(p Page) string {
 	switch {
 	case n == 0:
 		return "No targets yet"
-	case p.Counts[status.Down] > 0:
-		return fmt.Sprintf("%d of %d %s down", p.Counts[status.Down], n, plural(n))
-	case p.Counts[status.Stale] > 0:
-		return fmt.Sprintf("%d of %d %s stale (no recent check)", p.Counts[status.Stale], n, plural(n))
-	case p.Counts[status.Unknown] > 0:
-		return fmt.Sprintf("%d of %d %s not checked enough yet", p.Counts[status.Unknown], n, plural(n))
 	}
-	return fmt.Sprintf("All %d %s up", n, plural(n))
+	count := map[string]int{}
+	heldN := 0
+	for _, r := range p.Targets {
+		if r.Held != "" {
+			heldN++
+			continue
+		}
+		count[r.State]++
+	}
+	suffix := ""
+	if heldN > 0 {
+		suffix = fmt.Sprintf(" (%d paused or in maintenance)", heldN)
+	}
+	switch {
+	case count[status.Down] > 0:
+		return fmt.Sprintf("%d of %d %s down", count[status.Down], n, plural(n)) + suffix
+	case count[status.Stale] > 0:
+		return fmt.Sprintf("%d of %d %s stale (no recent check)", count[status.Stale], n, plural(n)) + suffix
+	case count[status.Unknown] > 0:
+		return fmt.Sprintf("%d of %d %s not checked enough yet", count[status.Unknown], n, plural(n)) + suffix
+	case heldN == n:
+		return fmt.Sprintf("All %d %s paused or in maintenance", n, plural(n))
+	}
+	return fmt.Sprintf("All %d %s up", n-heldN, plural(n-heldN)) + suffix
 }
 
 func plural(n int) string {

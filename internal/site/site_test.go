@@ -26,7 +26,7 @@ var t0 = time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
 // scenario runs a day and a half of history through the real store: web up
 // all along, api down for 30 minutes and back, db down since the last
 // hour, beat (a push target) gone stale, fresh not checked enough yet, web
-// and api in the group shop, and
+// and api in the group shop, batch failing in a maintenance window, and
 // a day with no run at all (the monitor stopped).
 func scenario(t *testing.T) site.Input {
 	t.Helper()
@@ -82,6 +82,10 @@ func scenario(t *testing.T) site.Input {
 	day3 := t0.Add(48 * time.Hour)
 	set("beat", status.Stale, day3)
 	set("fresh", status.Unknown, day3)
+	set("batch", status.Down, day3, "status 500, want 200-399")
+	b := states["batch"]
+	b.Maintenance = &status.Maintenance{Start: day3, End: day3.Add(2 * time.Hour)}
+	states["batch"] = b
 	for i := range 3 {
 		now := day3.Add(time.Duration(i) * 10 * time.Minute)
 		if i == 1 {
@@ -95,7 +99,7 @@ func scenario(t *testing.T) site.Input {
 			dbCheck = bad(now)
 			dbCheck.Failure = "dial tcp 10.0.0.5:5432: connection refused"
 		}
-		run(now, map[string]*history.Check{"web": ok(now, 41), "api": ok(now, 90), "db": dbCheck})
+		run(now, map[string]*history.Check{"web": ok(now, 41), "api": ok(now, 90), "db": dbCheck, "batch": bad(now)})
 	}
 	now := day3.Add(20 * time.Minute)
 	return site.Input{Now: now, State: status.File{Targets: states, UpdatedAt: now}, History: snap, StaleAfter: 15 * time.Minute}
@@ -140,7 +144,7 @@ func TestGoldenHTML(t *testing.T) {
 // TestFigures checks the page's figures against the scenario by hand.
 func TestFigures(t *testing.T) {
 	p := site.Build(scenario(t))
-	if p.Overall != status.Down || p.OverallText != "1 of 5 targets down" {
+	if p.Overall != status.Down || p.OverallText != "1 of 6 targets down (1 paused or in maintenance)" {
 		t.Fatalf("overall %s %q", p.Overall, p.OverallText)
 	}
 	rows := map[string]site.Row{}
@@ -150,7 +154,7 @@ func TestFigures(t *testing.T) {
 	if len(p.Groups) != 1 || p.Groups[0].Name != "shop" || p.Groups[0].State != status.Up || strings.Join(p.Groups[0].Targets, ",") != "api,web" {
 		t.Errorf("groups %+v, want shop (api, web) UP", p.Groups)
 	}
-	if p.Targets[len(p.Targets)-1].Name != "web" || p.Targets[0].Name != "beat" {
+	if p.Targets[len(p.Targets)-1].Name != "web" || p.Targets[0].Name != "batch" {
 		t.Errorf("rows are not by group, then name: first %s, last %s", p.Targets[0].Name, p.Targets[len(p.Targets)-1].Name)
 	}
 	// api: 15 checks, 3 failed (12 on day 1, 3 on day 3).
@@ -160,6 +164,11 @@ func TestFigures(t *testing.T) {
 	// db over 24 h: day 3's 3 checks, 2 failed: 33.33% (rounded down).
 	if v := rows["db"].Uptime.H24; v == nil || *v != 33.33 {
 		t.Errorf("db 24h uptime %v, want 33.33", v)
+	}
+	// batch fails during its maintenance window: shown as MAINTENANCE, its
+	// checks not counted, no incident.
+	if r := rows["batch"]; r.Held != status.InMaintenance || r.Uptime.H24 != nil || r.Incident != nil || len(r.Latency) != 0 {
+		t.Errorf("batch in maintenance: %+v", r)
 	}
 	// fresh has no checks: no figure, never 100%.
 	if rows["fresh"].Uptime.H24 != nil || rows["fresh"].Uptime.D90 != nil {
@@ -239,16 +248,16 @@ func TestPageStructure(t *testing.T) {
 	if rows != len(p.Targets) || colHeads != 10 {
 		t.Fatalf("%d rows, %d column headers; want %d and 10", rows, colHeads, len(p.Targets))
 	}
-	want := map[string]string{"web": "● UP", "api": "● UP", "db": "▼ DOWN", "beat": "◆ STALE (no recent check)", "fresh": "? UNKNOWN (not checked enough yet)"}
+	want := map[string]string{"batch": "■ MAINTENANCE (status DOWN)", "web": "● UP", "api": "● UP", "db": "▼ DOWN", "beat": "◆ STALE (no recent check)", "fresh": "? UNKNOWN (not checked enough yet)"}
 	for name, w := range want {
 		if words[name] != w {
 			t.Errorf("%s's status cell %q, want %q", name, words[name], w)
 		}
 	}
-	// A strip per row, and a sparkline per row that has checks (fresh and
-	// beat have none).
-	if svgs != 2*len(p.Targets)-2 {
-		t.Errorf("%d graphics, want %d", svgs, 2*len(p.Targets)-2)
+	// A strip per row, and a sparkline per row that has checks (fresh,
+	// beat and batch have none).
+	if svgs != 2*len(p.Targets)-3 {
+		t.Errorf("%d graphics, want %d", svgs, 2*len(p.Targets)-3)
 	}
 }
 
