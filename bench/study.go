@@ -245,7 +245,7 @@ func (s *Study) Markdown() string {
 	scB, _ := s.BestBatch(ModeScale)
 	fmt.Fprintf(&w, "Monthly cost at a %d-minute cadence (%s runs a month), us-east-1 list prices, Step Functions and Scheduler free tiers applied, "+
 		"Lambda, CloudWatch and X-Ray free tiers not applied. **Usage** prices the run's counts (transitions, Lambda, Express, S3, scheduler, logs); "+
-		"**all in** adds the stack's monthly items (%d alarms, %d custom metrics: %s), X-Ray traces and KMS requests (upper bounds). "+
+		"**all in** adds the stack's monthly items (%d alarms, %d custom metrics with data all month: %s), X-Ray traces and KMS requests (upper bounds). "+
 		"Loopback targets answering in %s. `*` = extrapolated from the two largest real runs (fixed + per-target fit); everything else is a real local run.\n\n",
 		int(cost.Cadence.Minutes()), groupDigits(cost.RunsPerMonth), cost.StackAlarms, cost.StackCustomMetrics,
 		money(cost.Monthly(cost.Run{}, 0).Sum(cost.Fixed)), s.Opts.Delay)

@@ -22,15 +22,14 @@ import (
 // MetricNamespace holds medic's own metrics (from log metric filters).
 const MetricNamespace = "medic"
 
-// MetricTargetsNotMonitored is, in MetricNamespace, CheckStaleness's count
-// of targets not monitored, from its once-a-run coverage log line when
-// that count is above zero.
-const MetricTargetsNotMonitored = "TargetsNotMonitored"
-
-// MetricAlertDeliveryErrors counts, in MetricNamespace, the notify
-// function's ERROR lines: an alert rejected by a channel, dropped at its
-// deadline, or an outcome that could not be recorded.
-const MetricAlertDeliveryErrors = "AlertDeliveryErrors"
+// MetricMonitorProblems is, in MetricNamespace, the problems the logs
+// report: 1 for each ERROR line of the notify function (an alert rejected
+// by a channel, dropped at its deadline, or an outcome that could not be
+// recorded), and CheckStaleness's count of targets not monitored from its
+// once-a-run coverage line when that count is above zero. One metric for
+// both, so that one alarm covers them; it has data only while something
+// is wrong.
+const MetricMonitorProblems = "MonitorProblems"
 
 // Event shapes the alarms' rules match (AWS-FACTS: Step Functions sends a
 // "Step Functions Execution Status Change" event to the default bus for
@@ -56,13 +55,12 @@ const (
 //     SUCCEEDED events whose input is the schedule's; an event put when the
 //     stack is created counts once, so the alarm waits a full period after
 //     a fresh deploy.
-//   - AlertDeliveryErrors: any ERROR line of the notify function (Notify's
+//   - MonitorProblems: any ERROR line of the notify function (Notify's
 //     failures are caught so that the run goes on, so they would otherwise
-//     never show).
+//     never show), or CheckStaleness reporting targets it knows but does
+//     not monitor.
 //   - AlertDeliveryFailing: notify's function errors in three runs in a
 //     row (a channel down for good; also a Notify that crashes).
-//   - TargetsNotMonitored: CheckStaleness reports targets it knows but
-//     does not monitor.
 //
 // Each alarm notifies the topic when it fires and when it clears, and the
 // topic's policy lets exactly these alarms publish to it.
@@ -113,14 +111,9 @@ func newAlarms(stack awscdk.Stack, set Settings, sm awsstepfunctions.StateMachin
 		LogGroup:        notify.LogGroup(),
 		FilterPattern:   awslogs.FilterPattern_StringValue(jsii.String("$.level"), jsii.String("="), jsii.String("ERROR")),
 		MetricNamespace: jsii.String(MetricNamespace),
-		MetricName:      jsii.String(MetricAlertDeliveryErrors),
+		MetricName:      jsii.String(MetricMonitorProblems),
 		MetricValue:     jsii.String("1"),
 	})
-	specs = append(specs, alarmSpec{"AlertDeliveryErrors",
-		"medic: an alert was rejected by a channel or dropped undelivered (see the notify function's log: ALERT DROPPED or \"alert rejected by channel\")",
-		awscloudwatch.NewMetric(&awscloudwatch.MetricProps{Namespace: jsii.String(MetricNamespace), MetricName: jsii.String(MetricAlertDeliveryErrors),
-			Period: minutes(5), Statistic: jsii.String("Sum")}),
-		awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD, awscloudwatch.TreatMissingData_NOT_BREACHING, 1})
 	// Transient delivery failures are retried and then held for the next
 	// run; failing in three runs in a row means a channel is down for good.
 	runs := 3.0
@@ -143,12 +136,13 @@ func newAlarms(stack awscdk.Stack, set Settings, sm awsstepfunctions.StateMachin
 			awslogs.FilterPattern_NumberValue(jsii.String("$.notMonitored"), jsii.String(">"), jsii.Number(0)),
 		),
 		MetricNamespace: jsii.String(MetricNamespace),
-		MetricName:      jsii.String(MetricTargetsNotMonitored),
+		MetricName:      jsii.String(MetricMonitorProblems),
 		MetricValue:     jsii.String("$.notMonitored"),
 	})
-	specs = append(specs, alarmSpec{"TargetsNotMonitored",
-		"medic: some targets are not monitored (a problem in their definition or pulse file, or a pulse file deleted): see CheckStaleness's notMonitored and the UNMONITORED alerts",
-		awscloudwatch.NewMetric(&awscloudwatch.MetricProps{Namespace: jsii.String(MetricNamespace), MetricName: jsii.String(MetricTargetsNotMonitored),
+	specs = append(specs, alarmSpec{"MonitorProblems",
+		"medic: an alert was rejected by a channel or dropped undelivered (the notify function's log: ALERT DROPPED or \"alert rejected by channel\"), " +
+			"or some targets are not monitored (CheckStaleness's log: \"monitoring coverage\" with notMonitored, and the UNMONITORED alerts)",
+		awscloudwatch.NewMetric(&awscloudwatch.MetricProps{Namespace: jsii.String(MetricNamespace), MetricName: jsii.String(MetricMonitorProblems),
 			Period: minutes(set.ScheduleMinutes), Statistic: jsii.String("Maximum")}),
 		awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD, awscloudwatch.TreatMissingData_NOT_BREACHING, 1})
 	var alarms []awscloudwatch.Alarm

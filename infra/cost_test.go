@@ -17,7 +17,8 @@ func TestCostModelMirrorsStack(t *testing.T) {
 		want          int
 	}{
 		{"AWS::CloudWatch::Alarm", "cost.StackAlarms", cost.StackAlarms},
-		{"AWS::Logs::MetricFilter", "cost.StackCustomMetrics + cost.StackProblemMetrics", cost.StackCustomMetrics + cost.StackProblemMetrics},
+		// Both of the problem metric's filters feed one metric.
+		{"AWS::Logs::MetricFilter", "2 filters for cost.StackProblemMetrics", 2 * cost.StackProblemMetrics},
 		{"AWS::SecretsManager::Secret", "no secret", 0},
 	} {
 		if got := len(s.resources(c.typ)); got != c.want {

@@ -29,7 +29,7 @@ func TestResourceCounts(t *testing.T) {
 		"AWS::S3::Bucket":                  1,
 		"AWS::Scheduler::Schedule":         1,
 		"AWS::Events::Rule":                3, // pulse uploads and the two alarms' rules; no alarm rule without a prefix
-		"AWS::CloudWatch::Alarm":           6,
+		"AWS::CloudWatch::Alarm":           5,
 		"AWS::SNS::Topic":                  1,
 		"AWS::SecretsManager::Secret":      0, // secrets are SecureString parameters the operator creates
 		"AWS::SSM::Parameter":              0,
@@ -343,11 +343,11 @@ func TestAlertDeliveryAlarms(t *testing.T) {
 		"LogGroupName":  map[string]any{"Ref": s.logicalID(notify.LogGroup())},
 		"FilterPattern": `{ $.level = "ERROR" }`,
 		"MetricTransformations": []any{map[string]any{
-			"MetricNamespace": "medic", "MetricName": "AlertDeliveryErrors", "MetricValue": "1",
+			"MetricNamespace": "medic", "MetricName": "MonitorProblems", "MetricValue": "1",
 		}},
 	})
 	s.tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
-		"Namespace": "medic", "MetricName": "AlertDeliveryErrors", "Statistic": "Sum", "Period": 300,
+		"Namespace": "medic", "MetricName": "MonitorProblems", "Statistic": "Maximum", "Period": 10 * 60,
 		"Threshold": 1, "EvaluationPeriods": 1, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
 		"TreatMissingData": "notBreaching", "AlarmActions": topic, "OKActions": topic,
 	})
@@ -370,11 +370,11 @@ func TestCoverageAlarm(t *testing.T) {
 		"LogGroupName":  map[string]any{"Ref": s.logicalID(s.stack.Functions["checkstaleness"].LogGroup())},
 		"FilterPattern": `{ ($.message = "monitoring coverage") && ($.notMonitored > 0) }`,
 		"MetricTransformations": []any{map[string]any{
-			"MetricNamespace": "medic", "MetricName": "TargetsNotMonitored", "MetricValue": "$.notMonitored",
+			"MetricNamespace": "medic", "MetricName": "MonitorProblems", "MetricValue": "$.notMonitored",
 		}},
 	})
 	s.tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
-		"Namespace": "medic", "MetricName": "TargetsNotMonitored", "Statistic": "Maximum", "Period": 10 * 60,
+		"Namespace": "medic", "MetricName": "MonitorProblems", "Statistic": "Maximum", "Period": 10 * 60,
 		"Threshold": 1, "EvaluationPeriods": 1, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
 		"TreatMissingData": "notBreaching", "AlarmActions": topic, "OKActions": topic,
 	})

@@ -55,8 +55,8 @@ func TestMonthlyHandComputed(t *testing.T) {
 		// 2 Notify invocations × 1,000 = 2,000 KMS Decrypt × $0.03/10,000.
 		ItemKMSRequests: 0.006,
 
-		// 6 alarms × $0.10, no custom metric with data all month.
-		ItemAlarms:        0.60,
+		// 5 alarms × $0.10, no custom metric with data all month.
+		ItemAlarms:        0.50,
 		ItemCustomMetrics: 0,
 	}
 	if len(b.Lines) != len(want) {
@@ -77,11 +77,11 @@ func TestMonthlyHandComputed(t *testing.T) {
 		// + 0 + 0.48828125 + 0.244140625.
 		{"usage", b.Usage(), 1.0030677975},
 		{"X-Ray and KMS requests", b.Sum(Tracing), 0.021},
-		{"fixed", b.Sum(Fixed), 0.60},
-		{"all in", b.Total(), 1.6240677975},
-		{"all in, the sum of the wanted lines", total, 1.6240677975},
-		// 6 alarms fit CloudWatch's free tier; 3,000 traces X-Ray's.
-		{"unapplied free tiers", b.UnappliedFreeTiers(), 0.615},
+		{"fixed", b.Sum(Fixed), 0.50},
+		{"all in", b.Total(), 1.5240677975},
+		{"all in, the sum of the wanted lines", total, 1.5240677975},
+		// 5 alarms fit CloudWatch's free tier; 3,000 traces X-Ray's.
+		{"unapplied free tiers", b.UnappliedFreeTiers(), 0.515},
 	}
 	for _, p := range parts {
 		if !near(p.got, p.want) {
@@ -105,9 +105,9 @@ func TestFreeTierAndAlternatives(t *testing.T) {
 		{"Express rounding", float64(ExpressBilledMs(100*time.Millisecond + time.Nanosecond)), 200},
 		// 4,320 × (1 + 99) = 432,000 traces; 100,000 of them free.
 		{"X-Ray, 99 children a run", Monthly(Run{ExpressRequests: 99}, RunsPerMonth).USD(ItemXRay), 2.16},
-		{"unapplied free tiers, X-Ray over its free tier", Monthly(Run{ExpressRequests: 99}, RunsPerMonth).UnappliedFreeTiers(), 0.6 + 0.5},
+		{"unapplied free tiers, X-Ray over its free tier", Monthly(Run{ExpressRequests: 99}, RunsPerMonth).UnappliedFreeTiers(), 0.5 + 0.5},
 		{"no Notify, no KMS requests", Monthly(Run{Transitions: 5}, RunsPerMonth).USD(ItemKMSRequests), 0},
-		{"fixed items with no runs", Monthly(Run{}, 0).Total(), 0.60},
+		{"fixed items with no runs", Monthly(Run{}, 0).Total(), 0.50},
 	}
 	for _, c := range cases {
 		if !near(c.got, c.want) {

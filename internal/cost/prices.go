@@ -123,20 +123,20 @@ var FunctionMemoryMB = map[string]int{
 const (
 	// StackAlarms are standard-resolution CloudWatch metric alarms, one
 	// metric each: RunsFailed, ExecutionsThrottled, NoScheduledRuns,
-	// AlertDeliveryErrors, AlertDeliveryFailing, TargetsNotMonitored.
-	StackAlarms = 6
+	// MonitorProblems, AlertDeliveryFailing.
+	StackAlarms = 5
 	// StackCustomMetrics are custom metrics with data all month (none: the
 	// alarms watch metrics AWS provides, and the heartbeat is an
 	// EventBridge rule's TriggeredRules).
 	StackCustomMetrics = 0
 	// StackProblemMetrics are custom metrics fed by log metric filters
-	// that match only a problem (AlertDeliveryErrors: notify's ERROR
-	// lines; TargetsNotMonitored: a coverage line with notMonitored > 0).
+	// that match only a problem: MonitorProblems, fed by notify's ERROR
+	// lines and by coverage lines with notMonitored > 0.
 	// A custom metric is billed only for the hours it receives data
 	// (CustomMetricMonth prorated by the hour, from AWS's pricing page), so
-	// they cost nothing in a healthy month and about $0.0004 per metric per
-	// hour with a problem; the model prices a healthy month.
-	StackProblemMetrics = 2
+	// it costs nothing in a healthy month and about $0.0004 an hour while a
+	// problem lasts; the model prices a healthy month.
+	StackProblemMetrics = 1
 )
 
 // LambdaPlatformLogBytes approximates the START, END and REPORT lines Lambda

@@ -15,6 +15,7 @@ import (
 	"os/signal"
 
 	"github.com/medic-dev/medic/bench"
+	"github.com/medic-dev/medic/internal/cost"
 )
 
 func main() {
@@ -35,7 +36,17 @@ func main() {
 		fmt.Fprintln(os.Stderr, "cost:", err)
 		os.Exit(1)
 	}
-	if _, err := os.Stdout.WriteString(s.Markdown()); err != nil {
+	if _, err := os.Stdout.WriteString(s.Markdown() + CadenceSection(s)); err != nil {
 		os.Exit(1)
 	}
+}
+
+// CadenceSection is the cadence table of the study's scale-mode runs at its
+// cheapest batch size.
+func CadenceSection(s *bench.Study) string {
+	b, _ := s.BestBatch(bench.ModeScale)
+	return fmt.Sprintf("### Cadence (scale mode, batch %d)\n\n", b) + bench.CadenceTable(func(n int) (cost.Run, bool, bool) {
+		p, ok := s.Point(bench.ModeScale, b, n)
+		return p.Run, p.Extrapolated, ok && p.Infeasible == ""
+	}) + "\n"
 }
