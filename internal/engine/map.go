@@ -142,12 +142,11 @@ func (x *execution) itemInputs(st *State, eff any, items []any, ctxObj map[strin
 	}
 	inputs := make([]any, len(items))
 	for i, item := range items {
-		var c map[string]any
+		var c any
 		if st.ItemSelector.readsContext {
 			// The Map state's context object (contextObject's fields) with
 			// this item's $$.Map.Item.
-			c = map[string]any{"Execution": ctxObj["Execution"], "StateMachine": ctxObj["StateMachine"], "State": ctxObj["State"],
-				"Map": map[string]any{"Item": map[string]any{"Index": intValue(int64(i)), "Value": item}}}
+			c = &itemContext{state: ctxObj, index: i, value: item}
 		}
 		v, err := st.ItemSelector.apply(eff, c)
 		if err != nil {
@@ -345,4 +344,50 @@ func (x *execution) mapOutcome(ctx context.Context, st *State, results []any, fa
 	}
 	x.emit(th, Event{Type: prefix + "Succeeded"})
 	return results, nil
+}
+
+// itemContext is the context object an ItemSelector sees: the Map state's
+// (Execution, StateMachine, State) with this item's Map.Item. A simple
+// path ($$.Map.Item.Value.a, $$.Execution.Name) reads it in place; any
+// other use gets the object itself, built once.
+type itemContext struct {
+	state map[string]any
+	index int
+	value any
+	obj   map[string]any
+}
+
+// object is the context object as JSON values.
+func (c *itemContext) object() map[string]any {
+	if c.obj == nil {
+		c.obj = map[string]any{"Execution": c.state["Execution"], "StateMachine": c.state["StateMachine"], "State": c.state["State"],
+			"Map": map[string]any{"Item": map[string]any{"Index": intValue(int64(c.index)), "Value": c.value}}}
+	}
+	return c.obj
+}
+
+// lookup evaluates a simple path without building the object; ok is false
+// when the path is not one it reads in place.
+func (c *itemContext) lookup(p *path) (v any, err error, ok bool) {
+	if !p.simple || len(p.segs) == 0 || p.segs[0].kind != segName {
+		return nil, nil, false
+	}
+	segs := p.segs
+	switch segs[0].name {
+	case "Execution", "StateMachine", "State":
+		v, err = p.evalSegs(c.state, segs)
+		return v, err, true
+	case "Map":
+		if len(segs) >= 3 && segs[1].kind == segName && segs[1].name == "Item" && segs[2].kind == segName {
+			switch segs[2].name {
+			case "Value":
+				v, err = p.evalSegs(c.value, segs[3:])
+				return v, err, true
+			case "Index":
+				v, err = p.evalSegs(intValue(int64(c.index)), segs[3:])
+				return v, err, true
+			}
+		}
+	}
+	return nil, nil, false
 }

@@ -396,6 +396,12 @@ func (e *pathError) Error() string { return fmt.Sprintf("invalid path %q: %s", e
 // error when it selects nothing; any other path returns the (possibly empty)
 // array of matches.
 func (p *path) eval(root any) (any, error) {
+	if c, ok := root.(*itemContext); ok {
+		if v, err, ok := c.lookup(p); ok {
+			return v, err
+		}
+		root = c.object()
+	}
 	if p.simple {
 		return p.evalSimple(root)
 	}
@@ -428,7 +434,12 @@ func (p *path) evalNodes(root any) (any, error) {
 // evalSimple is eval for a path of names and indexes: it selects at most
 // one value, without collecting nodes.
 func (p *path) evalSimple(v any) (any, error) {
-	for _, s := range p.segs {
+	return p.evalSegs(v, p.segs)
+}
+
+// evalSegs is evalSimple for segs, a tail of p's segments.
+func (p *path) evalSegs(v any, segs []pathSeg) (any, error) {
+	for _, s := range segs {
 		found := false
 		v = norm(v)
 		switch s.kind {

@@ -89,6 +89,9 @@ func (d *dynamic) eval(input, ctx any, field string) (any, error) {
 	}
 	v, err := d.path.eval(root)
 	if err != nil {
+		if c, ok := root.(*itemContext); ok {
+			root = c.object()
+		}
 		return nil, &Failure{Name: ErrRuntime, Cause: fmt.Sprintf("the JSONPath '%s' specified for the field '%s.$' could not be found in the input '%s'", d.path.src, field, encodeString(root))}
 	}
 	return v, nil
