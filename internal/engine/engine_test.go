@@ -295,3 +295,33 @@ func jsonString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }
+
+// TestLateResultOfAbandonedCall: a function that ignores its context does
+// not hold up the abort, and the result it sends after the execution has
+// moved on never reaches a later call.
+func TestLateResultOfAbandonedCall(t *testing.T) {
+	m, err := engine.Parse([]byte(task(``)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	release, returned := make(chan struct{}), make(chan struct{})
+	deaf := func(context.Context, json.RawMessage) (json.RawMessage, error) {
+		cancel()
+		<-release
+		defer close(returned)
+		return json.RawMessage(`"late"`), nil
+	}
+	x := m.Run(ctx, json.RawMessage(`{}`), engine.Options{Resources: map[string]engine.Func{fnArn: deaf}, Clock: engine.NewInstantClock(epoch)})
+	if x.Status != engine.StatusAborted {
+		t.Fatalf("status = %s, want ABORTED", x.Status)
+	}
+	close(release)
+	<-returned
+	for i := range 50 {
+		in := fmt.Sprintf(`{"i":%d}`, i)
+		if x := run(t, task(``), in, map[string]engine.Func{fnArn: echo}); x.Status != engine.StatusSucceeded || !sameJSON(t, string(x.Output), in) {
+			t.Fatalf("run %d: %s %s, want output %s", i, x.Status, x.Output, in)
+		}
+	}
+}

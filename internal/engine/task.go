@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -210,17 +211,16 @@ func (x *execution) call(ctx context.Context, fn Func, payload []byte, timeout t
 		timer = t.C
 	}
 	start := x.clock.Now()
-	type result struct {
-		out json.RawMessage
-		err error
-	}
-	done := make(chan result, 1)
+	done := callDones.Get().(chan callResult)
 	go func() {
 		out, err := fn(callCtx, payload)
-		done <- result{out, err}
+		done <- callResult{out, err}
 	}()
 	select {
 	case r := <-done:
+		// The function has returned and sent: the channel is empty and
+		// nobody else holds it. (One abandoned below is never reused.)
+		callDones.Put(done)
 		if timeout > 0 && x.clock.Now().Sub(start) > timeout {
 			return nil, errTaskTimeout
 		}
@@ -231,6 +231,16 @@ func (x *execution) call(ctx context.Context, fn Func, payload []byte, timeout t
 		return nil, ctx.Err()
 	}
 }
+
+// callResult is what a task function returned.
+type callResult struct {
+	out json.RawMessage
+	err error
+}
+
+// callDones reuses the channels through which functions hand back their
+// results.
+var callDones = sync.Pool{New: func() any { return make(chan callResult, 1) }}
 
 func decodeResult(raw json.RawMessage) (any, error) {
 	if len(bytes.TrimSpace(raw)) == 0 {
