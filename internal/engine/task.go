@@ -78,12 +78,12 @@ type taskKind struct {
 	params       any
 }
 
-func (x *execution) resolveTask(st *State, eff any) (*taskKind, *Failure) {
+func (x *execution) resolveTask(st *State, eff any) (taskKind, *Failure) {
 	switch {
 	case st.Resource == lambdaInvoke:
 		params, _ := norm(eff).(map[string]any)
 		name, _ := params["FunctionName"].(string)
-		k := &taskKind{wrapInvoke: true, resourceType: "lambda", resource: "invoke", params: eff}
+		k := taskKind{wrapInvoke: true, resourceType: "lambda", resource: "invoke", params: eff}
 		if p, ok := params["Payload"]; ok {
 			k.payload = p
 		} else {
@@ -98,14 +98,14 @@ func (x *execution) resolveTask(st *State, eff any) (*taskKind, *Failure) {
 		}
 		return k, nil
 	case isLambdaARN(st.Resource):
-		k := &taskKind{lambdaBare: true, resource: st.Resource, payload: eff}
+		k := taskKind{lambdaBare: true, resource: st.Resource, payload: eff}
 		k.fn, _ = x.opts.resolveFunction(st.Resource)
 		if k.fn == nil {
 			k.fn = missingFunction(st.Resource)
 		}
 		return k, nil
 	}
-	k := &taskKind{payload: eff, params: eff, resource: st.Resource, resourceType: "unknown"}
+	k := taskKind{payload: eff, params: eff, resource: st.Resource, resourceType: "unknown"}
 	if rest, ok := strings.CutPrefix(st.Resource, "arn:aws:states:::"); ok {
 		k.resourceType, k.resource, _ = strings.Cut(rest, ":")
 	}
