@@ -89,12 +89,25 @@ func FuzzParseFile(f *testing.F) {
 	f.Add("t.yaml", []byte("targets:\n  - {name: a, dns: {server: 10.0.0.2, name: a.example, type: MX}, expect: {rcode: NOERROR, answers: ['10 mx.a.example']}}\n"))
 	f.Add("t.yaml", []byte("targets:\n  - {name: a, grpc: {address: 'a:50051', service: s}, tls: {}, expect: {certValidFor: 24h}}\n"))
 	f.Add("t.json", []byte(`{"targets": [{"name": "a", "url": "https://a", "maxBodyBytes": 1048576, "expect": {"httpVersion": "1.1"}}]}`))
+	f.Add("t.yaml", []byte("channels:\n  c: {type: sns, digestAfter: 3}\ndefaults: {group: g}\ntargets:\n  - {name: a, tcp: 'a:1', dependsOn: [b, c]}\n  - {name: b, tcp: 'b:1', dependsOn: [c], group: h}\n  - {name: c, tcp: 'c:1', dependsOn: [a]}\n  - {name: d, tcp: 'd:1', dependsOn: [a]}\n"))
 	f.Fuzz(func(t *testing.T, name string, data []byte) {
 		file, err := ParseFile(name, data, Options{})
 		if err != nil {
 			return
 		}
 		seen := map[string]bool{}
+		deps := map[string][]string{}
+		for _, tg := range file.Targets {
+			deps[tg.Name] = tg.DependsOn
+			for _, d := range tg.DependsOn {
+				if d == tg.Name || !file.Names[d] {
+					t.Fatalf("target %s depends on %q, itself or not a target of the file", tg.Name, d)
+				}
+			}
+		}
+		if c := dependencyCycles(deps); len(c) > 0 {
+			t.Fatalf("kept targets form dependency cycles %v", c)
+		}
 		for _, tg := range file.Targets {
 			checkTarget(t, tg)
 			if seen[tg.Name] {
