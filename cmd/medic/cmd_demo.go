@@ -36,6 +36,8 @@ demo targets and a webhook receiver on loopback:
   checkout     they fail and recover with it                  alerts fold into its
   backup-job   a push target: its heartbeat (pulse/backup-job.json,
                "heartbeat": "10m") stops after two cycles     goes STALE
+  billing      fails with the gateway, inside its maintenance MAINTENANCE: alerts
+               window (+5m to +17m)                           held, one summary after
 
 Each cycle is one execution; between cycles the clock moves forward --step
 (5 minutes), so thresholds, staleness and recovery show within seconds.
@@ -66,11 +68,13 @@ func demoScript(cycle int) []string {
 	case 1:
 		return []string{"backup-job sends its heartbeat"}
 	case 2:
-		return []string{"the gateway starts failing with 503, and cart and checkout behind it", "backup-job sends its heartbeat"}
+		return []string{"the gateway starts failing with 503, and cart and checkout behind it", "billing's maintenance window opens (it fails too: planned work)", "backup-job sends its heartbeat"}
 	case 3:
 		return []string{"backup-job stops sending heartbeats"}
 	case 4:
 		return []string{"the gateway is fixed"}
+	case 5:
+		return []string{"billing's maintenance window has closed"}
 	}
 	return nil
 }
@@ -105,7 +109,7 @@ func demo(ctx context.Context, out *io2, cycles int, step time.Duration, keep bo
 		return err
 	}
 	defer c.Close()
-	if err := env.PutTargets(ctx, []byte(peers.targetsFile())); err != nil {
+	if err := env.PutTargets(ctx, []byte(peers.targetsFile(start))); err != nil {
 		return err
 	}
 	st, err := env.Store(ctx)
@@ -164,8 +168,8 @@ func demo(ctx context.Context, out *io2, cycles int, step time.Duration, keep bo
 		}
 	}
 	fmt.Fprintf(w, "\n%s\n", strings.Repeat("─", 72))
-	fmt.Fprintf(w, "Demo done: %d executions, alerts received: %d DOWN, %d STALE, %d RECOVERED; %d targets' alerts folded into their dependency's.\n",
-		cycles, counts["DOWN"], counts["STALE"], counts["RECOVERED"], counts["folded"])
+	fmt.Fprintf(w, "Demo done: %d executions, alerts received: %d DOWN, %d STALE, %d RECOVERED, %d MAINTENANCE summary; %d targets' alerts folded into their dependency's.\n",
+		cycles, counts["DOWN"], counts["STALE"], counts["RECOVERED"], counts["MAINTENANCE"], counts["folded"])
 	pageDir := filepath.Join(dir, "site")
 	if !keep {
 		if pageDir, err = os.MkdirTemp("", "medic-demo-page-"); err != nil {

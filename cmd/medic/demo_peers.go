@@ -101,8 +101,9 @@ func (p *demoPeers) close() {
 	wg.Wait()
 }
 
-// targetsFile is the demo's targets file.
-func (p *demoPeers) targetsFile() string {
+// targetsFile is the demo's targets file; start is the demo clock's
+// start, from which billing's maintenance window is set.
+func (p *demoPeers) targetsFile(start time.Time) string {
 	return fmt.Sprintf(`# medic demo targets: every one of them runs on loopback.
 defaults:
   timeout: 500ms
@@ -141,5 +142,20 @@ targets:
     expect: {status: [200], body: ok}
     group: shop
     dependsOn: [gateway]
-`, p.webhook, p.healthy, p.wrongBody, p.slow, p.refusing, p.flaky, p.flaky, p.flaky)
+  - name: billing
+    url: %s/billing
+    expect: {status: [200], body: ok}
+    group: shop
+    maintenance:               # planned work: its alerts are held, one summary after
+      - {start: %s, end: %s}
+`, p.webhook, p.healthy, p.wrongBody, p.slow, p.refusing, p.flaky, p.flaky, p.flaky,
+		p.flaky, start.Add(demoWindowStart).UTC().Format(time.RFC3339), start.Add(demoWindowEnd).UTC().Format(time.RFC3339))
 }
+
+// billing's maintenance window, from the demo's start: open for cycles 2
+// to 4 (at +5m, +10m, +15m with the default step), over the outage of
+// cycles 2 and 3; the summary comes with cycle 5.
+const (
+	demoWindowStart = 5 * time.Minute
+	demoWindowEnd   = 17 * time.Minute
+)

@@ -24,8 +24,13 @@ func TestDemo(t *testing.T) {
 		"webhook ← RECOVERED gateway RECOVERED after 15m down",
 		"webhook ← STALE     backup-job is STALE",
 		"  TARGET       GROUP  STATUS",
-		"  checkout     shop   DOWN    FAIL",
-		"alerts received: 4 DOWN, 1 STALE, 1 RECOVERED; 2 targets' alerts folded into their dependency's.",
+		"  checkout     shop   DOWN         FAIL", // STATUS as wide as MAINTENANCE
+		// billing fails inside its maintenance window: no DOWN, no
+		// RECOVERED, MAINTENANCE in the table, one summary after.
+		"  billing      shop   MAINTENANCE  FAIL",
+		"webhook ← MAINTENANCE billing: maintenance ",
+		" is over: UP → DOWN → UP, 2 of 3 checks failed; now UP",
+		"alerts received: 4 DOWN, 1 STALE, 1 RECOVERED, 1 MAINTENANCE summary; 2 targets' alerts folded into their dependency's.",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q", want)
@@ -40,7 +45,7 @@ func TestDemo(t *testing.T) {
 	}
 	// The targets behind the gateway are DOWN with it, but tell nothing
 	// on their own: not their DOWN, not their recovery.
-	for _, folded := range []string{"webhook ← DOWN      cart", "webhook ← DOWN      checkout", "RECOVERED cart", "RECOVERED checkout"} {
+	for _, folded := range []string{"webhook ← DOWN      cart", "webhook ← DOWN      checkout", "RECOVERED cart", "RECOVERED checkout", "webhook ← DOWN      billing", "RECOVERED billing"} {
 		if strings.Contains(out, folded) {
 			t.Errorf("demo output has %q: that alert should be folded into the gateway's", folded)
 		}
