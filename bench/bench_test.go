@@ -148,9 +148,8 @@ func BenchmarkProbeHTTP(b *testing.B) {
 	})
 }
 
-// BenchmarkCycle: a full local cycle (the scale mode: the inline definition
-// cannot carry 1,000 targets in LoadTargets' output) over loopback targets
-// answering in 50 ms: wall time and peak Go memory. Run one size per
+// BenchmarkCycle: a full local cycle of medic's definition over loopback
+// targets answering in 50 ms: wall time and peak Go memory. Run one size per
 // process for a per-size peak RSS (bench/cmd/report does).
 func BenchmarkCycle(b *testing.B) {
 	for _, n := range []int{1000, 10000} {
@@ -175,7 +174,7 @@ func BenchmarkCycle(b *testing.B) {
 			}()
 			var wall time.Duration
 			for b.Loop() {
-				res, err := RunCycle(context.Background(), Cycle{Targets: n, BatchSize: 100, MapConcurrency: 100, Delay: 50 * time.Millisecond, Scale: true})
+				res, err := RunCycle(context.Background(), Cycle{Targets: n, BatchSize: 100, MapConcurrency: 100, Delay: 50 * time.Millisecond})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -8,20 +8,12 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/medic-dev/medic/internal/channel/registry"
 	"github.com/medic-dev/medic/internal/cost"
 	"github.com/medic-dev/medic/internal/engine"
-	"github.com/medic-dev/medic/internal/probe"
-	"github.com/medic-dev/medic/internal/secret"
 	"github.com/medic-dev/medic/internal/store"
 	"github.com/medic-dev/medic/internal/store/s3local"
 	"github.com/medic-dev/medic/internal/target"
 	"github.com/medic-dev/medic/statemachines"
-	"github.com/medic-dev/medic/tasks/checkstaleness"
-	"github.com/medic-dev/medic/tasks/loadtargets"
-	"github.com/medic-dev/medic/tasks/notify"
-	probetask "github.com/medic-dev/medic/tasks/probe"
-	"github.com/medic-dev/medic/tasks/writeecho"
 )
 
 // Bucket is the bucket the benchmark cycles use.
@@ -33,10 +25,6 @@ type Cycle struct {
 	BatchSize      int
 	MapConcurrency int           // statemachines.DefaultMapConcurrency when 0
 	Delay          time.Duration // how long each loopback target takes to answer
-	// Scale runs statemachines/healthcheck-scale.asl.json (a distributed
-	// Map) with the real handlers in the scale mode (see scale.go) instead
-	// of the inline definition.
-	Scale bool
 }
 
 // Result is what a measured cycle used.
@@ -89,35 +77,6 @@ func (e *env) close() {
 	_ = e.targets.Close()
 }
 
-// realTasks binds the five real task handlers as internal/local does, each
-// metered as a Lambda function.
-func (e *env) realTasks(batchSize int) map[string]engine.Func {
-	load := target.LoadOptions{ConfigKey: target.DefaultConfigKey}
-	handlers := map[string]any{
-		"loadtargets":    (&loadtargets.Handler{Store: e.store, Opts: load, BatchSize: batchSize, Logger: e.log}).Handle,
-		"probe":          (&probetask.Handler{Prober: &probe.Prober{Allow: probe.All}, Logger: e.log}).Handle,
-		"writeecho":      (&writeecho.Handler{Store: e.store, Logger: e.log}).Handle,
-		"checkstaleness": (&checkstaleness.Handler{Store: e.store, Load: load, Logger: e.log}).Handle,
-		"notify": (&notify.Handler{
-			Store: e.store,
-			Channels: func(ctx context.Context) (map[string]target.Channel, error) {
-				file, err := target.LoadFile(ctx, e.store, load)
-				if err != nil {
-					return nil, err
-				}
-				return file.Channels, nil
-			},
-			Deps:   registry.Deps{Secrets: secret.Env{Lookup: func(string) (string, bool) { return "", false }}, HTTP: http.DefaultClient},
-			Logger: e.log,
-		}).Handle,
-	}
-	res := map[string]engine.Func{}
-	for task, h := range handlers {
-		res[statemachines.LocalFunctionArn(task)] = e.meter.Wrap(task, engine.LambdaHandler(h), nil)
-	}
-	return res
-}
-
 // RunCycle runs c twice over the same bucket (the first run creates the
 // state and the echoes, as the first scheduled run after a deploy does)
 // and returns the counts of the second, steady-state run.
@@ -130,22 +89,15 @@ func RunCycle(ctx context.Context, c Cycle) (Result, error) {
 		return Result{}, err
 	}
 	defer e.close()
-	var def string
-	var opts engine.Options
-	if c.Scale {
-		def, err = ScaleDefinition(c.MapConcurrency, c.BatchSize, 5)
-		opts.Resources = e.scaleTasks(c.BatchSize)
-		opts.ItemReaderFunc = func(ctx context.Context, bucket, key string) ([]byte, error) {
-			// Step Functions reads the object itself: one GET billed to the account.
-			obj, err := e.store.Get(ctx, key)
-			if err != nil {
-				return nil, err
-			}
-			return obj.Body, nil
+	def, err := Definition(c.MapConcurrency, c.BatchSize, statemachines.DefaultToleratedFailurePercentage)
+	opts := engine.Options{Resources: e.tasks(c.BatchSize)}
+	opts.ItemReaderFunc = func(ctx context.Context, bucket, key string) ([]byte, error) {
+		// Step Functions reads the object itself: one GET billed to the account.
+		obj, err := e.store.Get(ctx, key)
+		if err != nil {
+			return nil, err
 		}
-	} else {
-		def, err = statemachines.Local(c.MapConcurrency)
-		opts.Resources = e.realTasks(c.BatchSize)
+		return obj.Body, nil
 	}
 	if err != nil {
 		return Result{}, err

@@ -184,7 +184,7 @@ func newDetectEnv(start time.Time) (*detectEnv, error) {
 	}
 	e.s3 = srv
 	e.store = store.New(srv.Client(), Bucket)
-	def, err := statemachines.Local(statemachines.DefaultMapConcurrency)
+	def, err := statemachines.LocalDefault()
 	if err != nil {
 		e.close()
 		return nil, err
@@ -251,6 +251,10 @@ func (e *detectEnv) runAt(ctx context.Context, t time.Time) error {
 	e.runs++
 	x := e.machine.Run(ctx, json.RawMessage(`{"trigger":"schedule"}`), engine.Options{
 		Resources: e.res, Clock: local.InstantClock(e.clk), ExecutionName: fmt.Sprintf("detect-%d", e.runs), StateMachineName: "medic",
+		ItemReaderFunc: func(ctx context.Context, _, key string) ([]byte, error) {
+			obj, err := e.store.Get(ctx, key)
+			return obj.Body, err
+		},
 	})
 	if x.Status != engine.StatusSucceeded {
 		return fmt.Errorf("run %d: %s: %s: %s", e.runs, x.Status, x.Error, x.Cause)

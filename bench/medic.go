@@ -31,7 +31,7 @@ var instantTasks = []string{"loadtargets", "probe", "writeecho", "checkstaleness
 // output (internal/local's default).
 const InstantBatchSize = 10
 
-// InstantTasks is the medic definition's tasks as instant functions:
+// InstantTasks is the inline-Map workload's tasks as instant functions:
 // LoadTargets returns n targets (each only a name, so that 10,000 fit in
 // the 256 KB payload limit) in batches of InstantBatchSize, Probe echoes
 // its input, WriteEcho and CheckStaleness return fixed results (no alerts,

@@ -20,8 +20,8 @@ import (
 	"github.com/medic-dev/medic/tasks/writeecho"
 )
 
-// ScaleDefinitionFile is the scale-mode definition, relative to the module root.
-const ScaleDefinitionFile = "statemachines/healthcheck-scale.asl.json"
+// DefinitionFile is medic's definition, relative to the module root.
+const DefinitionFile = "statemachines/healthcheck.asl.json"
 
 // RepoRoot is the module root (this package's parent directory).
 func RepoRoot() string {
@@ -29,19 +29,17 @@ func RepoRoot() string {
 	return filepath.Dir(filepath.Dir(file))
 }
 
-// ScaleDefinition renders the scale-mode definition for the local engine
-// (statemachines.LocalScale).
-func ScaleDefinition(mapConcurrency, batchSize, toleratedPercent int) (string, error) {
-	return statemachines.LocalScale(mapConcurrency, batchSize, toleratedPercent)
+// Definition renders medic's definition for the local engine
+// (statemachines.Local).
+func Definition(mapConcurrency, batchSize, toleratedPercent int) (string, error) {
+	return statemachines.Local(mapConcurrency, batchSize, toleratedPercent)
 }
 
-// scaleTasks binds the real task handlers in the scale mode, as
-// internal/local does with Mode "scale": LoadTargets writes the target list
-// to runs/, WriteEcho writes one echo/batch/ object per batch (the
-// definition asks for the batch layout), CheckStaleness reads them. Probe
-// and WriteEcho calls are attributed to their Express child by the batch's
-// first target.
-func (e *env) scaleTasks(batchSize int) map[string]engine.Func {
+// tasks binds the real task handlers as internal/local does: LoadTargets
+// writes the target list to runs/, WriteEcho writes one echo/batch/ object
+// per batch, CheckStaleness reads them. Probe and WriteEcho calls are
+// attributed to their Express child by the batch's first target.
+func (e *env) tasks(batchSize int) map[string]engine.Func {
 	firstTarget := func(field string) func(json.RawMessage) string {
 		return func(p json.RawMessage) string {
 			var in map[string][]struct {
@@ -57,7 +55,7 @@ func (e *env) scaleTasks(batchSize int) map[string]engine.Func {
 	}
 	load := target.LoadOptions{ConfigKey: target.DefaultConfigKey}
 	handlers := map[string]any{
-		"loadtargets":    (&loadtargets.Handler{Store: e.store, Opts: load, BatchSize: batchSize, Mode: loadtargets.ModeScale, Logger: e.log}).Handle,
+		"loadtargets":    (&loadtargets.Handler{Store: e.store, Opts: load, BatchSize: batchSize, Logger: e.log}).Handle,
 		"probe":          (&probetask.Handler{Prober: &probe.Prober{Allow: probe.All}, Logger: e.log}).Handle,
 		"writeecho":      (&writeecho.Handler{Store: e.store, Logger: e.log}).Handle,
 		"checkstaleness": (&checkstaleness.Handler{Store: e.store, Load: load, Logger: e.log}).Handle,

@@ -16,16 +16,15 @@ import (
 type StudyOptions struct {
 	// Targets are the target counts priced; BatchSizes the batch sizes compared.
 	Targets, BatchSizes []int
-	// MaxRealInline and MaxRealScale are the largest target counts run for
-	// real in each mode; larger ones are extrapolated from the two largest
-	// real runs and marked.
-	MaxRealInline, MaxRealScale int
+	// MaxReal is the largest target count run for real; larger ones are
+	// extrapolated from the two largest real runs and marked.
+	MaxReal int
 	// Delay is how long each loopback target takes to answer.
 	Delay time.Duration
-	// ScaleConcurrency is the distributed Map's MaxConcurrency locally. On
-	// AWS every function has its own CPU; locally all share the machine, so
-	// a high concurrency inflates the measured (billed) durations.
-	ScaleConcurrency int
+	// Concurrency is the distributed Map's MaxConcurrency locally. On AWS
+	// every function has its own CPU; locally all share the machine, so a
+	// high concurrency inflates the measured (billed) durations.
+	Concurrency int
 	// Progress, when set, hears about each cycle.
 	Progress func(string)
 }
@@ -34,19 +33,12 @@ type StudyOptions struct {
 func DefaultStudy() StudyOptions {
 	return StudyOptions{
 		Targets: []int{10, 100, 1000, 10000}, BatchSizes: []int{1, 5, 10, 25, 50, 100},
-		MaxRealInline: 1000, MaxRealScale: 10000, Delay: 50 * time.Millisecond, ScaleConcurrency: 10,
+		MaxReal: 10000, Delay: 50 * time.Millisecond, Concurrency: 10,
 	}
 }
 
-// Mode names.
-const (
-	ModeInline = "inline"
-	ModeScale  = "scale"
-)
-
 // Point is one priced configuration.
 type Point struct {
-	Mode         string
 	Targets      int
 	BatchSize    int
 	Run          cost.Run
@@ -55,7 +47,6 @@ type Point struct {
 	// Infeasible says why the configuration cannot run (empty when it can).
 	Infeasible string
 	Wall       time.Duration
-	loadOutput int
 }
 
 // Study is the cost study's outcome.
@@ -67,44 +58,34 @@ type Study struct {
 // RunStudy runs the cycles and prices them.
 func RunStudy(ctx context.Context, o StudyOptions) (*Study, error) {
 	s := &Study{Opts: o}
-	for _, mode := range []string{ModeInline, ModeScale} {
-		maxReal := o.MaxRealInline
-		if mode == ModeScale {
-			maxReal = o.MaxRealScale
-		}
-		for _, b := range o.BatchSizes {
-			var real []Point
-			failed := ""
-			for _, n := range o.Targets {
-				if failed != "" {
-					s.Points = append(s.Points, Point{Mode: mode, Targets: n, BatchSize: b, Infeasible: failed, Extrapolated: n > maxReal})
-					continue
-				}
-				if n > maxReal {
-					s.Points = append(s.Points, extrapolate(mode, b, n, real))
-					continue
-				}
-				c := Cycle{Targets: n, BatchSize: b, Delay: o.Delay, Scale: mode == ModeScale}
-				if mode == ModeScale {
-					c.MapConcurrency = o.ScaleConcurrency
-				}
-				res, err := RunCycle(ctx, c)
-				p := Point{Mode: mode, Targets: n, BatchSize: b, Run: res.Run, Wall: res.Wall, loadOutput: res.MaxOutputBytes["loadtargets"]}
-				if err != nil {
-					if ctx.Err() != nil {
-						return nil, ctx.Err()
-					}
-					p.Infeasible = shortReason(err.Error())
-					failed = fmt.Sprintf("%s (already at %d targets)", p.Infeasible, n)
-				} else {
-					p.Bill = cost.Monthly(res.Run, cost.RunsPerMonth)
-					real = append(real, p)
-				}
-				if o.Progress != nil {
-					o.Progress(fmt.Sprintf("%s batch %d, %d targets: %s", mode, b, n, describe(p)))
-				}
-				s.Points = append(s.Points, p)
+	for _, b := range o.BatchSizes {
+		var real []Point
+		failed := ""
+		for _, n := range o.Targets {
+			if failed != "" {
+				s.Points = append(s.Points, Point{Targets: n, BatchSize: b, Infeasible: failed, Extrapolated: n > o.MaxReal})
+				continue
 			}
+			if n > o.MaxReal || (n+b-1)/b > loadtargets.MaxBatches {
+				s.Points = append(s.Points, extrapolate(b, n, real))
+				continue
+			}
+			res, err := RunCycle(ctx, Cycle{Targets: n, BatchSize: b, Delay: o.Delay, MapConcurrency: o.Concurrency})
+			p := Point{Targets: n, BatchSize: b, Run: res.Run, Wall: res.Wall}
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil, ctx.Err()
+				}
+				p.Infeasible = shortReason(err.Error())
+				failed = fmt.Sprintf("%s (already at %d targets)", p.Infeasible, n)
+			} else {
+				p.Bill = cost.Monthly(res.Run, cost.RunsPerMonth)
+				real = append(real, p)
+			}
+			if o.Progress != nil {
+				o.Progress(fmt.Sprintf("batch %d, %d targets: %s", b, n, describe(p)))
+			}
+			s.Points = append(s.Points, p)
 		}
 	}
 	return s, nil
@@ -121,8 +102,10 @@ func shortReason(s string) string {
 	switch {
 	case strings.Contains(s, "history reached the limit"):
 		return "execution history over 25,000 events"
-	case strings.Contains(s, "KB limit"), strings.Contains(s, "DataLimitExceeded"):
-		return "LoadTargets output over the payload limit"
+	case strings.Contains(s, "DataLimitExceeded"):
+		return "a state's output over the payload limit"
+	case strings.Contains(s, "FleetLimitError"), strings.Contains(s, "batches a run"):
+		return fmt.Sprintf("over medic's %d batches a run", loadtargets.MaxBatches)
 	}
 	if len(s) > 120 {
 		s = s[:120] + "…"
@@ -131,8 +114,12 @@ func shortReason(s string) string {
 }
 
 // extrapolate estimates a configuration from the two largest real runs.
-func extrapolate(mode string, batch, n int, real []Point) Point {
-	p := Point{Mode: mode, Targets: n, BatchSize: batch, Extrapolated: true}
+func extrapolate(batch, n int, real []Point) Point {
+	p := Point{Targets: n, BatchSize: batch, Extrapolated: true}
+	if (n+batch-1)/batch > loadtargets.MaxBatches {
+		p.Infeasible = fmt.Sprintf("over medic's %d batches a run (LoadTargets refuses it; medic validate says so)", loadtargets.MaxBatches)
+		return p
+	}
 	if len(real) < 2 {
 		p.Infeasible = "cannot run at a smaller target count"
 		return p
@@ -149,33 +136,25 @@ func extrapolate(mode string, batch, n int, real []Point) Point {
 		return p
 	}
 	p.Run = r
-	load := a.loadOutput + int(float64(n-a.Targets)/float64(b.Targets-a.Targets)*float64(b.loadOutput-a.loadOutput))
-	switch {
-	case mode == ModeInline && r.HistoryEvents >= 25000:
-		p.Infeasible = fmt.Sprintf("execution history over 25,000 events (about %d)", r.HistoryEvents)
-	case mode == ModeInline && load > loadtargets.MaxOutputBytes:
-		p.Infeasible = fmt.Sprintf("LoadTargets output over the payload limit (about %d KB)", load>>10)
-	default:
-		p.Bill = cost.Monthly(r, cost.RunsPerMonth)
-	}
+	p.Bill = cost.Monthly(r, cost.RunsPerMonth)
 	return p
 }
 
 // Point returns the configuration, if priced.
-func (s *Study) Point(mode string, batch, targets int) (Point, bool) {
+func (s *Study) Point(batch, targets int) (Point, bool) {
 	for _, p := range s.Points {
-		if p.Mode == mode && p.BatchSize == batch && p.Targets == targets {
+		if p.BatchSize == batch && p.Targets == targets {
 			return p, true
 		}
 	}
 	return Point{}, false
 }
 
-// BestBatch picks a mode's batch size: among the sizes that can run at
+// BestBatch picks the batch size: among the sizes that can run at
 // every target count where any size can, the one whose worst ratio to the
 // cheapest size at each target count is lowest (ties: the smaller batch,
 // whose failures touch fewer targets).
-func (s *Study) BestBatch(mode string) (int, float64) {
+func (s *Study) BestBatch() (int, float64) {
 	best, bestRegret := 0, math.Inf(1)
 	for _, b := range s.Opts.BatchSizes {
 		regret := 1.0
@@ -184,7 +163,7 @@ func (s *Study) BestBatch(mode string) (int, float64) {
 			cheapest := math.Inf(1)
 			any := false
 			for _, b2 := range s.Opts.BatchSizes {
-				if p, found := s.Point(mode, b2, n); found && p.Infeasible == "" {
+				if p, found := s.Point(b2, n); found && p.Infeasible == "" {
 					cheapest = min(cheapest, p.Bill.Total())
 					any = true
 				}
@@ -192,7 +171,7 @@ func (s *Study) BestBatch(mode string) (int, float64) {
 			if !any {
 				continue
 			}
-			p, _ := s.Point(mode, b, n)
+			p, _ := s.Point(b, n)
 			if p.Infeasible != "" {
 				ok = false
 				break
@@ -241,27 +220,25 @@ func cellOf(p Point, ok bool, usd float64) string {
 // Markdown renders the study.
 func (s *Study) Markdown() string {
 	var w strings.Builder
-	inB, _ := s.BestBatch(ModeInline)
-	scB, _ := s.BestBatch(ModeScale)
+	best, _ := s.BestBatch()
 	fmt.Fprintf(&w, "Monthly cost at a %d-minute cadence (%s runs a month), us-east-1 list prices, Step Functions and Scheduler free tiers applied, "+
 		"Lambda, CloudWatch and X-Ray free tiers not applied. **Usage** prices the run's counts (transitions, Lambda, Express, S3, scheduler, logs); "+
 		"**all in** adds the stack's monthly items (%d alarms, %d custom metrics with data all month: %s), X-Ray traces and KMS requests (upper bounds). "+
 		"Loopback targets answering in %s. `*` = extrapolated from the two largest real runs (fixed + per-target fit); everything else is a real local run.\n\n",
 		int(cost.Cadence.Minutes()), groupDigits(cost.RunsPerMonth), cost.StackAlarms, cost.StackCustomMetrics,
 		money(cost.Monthly(cost.Run{}, 0).Sum(cost.Fixed)), s.Opts.Delay)
-	fmt.Fprintf(&w, "| targets | medic inline (batch %d), usage | medic inline, **all in** | medic scale mode (batch %d), usage | medic scale mode, **all in** "+
-		"| Route 53, base | Route 53, HTTPS + string match | Synthetics canaries |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n", inB, scB)
+	fmt.Fprintf(&w, "| targets | medic (batch %d), usage | medic, **all in** "+
+		"| Route 53, base | Route 53, HTTPS + string match | Synthetics canaries |\n|---:|---:|---:|---:|---:|---:|\n", best)
 	for _, n := range s.Opts.Targets {
-		pi, oki := s.Point(ModeInline, inB, n)
-		ps, oks := s.Point(ModeScale, scB, n)
-		fmt.Fprintf(&w, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", groupDigits(n), usageCell(pi, oki), cell(pi, oki), usageCell(ps, oks), cell(ps, oks),
+		p, ok := s.Point(best, n)
+		fmt.Fprintf(&w, "| %s | %s | %s | %s | %s | %s |\n", groupDigits(n), usageCell(p, ok), cell(p, ok),
 			money(cost.Route53(n, 0)), money(cost.Route53(n, 2)), money(cost.Synthetics(n, cost.RunsPerMonth)))
 	}
 	w.WriteString("\n¹ see the reasons below. ² not run for real, and too few batches in the real runs to extrapolate.\n\n")
 
-	for _, mode := range []string{ModeInline, ModeScale} {
-		b, regret := s.BestBatch(mode)
-		fmt.Fprintf(&w, "#### Batch size, %s mode, all in (chosen: %d, at most %.0f%% above the cheapest size at any target count)\n\n", mode, b, (regret-1)*100)
+	{
+		b, regret := s.BestBatch()
+		fmt.Fprintf(&w, "#### Batch size, all in (chosen: %d, at most %.0f%% above the cheapest size at any target count)\n\n", b, (regret-1)*100)
 		w.WriteString("| batch |")
 		for _, n := range s.Opts.Targets {
 			fmt.Fprintf(&w, " %s targets |", groupDigits(n))
@@ -270,7 +247,7 @@ func (s *Study) Markdown() string {
 		for _, bs := range s.Opts.BatchSizes {
 			fmt.Fprintf(&w, "| %d |", bs)
 			for _, n := range s.Opts.Targets {
-				p, ok := s.Point(mode, bs, n)
+				p, ok := s.Point(bs, n)
 				fmt.Fprintf(&w, " %s |", cell(p, ok))
 			}
 			w.WriteString("\n")
@@ -282,7 +259,7 @@ func (s *Study) Markdown() string {
 	seen := map[string]bool{}
 	for _, p := range s.Points {
 		if p.Infeasible != "" {
-			k := fmt.Sprintf("- %s mode, batch %d, %d targets: %s", p.Mode, p.BatchSize, p.Targets, p.Infeasible)
+			k := fmt.Sprintf("- batch %d, %d targets: %s", p.BatchSize, p.Targets, p.Infeasible)
 			if !seen[k] {
 				seen[k] = true
 				w.WriteString(k + "\n")
@@ -291,12 +268,12 @@ func (s *Study) Markdown() string {
 	}
 	w.WriteString("\n")
 
-	for _, mode := range []string{ModeInline, ModeScale} {
-		b, _ := s.BestBatch(mode)
-		fmt.Fprintf(&w, "#### Bill by item, %s mode, batch %d (USD a month)\n\n| item |", mode, b)
+	{
+		b, _ := s.BestBatch()
+		fmt.Fprintf(&w, "#### Bill by item, batch %d (USD a month)\n\n| item |", b)
 		var pts []Point
 		for _, n := range s.Opts.Targets {
-			if p, ok := s.Point(mode, b, n); ok && p.Infeasible == "" {
+			if p, ok := s.Point(b, n); ok && p.Infeasible == "" {
 				pts = append(pts, p)
 				mark := ""
 				if p.Extrapolated {

@@ -20,21 +20,19 @@ const (
 	// PrefixSite the status page built from it (site.Prefix).
 	PrefixHistory = "history/"
 	PrefixSite    = "site/"
-	// PrefixRuns holds the scale mode's target lists (loadtargets.PrefixRuns).
+	// PrefixRuns holds the runs' target lists (loadtargets.PrefixRuns).
 	PrefixRuns = "runs/"
 	// HoldsKey is the object of pauses and acknowledgements
 	// (internal/hold.Key); LoadTargets reads exactly it.
 	HoldsKey = "state/holds.json"
-	// PrefixBatchEcho holds the scale mode's echo objects, one per batch
-	// (writeecho.PrefixBatchEcho).
+	// PrefixBatchEcho holds the echo objects, one per batch (echo.Prefix).
 	PrefixBatchEcho = PrefixEcho + "batch/"
 )
 
 // newBucket creates the private, TLS-only, versioned data bucket whose events
 // go to EventBridge, and deploys config/targets.yaml from the repository
-// into it. The scale mode adds lifecycle rules for its target lists and
-// batch echoes.
-func newBucket(stack awscdk.Stack, root string, scaleMode bool) awss3.Bucket {
+// into it.
+func newBucket(stack awscdk.Stack, root string) awss3.Bucket {
 	b := awss3.NewBucket(stack, jsii.String("Data"), &awss3.BucketProps{
 		BlockPublicAccess:  awss3.BlockPublicAccess_BLOCK_ALL(),
 		EnforceSSL:         jsii.Bool(true),
@@ -54,11 +52,31 @@ func newBucket(stack awscdk.Stack, root string, scaleMode bool) awss3.Bucket {
 				ExpiredObjectDeleteMarker:           jsii.Bool(true),
 			},
 			{
-				// An echo not refreshed for 90 days belongs to a target that
-				// was removed from the configuration.
+				// Anything else under echo/ (per-target echoes of releases
+				// before one object per batch) is debris after 90 days.
 				Id:         jsii.String("expire-abandoned-echoes"),
 				Prefix:     jsii.String(PrefixEcho),
 				Expiration: awscdk.Duration_Days(jsii.Number(90)),
+			},
+			{
+				// An active echo object is rewritten every run; one left over
+				// from an old batching (targets were added or removed) is
+				// debris. Its old versions are not history anyone reads
+				// (state/ keeps the statuses): at 1,000 objects a run they
+				// would be most of the bucket.
+				Id:                          jsii.String("expire-old-batch-echoes"),
+				Prefix:                      jsii.String(PrefixBatchEcho),
+				Expiration:                  awscdk.Duration_Days(jsii.Number(2)),
+				NoncurrentVersionExpiration: awscdk.Duration_Days(jsii.Number(1)),
+			},
+			{
+				// A target list is read by the run that wrote it (and by
+				// later runs with the same targets, which rewrite it when it
+				// has expired).
+				Id:                          jsii.String("expire-target-lists"),
+				Prefix:                      jsii.String(PrefixRuns),
+				Expiration:                  awscdk.Duration_Days(jsii.Number(1)),
+				NoncurrentVersionExpiration: awscdk.Duration_Days(jsii.Number(1)),
 			},
 			{
 				// Records of delivered and dropped alerts (state/settled/,
@@ -83,23 +101,6 @@ func newBucket(stack awscdk.Stack, root string, scaleMode bool) awss3.Bucket {
 			},
 		},
 	})
-	if scaleMode {
-		// A target list is read by the run that wrote it (and by later runs
-		// with the same targets, which rewrite it when it has expired).
-		b.AddLifecycleRule(&awss3.LifecycleRule{
-			Id:         jsii.String("expire-target-lists"),
-			Prefix:     jsii.String(PrefixRuns),
-			Expiration: awscdk.Duration_Days(jsii.Number(1)),
-		})
-		// An active batch object is rewritten every run; one left over from
-		// an old batching (the target list changed) is debris.
-		b.AddLifecycleRule(&awss3.LifecycleRule{
-			Id:         jsii.String("expire-old-batch-echoes"),
-			Prefix:     jsii.String(PrefixBatchEcho),
-			Expiration: awscdk.Duration_Days(jsii.Number(2)),
-		})
-	}
-
 	awss3deployment.NewBucketDeployment(stack, jsii.String("Config"), &awss3deployment.BucketDeploymentProps{
 		Sources: &[]awss3deployment.ISource{
 			awss3deployment.Source_Asset(jsii.String(filepath.Join(root, filepath.Dir(ConfigKey))), nil),

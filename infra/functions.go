@@ -41,28 +41,9 @@ type s3Access struct {
 // functionSpecs are the per-task settings: memory, timeout, environment
 // (the contract in DESIGN.md) and S3 access.
 func functionSpecs(set Settings) map[string]functionSpec {
-	specs := baseFunctionSpecs(set)
-	if set.ScaleMode {
-		// LoadTargets writes the target list (reading first, and listing
-		// runs/ so a missing list reads as NoSuchKey, not AccessDenied).
-		lt := specs["loadtargets"]
-		lt.env["MEDIC_MODE"] = set.Mode()
-		lt.description = "medic LoadTargets: reads config/ and pulse/, picks the targets of a run and writes them to runs/ (scale mode)"
-		lt.access.get = append(lt.access.get, PrefixRuns)
-		lt.access.put = append(lt.access.put, PrefixRuns)
-		lt.access.list = append(lt.access.list, PrefixRuns)
-		specs["loadtargets"] = lt
-		we := specs["writeecho"]
-		we.description = "medic WriteEcho: writes each batch's probe results to echo/batch/<first>--<last>.json (scale mode)"
-		specs["writeecho"] = we
-	}
-	return specs
-}
-
-func baseFunctionSpecs(set Settings) map[string]functionSpec {
 	return map[string]functionSpec{
 		"loadtargets": {
-			description: "medic LoadTargets: reads config/ and pulse/, picks and batches the targets of a run",
+			description: "medic LoadTargets: reads config/ and pulse/, picks the targets of a run and writes them, sorted, to runs/",
 			memoryMB:    128,
 			timeout:     awscdk.Duration_Seconds(jsii.Number(30)),
 			env: map[string]string{
@@ -71,10 +52,12 @@ func baseFunctionSpecs(set Settings) map[string]functionSpec {
 				"MEDIC_STALE_AFTER": set.StaleAfter,
 			},
 			access: s3Access{
-				get: []string{PrefixConfig, PrefixPulse},
-				// config/ is listed only so a missing targets file reads as
+				// LoadTargets writes the target list, reading first; config/
+				// and runs/ are listed only so a missing object reads as
 				// NoSuchKey rather than AccessDenied.
-				list: []string{PrefixConfig, PrefixPulse},
+				get:  []string{PrefixConfig, PrefixPulse, PrefixRuns},
+				put:  []string{PrefixRuns},
+				list: []string{PrefixConfig, PrefixPulse, PrefixRuns},
 				// The pauses: a paused target is not probed.
 				keys: []string{HoldsKey},
 			},

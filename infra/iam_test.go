@@ -130,7 +130,7 @@ func TestTaskS3Access(t *testing.T) {
 	s := defaultStack(t)
 	bucketArn := map[string]any{"Fn::GetAtt": []any{s.logicalID(s.stack.Bucket), "Arn"}}
 	want := map[string]map[string][]string{
-		"loadtargets":    {"s3:GetObject": {"config/", "pulse/", "state/holds.json"}, "s3:ListBucket": {"config/", "pulse/", "state/holds.json"}},
+		"loadtargets":    {"s3:GetObject": {"config/", "pulse/", "runs/", "state/holds.json"}, "s3:PutObject": {"runs/"}, "s3:ListBucket": {"config/", "pulse/", "runs/", "state/holds.json"}},
 		"probe":          {},
 		"writeecho":      {"s3:PutObject": {"echo/"}},
 		"checkstaleness": {"s3:GetObject": {"config/", "echo/", "history/", "outbox/", "pulse/", "state/"}, "s3:PutObject": {"history/", "outbox/", "site/", "state/"}, "s3:DeleteObject": {"history/"}, "s3:ListBucket": {"echo/", "history/", "outbox/", "pulse/", "state/"}},

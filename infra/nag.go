@@ -65,17 +65,12 @@ func suppressFindings(s *Stack) {
 		suppress(s.Functions[task].Role(), true,
 			rule("AwsSolutions-IAM5", reasonXRay+" "+reasonPrefixes, "Resource::*", bucketPrefixResource))
 	}
-	if s.Settings.ScaleMode {
-		suppress(s.StateMachine.Role(), true,
-			rule("AwsSolutions-IAM5", reasonLogDelivery+" "+reasonXRay+" "+reasonTargetLists, "Resource::*", bucketPrefixResource))
-		suppress(s.DistributedMapPolicy, true,
-			rule("AwsSolutions-IAM5", reasonChildExecutions, map[string]interface{}{
-				"regex": `/^Resource::arn:<AWS::Partition>:states:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12}):execution:<HealthCheck[0-9A-F]{8}\.Name>\/\*$/`,
-			}))
-	} else {
-		suppress(s.StateMachine.Role(), true,
-			rule("AwsSolutions-IAM5", reasonLogDelivery+" "+reasonXRay, "Resource::*"))
-	}
+	suppress(s.StateMachine.Role(), true,
+		rule("AwsSolutions-IAM5", reasonLogDelivery+" "+reasonXRay+" "+reasonTargetLists, "Resource::*", bucketPrefixResource))
+	suppress(s.DistributedMapPolicy, true,
+		rule("AwsSolutions-IAM5", reasonChildExecutions, map[string]interface{}{
+			"regex": `/^Resource::arn:<AWS::Partition>:states:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12}):execution:<HealthCheck[0-9A-F]{8}\.Name>\/\*$/`,
+		}))
 	if s.StatusPage != nil {
 		suppress(s.StatusPage, false,
 			rule("AwsSolutions-CFR1", "The public status page (statusPage: public) is meant for anyone, wherever they are; the private default needs no distribution at all."),

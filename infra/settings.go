@@ -3,6 +3,7 @@ package infra
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
 	"slices"
@@ -28,14 +29,13 @@ const (
 	CtxSecretKeyArn          = "secretKeyArn"
 	CtxLogRetentionDays      = "logRetentionDays"
 	CtxAllowPrivateNetworks  = "allowPrivateNetworks"
-	CtxScaleMode             = "scaleMode"
 	CtxStatusPage            = "statusPage"
 )
 
 // ContextKeys lists every setting read from CDK context.
 var ContextKeys = []string{
 	CtxScheduleMinutes, CtxStaleAfter, CtxBatchSize, CtxMapConcurrency,
-	CtxAlarmNamePrefix, CtxSecretParameter, CtxTargetSecretParameter, CtxSecretKeyArn, CtxLogRetentionDays, CtxAllowPrivateNetworks, CtxScaleMode, CtxStatusPage,
+	CtxAlarmNamePrefix, CtxSecretParameter, CtxTargetSecretParameter, CtxSecretKeyArn, CtxLogRetentionDays, CtxAllowPrivateNetworks, CtxStatusPage,
 }
 
 // Settings are the deploy-time choices an operator makes through CDK context
@@ -49,10 +49,11 @@ type Settings struct {
 	// StaleAfter is the default staleAfter for targets that set none, as
 	// written in the targets file (a Go duration such as "15m").
 	StaleAfter string
-	// BatchSize is how many targets one Map iteration probes (1..500).
+	// BatchSize is how many targets one batch (one Express child
+	// execution, one echo object) probes (1..500).
 	BatchSize int
-	// MapConcurrency is how many batches are probed at once (1..40; up to
-	// 10,000 child executions in the scale mode).
+	// MapConcurrency is how many batches are probed at once (1..10,000
+	// child executions).
 	MapConcurrency int
 	// AlarmNamePrefix selects the CloudWatch alarms whose state changes start
 	// a targeted check; empty means no alarm rule.
@@ -75,12 +76,6 @@ type Settings struct {
 	// AllowPrivateNetworks lets the probe reach RFC 1918, CGNAT and ULA
 	// addresses (for targets inside a VPC or behind a private DNS name).
 	AllowPrivateNetworks bool
-	// ScaleMode deploys the scale definition (healthcheck-scale.asl.json):
-	// LoadTargets writes the target list to runs/ in the bucket, a
-	// Distributed Map reads and batches it and runs one Express child
-	// execution per batch, and each batch writes one echo object. For
-	// hundreds of targets and more (docs/scale.md).
-	ScaleMode bool
 	// StatusPage is "private" (site/ stays in the private bucket; 'medic
 	// status --aws' prints a presigned link) or "public" (site/ is served
 	// through CloudFront with origin access control).
@@ -100,14 +95,6 @@ func DefaultSettings() Settings {
 		TargetSecretParameter: "/medic/targets",
 		StatusPage:            StatusPagePrivate,
 	}
-}
-
-// Mode is the MEDIC_MODE value for the LoadTargets function.
-func (s Settings) Mode() string {
-	if s.ScaleMode {
-		return "scale"
-	}
-	return "inline"
 }
 
 // ProbeNetworks is the MEDIC_ALLOW_NETWORKS value for the probe function.
@@ -155,11 +142,20 @@ var (
 	alarmPrefixRE = regexp.MustCompile(`^[^\x00-\x1f]{0,255}$`)
 )
 
+// removedKeys are settings medic no longer has, with what to do instead.
+var removedKeys = map[string]string{
+	"scaleMode": "medic has one state machine definition for every fleet size (docs/scale.md); remove scaleMode from cdk.json",
+}
+
 // SettingsFromContext reads and validates the settings from the CDK context
 // of node (values from cdk.json are JSON; values from `-c` are strings).
 func SettingsFromContext(node constructs.Node) (Settings, error) {
 	values := map[string]any{}
-	for _, k := range ContextKeys {
+	keys := slices.Clone(ContextKeys)
+	for k := range removedKeys {
+		keys = append(keys, k)
+	}
+	for _, k := range keys {
 		if v := node.TryGetContext(&k); v != nil {
 			values[k] = v
 		}
@@ -220,15 +216,10 @@ func ParseSettings(values map[string]any) (Settings, error) {
 		}
 	}
 
-	boolean(CtxScaleMode, &s.ScaleMode)
 	intIn(CtxScheduleMinutes, &s.ScheduleMinutes, int(cadence.MinStack/time.Minute), int(cadence.MaxStack/time.Minute))
 	intIn(CtxBatchSize, &s.BatchSize, 1, 500)
-	if s.ScaleMode {
-		// A Distributed Map runs up to 10,000 child executions at once.
-		intIn(CtxMapConcurrency, &s.MapConcurrency, 1, 10000)
-	} else {
-		intIn(CtxMapConcurrency, &s.MapConcurrency, 1, 40)
-	}
+	// A Distributed Map runs up to 10,000 child executions at once.
+	intIn(CtxMapConcurrency, &s.MapConcurrency, 1, 10000)
 
 	if v, ok := values[CtxLogRetentionDays]; ok {
 		n, isInt := toInt(v)
@@ -268,6 +259,11 @@ func ParseSettings(values map[string]any) (Settings, error) {
 	boolean(CtxAllowPrivateNetworks, &s.AllowPrivateNetworks)
 	if str(CtxStatusPage, &s.StatusPage) && s.StatusPage != StatusPagePrivate && s.StatusPage != StatusPagePublic {
 		bad(CtxStatusPage, values[CtxStatusPage], `"private" (the default: a presigned link from 'medic status --aws') or "public" (CloudFront)`)
+	}
+	for _, k := range slices.Sorted(maps.Keys(removedKeys)) {
+		if _, ok := values[k]; ok {
+			errs = append(errs, fmt.Errorf("context %s: no longer a setting: %s", k, removedKeys[k]))
+		}
 	}
 
 	if err := errors.Join(errs...); err != nil {

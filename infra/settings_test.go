@@ -88,7 +88,7 @@ func TestParseSettingsBad(t *testing.T) {
 		{"schedule bool", map[string]any{CtxScheduleMinutes: true}, []string{"scheduleMinutes"}},
 		{"batch zero", map[string]any{CtxBatchSize: 0.0}, []string{"batchSize", "from 1 to 500"}},
 		{"batch negative string", map[string]any{CtxBatchSize: "-3"}, []string{"batchSize"}},
-		{"concurrency over inline Map limit", map[string]any{CtxMapConcurrency: 41.0}, []string{"mapConcurrency", "from 1 to 40"}},
+		{"concurrency over a Distributed Map's limit", map[string]any{CtxMapConcurrency: 10001.0}, []string{"mapConcurrency", "from 1 to 10000"}},
 		{"retention not offered by CloudWatch", map[string]any{CtxLogRetentionDays: 10.0}, []string{"logRetentionDays", "retention periods"}},
 		{"retention string", map[string]any{CtxLogRetentionDays: "forever"}, []string{"logRetentionDays"}},
 		{"staleAfter no unit", map[string]any{CtxStaleAfter: "15"}, []string{"staleAfter", `"15"`, "duration"}},
@@ -139,9 +139,13 @@ func TestSettingsFromContext(t *testing.T) {
 		t.Errorf("SettingsFromContext = %+v", got)
 	}
 
-	bad := awscdk.NewApp(&awscdk.AppProps{Context: &map[string]interface{}{CtxMapConcurrency: "100"}})
+	bad := awscdk.NewApp(&awscdk.AppProps{Context: &map[string]interface{}{CtxMapConcurrency: "10001"}})
 	if _, err := SettingsFromContext(bad.Node()); err == nil || !strings.Contains(err.Error(), "mapConcurrency") {
-		t.Errorf("SettingsFromContext with mapConcurrency=100: err = %v, want one naming mapConcurrency", err)
+		t.Errorf("SettingsFromContext with mapConcurrency=10001: err = %v, want one naming mapConcurrency", err)
+	}
+	removed := awscdk.NewApp(&awscdk.AppProps{Context: &map[string]interface{}{"scaleMode": "true"}})
+	if _, err := SettingsFromContext(removed.Node()); err == nil || !strings.Contains(err.Error(), "scaleMode: no longer a setting") {
+		t.Errorf("SettingsFromContext with scaleMode=true: err = %v, want one saying it was removed", err)
 	}
 }
 

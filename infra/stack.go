@@ -50,7 +50,7 @@ type Stack struct {
 	// otherwise).
 	StatusPage awscloudfront.Distribution
 	// DistributedMapPolicy lets the state machine run its Distributed Map's
-	// child executions (scale mode only; nil otherwise).
+	// child executions.
 	DistributedMapPolicy awsiam.Policy
 }
 
@@ -92,13 +92,11 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) (*Stack,
 	set := props.Settings
 	s := &Stack{Stack: awscdk.NewStack(scope, &id, &sp), Settings: set}
 
-	s.Bucket = newBucket(s.Stack, root, set.ScaleMode)
+	s.Bucket = newBucket(s.Stack, root)
 	s.Topic = newTopic(s.Stack)
 	s.Functions = newFunctions(s.Stack, root, set, s.Bucket, s.Topic, topics)
 	s.StateMachine = newStateMachine(s.Stack, def, set, s.Functions)
-	if set.ScaleMode {
-		s.DistributedMapPolicy = grantDistributedMap(s.Stack, s.StateMachine, s.Bucket)
-	}
+	s.DistributedMapPolicy = grantDistributedMap(s.Stack, s.StateMachine, s.Bucket)
 	if set.StatusPage == StatusPagePublic {
 		s.StatusPage = newStatusPage(s.Stack, s.Bucket)
 	}
@@ -110,18 +108,13 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) (*Stack,
 }
 
 // Definition is the definition the settings deploy, with the numeric
-// settings rendered and the function ARNs left for CloudFormation: the
-// inline one, or the scale one when ScaleMode is set.
+// settings rendered and the function ARNs left for CloudFormation.
 func Definition(set Settings) (string, error) {
-	if set.ScaleMode {
-		return statemachines.RenderSettings(statemachines.HealthCheckScale(), map[string]string{
-			statemachines.MapConcurrency:             fmt.Sprint(set.MapConcurrency),
-			statemachines.BatchSize:                  fmt.Sprint(set.BatchSize),
-			statemachines.ToleratedFailurePercentage: fmt.Sprint(statemachines.DefaultToleratedFailurePercentage),
-		})
-	}
-	return statemachines.RenderSettings(statemachines.HealthCheck(),
-		map[string]string{statemachines.MapConcurrency: fmt.Sprint(set.MapConcurrency)})
+	return statemachines.RenderSettings(statemachines.HealthCheck(), map[string]string{
+		statemachines.MapConcurrency:             fmt.Sprint(set.MapConcurrency),
+		statemachines.BatchSize:                  fmt.Sprint(set.BatchSize),
+		statemachines.ToleratedFailurePercentage: fmt.Sprint(statemachines.DefaultToleratedFailurePercentage),
+	})
 }
 
 // checkSources reports a missing task entry point before CDK tries (and

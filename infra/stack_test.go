@@ -116,12 +116,13 @@ func TestDefinition(t *testing.T) {
 	if !ok {
 		t.Fatalf("DefinitionString is %T, want the definition as a string", p["DefinitionString"])
 	}
-	want, err := statemachines.RenderSettings(statemachines.HealthCheck(), map[string]string{statemachines.MapConcurrency: "10"})
+	want, err := statemachines.RenderSettings(statemachines.HealthCheck(), map[string]string{
+		statemachines.MapConcurrency: "10", statemachines.BatchSize: "100", statemachines.ToleratedFailurePercentage: "10"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if def != want {
-		t.Errorf("definition differs from the embedded one rendered with MapConcurrency 10")
+		t.Errorf("definition differs from the embedded one rendered with MapConcurrency 10, BatchSize 100")
 	}
 	subs := p["DefinitionSubstitutions"].(map[string]any)
 	placeholders := statemachines.Placeholders(def)
@@ -159,7 +160,7 @@ func TestStateMachine(t *testing.T) {
 		"TracingConfiguration": map[string]any{"Enabled": true},
 		"LoggingConfiguration": map[string]any{
 			"Level":                "ALL",
-			"IncludeExecutionData": true,
+			"IncludeExecutionData": false,
 			"Destinations": []any{map[string]any{"CloudWatchLogsLogGroup": map[string]any{
 				"LogGroupArn": assertions.Match_AnyValue(),
 			}}},

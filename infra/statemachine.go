@@ -36,11 +36,12 @@ func newStateMachine(stack awscdk.Stack, def string, set Settings, fns map[strin
 		Logs: &awsstepfunctions.LogOptions{
 			Destination: logs,
 			Level:       awsstepfunctions.LogLevel_ALL,
-			// In the scale mode the Express children log with the parent's
-			// settings: with execution data every batch's probe results
-			// would be logged (and billed) each run. The parent's own
-			// history keeps its data in the console either way.
-			IncludeExecutionData: jsii.Bool(!set.ScaleMode),
+			// The Express children log with the parent's settings: with
+			// execution data every batch's targets and probe results would
+			// be logged (and billed) each run. The parent's own history
+			// keeps its data in the console either way, and its
+			// ProbeTargets output names every batch's echo object.
+			IncludeExecutionData: jsii.Bool(false),
 		},
 		TracingEnabled: jsii.Bool(true),
 		// A run takes minutes; one stuck for an hour is a bug to surface as a
@@ -61,14 +62,11 @@ func newStateMachine(stack awscdk.Stack, def string, set Settings, fns map[strin
 	return sm
 }
 
-func comment(set Settings) string {
-	if set.ScaleMode {
-		return "medic health check (scale mode): load targets to S3, probe them in Express child executions per batch, write batch echoes, check staleness, notify"
-	}
-	return "medic health check: load targets, probe, write echoes, check staleness, notify"
+func comment(Settings) string {
+	return "medic health check: load targets to S3, probe them in one Express child execution per batch, write one echo object per batch, check staleness, notify"
 }
 
-// grantDistributedMap gives the state machine's role what the scale
+// grantDistributedMap gives the state machine's role what the
 // definition's Distributed Map needs (AWS's "IAM policies for Distributed
 // Map states"): start child executions of this state machine, describe and
 // stop them (execution:<name>/<map run label>:<id>), and read the target

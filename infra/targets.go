@@ -38,10 +38,8 @@ func readTargetsFile(root string, set Settings) (*target.File, error) {
 		return nil, fmt.Errorf("targets file to deploy has %d problem(s); fix them (go run ./cmd/medic validate %s) and synth again:\n%s",
 			len(f.Problems), ConfigKey, strings.Join(lines, "\n"))
 	}
-	if !set.ScaleMode {
-		if err := loadtargets.CheckInline(f, set.BatchSize); err != nil {
-			return nil, fmt.Errorf("targets file to deploy: every scheduled run of the inline definition would fail: %w", err)
-		}
+	if err := loadtargets.CheckFleet(f, set.BatchSize); err != nil {
+		return nil, fmt.Errorf("targets file to deploy: every scheduled run would fail: %w", err)
 	}
 	return f, nil
 }

@@ -73,13 +73,14 @@ func TestReadTargetsFileRejectsWhatARunWould(t *testing.T) {
 	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := readTargetsFile(root, DefaultSettings()); err == nil || !strings.Contains(err.Error(), "every scheduled run of the inline definition would fail") {
-		t.Errorf("1,500 targets for the inline definition: err = %v", err)
-	}
 	scale := DefaultSettings()
-	scale.ScaleMode = true
 	if _, err := readTargetsFile(root, scale); err != nil {
-		t.Errorf("1,500 targets for the scale mode: %v", err)
+		t.Errorf("1,500 targets: %v", err)
+	}
+	ones := DefaultSettings()
+	ones.BatchSize = 1
+	if _, err := readTargetsFile(root, ones); err == nil || !strings.Contains(err.Error(), "every scheduled run would fail: 1500 targets make 1500 batches") {
+		t.Errorf("1,500 targets in batches of 1: err = %v", err)
 	}
 	if err := os.Truncate(path, 20<<20); err != nil {
 		t.Fatal(err)

@@ -20,6 +20,7 @@ import (
 
 	"github.com/medic-dev/medic/internal/channel/registry"
 	"github.com/medic-dev/medic/internal/clock"
+	"github.com/medic-dev/medic/internal/echo"
 	"github.com/medic-dev/medic/internal/engine"
 	"github.com/medic-dev/medic/internal/localauth"
 	"github.com/medic-dev/medic/internal/outbox"
@@ -118,7 +119,11 @@ func newHarness(t *testing.T, cfg setup) *harness {
 	if mapConcurrency == 0 {
 		mapConcurrency = statemachines.DefaultMapConcurrency
 	}
-	def, err := statemachines.Local(mapConcurrency)
+	batchSize := cfg.batchSize
+	if batchSize == 0 {
+		batchSize = loadtargets.DefaultBatchSize
+	}
+	def, err := statemachines.Local(mapConcurrency, batchSize, statemachines.DefaultToleratedFailurePercentage)
 	if err != nil {
 		t.Fatalf("render definition: %v", err)
 	}
@@ -242,6 +247,15 @@ func (h *harness) run(input string) *engine.Execution {
 		Clock:            h.engine,
 		ExecutionName:    name,
 		StateMachineName: "medic",
+		// Step Functions reads the target list itself (not through the
+		// tasks' possibly faulty client).
+		ItemReaderFunc: func(ctx context.Context, b, key string) ([]byte, error) {
+			if b != bucket {
+				return nil, fmt.Errorf("no bucket %s", b)
+			}
+			obj, err := h.direct.Get(ctx, key)
+			return obj.Body, err
+		},
 	})
 }
 
@@ -266,21 +280,20 @@ func (h *harness) put(key, body string) {
 // putTargets writes the targets file.
 func (h *harness) putTargets(yaml string) { h.put(target.DefaultConfigKey, yaml) }
 
-// echo reads echo/<name>.json; ok is false when there is none.
+// echo reads the target's latest result from the echo objects (as
+// echo.Latest finds it: a listing and one GET); ok is false when there is
+// none.
 func (h *harness) echo(name string) (probe.Result, bool) {
 	h.t.Helper()
-	var r probe.Result
-	_, err := h.direct.GetJSON(context.Background(), writeecho.EchoKey(name), &r)
-	if errors.Is(err, store.ErrNotFound) {
-		return r, false
-	}
+	r, _, ok, err := echo.Latest(context.Background(), h.direct, name)
 	if err != nil {
 		h.t.Fatalf("read echo of %s: %v", name, err)
 	}
-	return r, true
+	return r, ok
 }
 
-// mustEcho reads echo/<name>.json and fails the test when there is none.
+// mustEcho reads the target's latest result and fails the test when there
+// is none.
 func (h *harness) mustEcho(name string) probe.Result {
 	h.t.Helper()
 	r, ok := h.echo(name)

@@ -122,3 +122,13 @@ func checkBackoff(t *testing.T, sleeps []time.Duration, n int, interval, maxDela
 		}
 	}
 }
+
+// exitedOutput is the output of the first exit of state in x's history.
+func exitedOutput(x *engine.Execution, state string) string {
+	for _, e := range x.Events {
+		if d := e.StateExitedEventDetails; d != nil && d.Name == state {
+			return d.Output
+		}
+	}
+	return ""
+}

@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/medic-dev/medic/internal/probe"
 	"github.com/medic-dev/medic/internal/status"
 	"github.com/medic-dev/medic/tasks/loadtargets"
 )
@@ -160,8 +162,20 @@ func TestScheduledRunOver200TargetsOfEveryKind(t *testing.T) {
 	if num(out, "statuses.UP") != ups || num(out, "statuses.DOWN") != downs {
 		t.Errorf("statuses %v, want UP %d, DOWN %d", field(out, "statuses"), ups, downs)
 	}
-	if n := len(h.keys("echo/")); n != 200-countKind(want, "heartbeat") {
-		t.Errorf("%d echoes, want one per probed target", n)
+	// One echo object per batch of 100 (the targets sorted by name), one
+	// result per probed target in them.
+	probed := 200 - countKind(want, "heartbeat")
+	keys := h.keys("echo/")
+	results := 0
+	for _, k := range keys {
+		var rs []probe.Result
+		if _, err := h.direct.GetJSON(context.Background(), k, &rs); err != nil {
+			t.Fatal(err)
+		}
+		results += len(rs)
+	}
+	if len(keys) != (probed+99)/100 || results != probed {
+		t.Errorf("%d echo objects holding %d results, want %d objects and one result per probed target (%d)", len(keys), results, (probed+99)/100, probed)
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/medic-dev/medic/internal/clock"
+	"github.com/medic-dev/medic/internal/echo"
 	"github.com/medic-dev/medic/internal/engine"
 	"github.com/medic-dev/medic/internal/local"
 	"github.com/medic-dev/medic/internal/probe"
@@ -26,6 +27,7 @@ import (
 	"github.com/medic-dev/medic/statemachines"
 	"github.com/medic-dev/medic/tasks/checkstaleness"
 	"github.com/medic-dev/medic/tasks/loadtargets"
+	"github.com/medic-dev/medic/tasks/notify"
 	probetask "github.com/medic-dev/medic/tasks/probe"
 	"github.com/medic-dev/medic/tasks/writeecho"
 )
@@ -57,7 +59,7 @@ func newScaleRig(t *testing.T, batchSize int, fail failBatches) *scaleRig {
 	}
 	t.Cleanup(func() { _ = srv.Close() })
 	r.direct = store.New(srv.Client(), bucket)
-	def, err := statemachines.LocalScale(statemachines.DefaultMapConcurrency, batchSize, statemachines.DefaultToleratedFailurePercentage)
+	def, err := statemachines.Local(statemachines.DefaultMapConcurrency, batchSize, statemachines.DefaultToleratedFailurePercentage)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +73,7 @@ func newScaleRig(t *testing.T, batchSize int, fail failBatches) *scaleRig {
 	probeFn := engine.LambdaHandler((&probetask.Handler{Prober: prober, Now: r.clock.Now, Logger: log}).Handle)
 	r.res = map[string]engine.Func{
 		statemachines.LocalFunctionArn(taskLoadTargets): engine.LambdaHandler((&loadtargets.Handler{
-			Store: st, Opts: load, BatchSize: batchSize, Mode: loadtargets.ModeScale, Logger: log}).Handle),
+			Store: st, Opts: load, BatchSize: batchSize, Logger: log}).Handle),
 		statemachines.LocalFunctionArn(taskProbe): func(ctx context.Context, in json.RawMessage) (json.RawMessage, error) {
 			var b struct {
 				Targets []target.Target `json:"targets"`
@@ -87,6 +89,10 @@ func newScaleRig(t *testing.T, batchSize int, fail failBatches) *scaleRig {
 		statemachines.LocalFunctionArn(taskWriteEcho): engine.LambdaHandler((&writeecho.Handler{Store: st, Logger: log}).Handle),
 		statemachines.LocalFunctionArn(taskCheckStaleness): engine.LambdaHandler((&checkstaleness.Handler{
 			Store: st, Load: load, Clock: r.clock, Logger: log}).Handle),
+		// The targets have no channels, so CheckStaleness counts nothing
+		// pending and Notify returns at once.
+		statemachines.LocalFunctionArn(taskNotify): engine.LambdaHandler((&notify.Handler{Store: st, Clock: r.clock, Logger: log,
+			Channels: func(context.Context) (map[string]target.Channel, error) { return nil, nil }}).Handle),
 	}
 	return r
 }
@@ -133,7 +139,7 @@ func (r *scaleRig) state() status.File {
 func (r *scaleRig) batchEchoes() map[string][]probe.Result {
 	r.t.Helper()
 	ctx := context.Background()
-	infos, err := r.direct.List(ctx, writeecho.PrefixBatchEcho)
+	infos, err := r.direct.List(ctx, echo.Prefix)
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -236,7 +242,7 @@ func TestScaleModeThousandTargets(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	for key, rs := range echoes {
-		if len(rs) != size || key != writeecho.BatchEchoKey(rs[0].Target, rs[len(rs)-1].Target) {
+		if len(rs) != size || key != echo.Key(rs[0].Target, rs[len(rs)-1].Target) {
 			t.Errorf("%s holds %d results from %s to %s", key, len(rs), rs[0].Target, rs[len(rs)-1].Target)
 		}
 		for _, res := range rs {
@@ -251,7 +257,7 @@ func TestScaleModeThousandTargets(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, info := range perTarget {
-		if !strings.HasPrefix(info.Key, writeecho.PrefixBatchEcho) {
+		if !strings.HasPrefix(info.Key, echo.Prefix) {
 			t.Fatalf("a per-target echo in the scale mode: %s", info.Key)
 		}
 	}

@@ -228,8 +228,8 @@ func TestPulseUploadEventChecksExactlyThatTarget(t *testing.T) {
 			if web.requests() != 1 || other.requests() != 0 || cfg.requests() != 0 {
 				t.Errorf("probes: web %d, other %d, api %d; want 1, 0, 0", web.requests(), other.requests(), cfg.requests())
 			}
-			if got := h.keys("echo/"); !slices.Equal(got, []string{"echo/web.json"}) {
-				t.Errorf("echoes %q, want only echo/web.json", got)
+			if got := h.keys("echo/"); !slices.Equal(got, []string{"echo/batch/web--web.json"}) {
+				t.Errorf("echoes %q, want only echo/batch/web--web.json", got)
 			}
 			if !h.mustEcho("web").Up {
 				t.Error("web's echo is not up")

@@ -16,9 +16,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/medic-dev/medic/internal/clock"
+	"github.com/medic-dev/medic/internal/echo"
 	"github.com/medic-dev/medic/internal/local"
 	"github.com/medic-dev/medic/internal/probe"
-	"github.com/medic-dev/medic/tasks/writeecho"
 )
 
 // serveLocal does what `medic serve` does, in-process: open the local
@@ -105,9 +105,9 @@ func TestSfnClientAgainstMedicServe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var echo probe.Result
-	if _, err := st.GetJSON(ctx, writeecho.EchoKey("myhost"), &echo); err != nil || !echo.Up || echo.Run != "check-myhost" {
-		t.Errorf("echo/myhost.json = %+v (%v), want up, from run check-myhost", echo, err)
+	var echoed []probe.Result
+	if _, err := st.GetJSON(ctx, echo.Key("myhost", "myhost"), &echoed); err != nil || len(echoed) != 1 || !echoed[0].Up || echoed[0].Run != "check-myhost" {
+		t.Errorf("echo/batch/myhost--myhost.json = %+v (%v), want myhost up, from run check-myhost", echoed, err)
 	}
 
 	var events []types.HistoryEvent
@@ -125,7 +125,7 @@ func TestSfnClientAgainstMedicServe(t *testing.T) {
 			states = append(states, aws.ToString(e.StateEnteredEventDetails.Name))
 		}
 	}
-	if want := []string{"LoadTargets", "ProbeTargets", "Probe", "WriteEcho", "CheckStaleness", "HasAlerts", "Done"}; !slices.Equal(states, want) {
+	if want := []string{"LoadTargets", "ProbeTargets", "CheckStaleness", "Notify"}; !slices.Equal(states, want) {
 		t.Errorf("states entered %q, want %q", states, want)
 	}
 	if len(events) == 0 || events[0].Type != types.HistoryEventTypeExecutionStarted || events[len(events)-1].Type != types.HistoryEventTypeExecutionSucceeded {

@@ -1,6 +1,6 @@
-// Package statemachines embeds medic's Amazon States Language definitions and
-// fills in their ${...} placeholders. The same bytes are deployed by the CDK
-// stack and executed by the local engine.
+// Package statemachines embeds medic's Amazon States Language definition
+// and fills in its ${...} placeholders. The same bytes are deployed by the
+// CDK stack and executed by the local engine, at every fleet size.
 //
 // A placeholder is written inside a JSON string, so the file stays valid JSON
 // and opens in Workflow Studio. A numeric setting (listed in Numeric) is
@@ -19,16 +19,10 @@ import (
 //go:embed healthcheck.asl.json
 var healthCheck string
 
-//go:embed healthcheck-scale.asl.json
-var healthCheckScale string
-
-// HealthCheck returns the health-check definition with its placeholders.
+// HealthCheck returns the health-check definition with its placeholders:
+// a Distributed Map that reads the run's target list from S3, batches it
+// and runs one Express child execution per batch.
 func HealthCheck() string { return healthCheck }
-
-// HealthCheckScale returns the scale-mode definition with its
-// placeholders: a Distributed Map that reads the target list from S3,
-// batches it and runs one Express child execution per batch.
-func HealthCheckScale() string { return healthCheckScale }
 
 // Placeholder names in the health-check definition.
 const (
@@ -38,10 +32,10 @@ const (
 	CheckStalenessFunctionArn = "CheckStalenessFunctionArn"
 	NotifyFunctionArn         = "NotifyFunctionArn"
 	MapConcurrency            = "MapConcurrency"
-	// BatchSize is the scale definition's ItemBatcher.MaxItemsPerBatch.
+	// BatchSize is the ItemBatcher's MaxItemsPerBatch.
 	BatchSize = "BatchSize"
-	// ToleratedFailurePercentage is the scale definition's distributed
-	// Map's ToleratedFailurePercentage.
+	// ToleratedFailurePercentage is the distributed Map's
+	// ToleratedFailurePercentage.
 	ToleratedFailurePercentage = "ToleratedFailurePercentage"
 )
 
@@ -51,11 +45,11 @@ var Numeric = []string{MapConcurrency, BatchSize, ToleratedFailurePercentage}
 // DefaultMapConcurrency is how many batches are probed at once.
 const DefaultMapConcurrency = 10
 
-// DefaultBatchSize is the scale definition's batch size, chosen from the
-// cost model (BENCHMARKS.md), the same as LoadTargets' default.
+// DefaultBatchSize is the batch size, chosen from the cost model
+// (BENCHMARKS.md), the same as LoadTargets' default.
 const DefaultBatchSize = 100
 
-// DefaultToleratedFailurePercentage is how many of a scale run's batches
+// DefaultToleratedFailurePercentage is how many of a run's batches
 // (in percent) may fail before its Map fails. Up to it, a failed batch only
 // leaves its targets' echoes to age; above it something systemic is wrong
 // (S3, Lambda throttling) and the run says so in its output.
@@ -145,25 +139,18 @@ func LocalFunctionArn(task string) string {
 	return "arn:aws:lambda:us-east-1:000000000000:function:medic-" + task
 }
 
-// Local renders the health-check definition for the local engine: function
-// ARNs from LocalFunctionArn and the given Map concurrency.
-func Local(mapConcurrency int) (string, error) {
-	values := map[string]string{MapConcurrency: strconv.Itoa(mapConcurrency)}
-	for task, ph := range FunctionPlaceholders {
-		values[ph] = LocalFunctionArn(task)
-	}
-	return Render(healthCheck, values)
-}
-
-// LocalScale renders the scale-mode definition for the local engine:
+// Local renders the health-check definition for the local engine:
 // function ARNs from LocalFunctionArn and the given Map concurrency, batch
 // size and tolerated failure percentage.
-func LocalScale(mapConcurrency, batchSize, toleratedPercent int) (string, error) {
+func Local(mapConcurrency, batchSize, toleratedPercent int) (string, error) {
+	if mapConcurrency < 1 {
+		return "", fmt.Errorf("render the definition: map concurrency %d: want at least 1", mapConcurrency)
+	}
 	if batchSize < 1 {
-		return "", fmt.Errorf("render the scale definition: batch size %d: want at least 1", batchSize)
+		return "", fmt.Errorf("render the definition: batch size %d: want at least 1", batchSize)
 	}
 	if toleratedPercent < 0 || toleratedPercent > 100 {
-		return "", fmt.Errorf("render the scale definition: tolerated failure percentage %d: want 0 to 100", toleratedPercent)
+		return "", fmt.Errorf("render the definition: tolerated failure percentage %d: want 0 to 100", toleratedPercent)
 	}
 	values := map[string]string{
 		MapConcurrency:             strconv.Itoa(mapConcurrency),
@@ -173,5 +160,11 @@ func LocalScale(mapConcurrency, batchSize, toleratedPercent int) (string, error)
 	for task, ph := range FunctionPlaceholders {
 		values[ph] = LocalFunctionArn(task)
 	}
-	return Render(healthCheckScale, values)
+	return Render(healthCheck, values)
+}
+
+// LocalDefault renders the definition for the local engine with the
+// default settings.
+func LocalDefault() (string, error) {
+	return Local(DefaultMapConcurrency, DefaultBatchSize, DefaultToleratedFailurePercentage)
 }

@@ -2,25 +2,34 @@ package statemachines
 
 import (
 	"encoding/json"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 )
 
-// definitions are both definitions: as written, their numeric settings,
-// and rendered for the local engine.
+// definitions is the definition: as written, its numeric settings, and
+// rendered for the local engine. (A list, so a second definition would
+// have to pass the same checks.)
 var definitions = []struct {
 	file     string
 	raw      func() string
 	numeric  []string
 	rendered func() (string, error)
 }{
-	{"healthcheck.asl.json", HealthCheck, []string{MapConcurrency},
-		func() (string, error) { return Local(DefaultMapConcurrency) }},
-	{"healthcheck-scale.asl.json", HealthCheckScale, []string{MapConcurrency, BatchSize, ToleratedFailurePercentage},
-		func() (string, error) {
-			return LocalScale(DefaultMapConcurrency, DefaultBatchSize, DefaultToleratedFailurePercentage)
-		}},
+	{"healthcheck.asl.json", HealthCheck, []string{MapConcurrency, BatchSize, ToleratedFailurePercentage}, LocalDefault},
+}
+
+// TestOneDefinition: medic has one definition for every fleet size; a
+// second *.asl.json would bring back a mode switch.
+func TestOneDefinition(t *testing.T) {
+	files, err := filepath.Glob("*.asl.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(files, []string{"healthcheck.asl.json"}) {
+		t.Fatalf("definitions in statemachines/ = %v, want only healthcheck.asl.json", files)
+	}
 }
 
 func TestDefinitionIsValidJSONAsWritten(t *testing.T) {
@@ -83,10 +92,10 @@ func TestEveryPlaceholderHasAValueAndEveryValueAPlaceholder(t *testing.T) {
 	}
 }
 
-// TestScaleSettingsRenderAsNumbers checks each numeric setting lands in
-// its field as a bare number.
-func TestScaleSettingsRenderAsNumbers(t *testing.T) {
-	def, err := LocalScale(7, 42, 15)
+// TestSettingsRenderAsNumbers checks each numeric setting lands in its
+// field as a bare number.
+func TestSettingsRenderAsNumbers(t *testing.T) {
+	def, err := Local(7, 42, 15)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,19 +115,20 @@ func TestScaleSettingsRenderAsNumbers(t *testing.T) {
 	if m.MaxConcurrency != 7.0 || m.ItemBatcher.MaxItemsPerBatch != 42.0 || m.ToleratedFailurePercentage != 15.0 {
 		t.Fatalf("ProbeTargets = %+v, want MaxConcurrency 7, MaxItemsPerBatch 42, ToleratedFailurePercentage 15", m)
 	}
-	for _, bad := range [][3]int{{10, 0, 10}, {10, 100, 101}, {10, 100, -1}} {
-		if _, err := LocalScale(bad[0], bad[1], bad[2]); err == nil {
-			t.Errorf("LocalScale%v: no error", bad)
+	for _, bad := range [][3]int{{0, 100, 10}, {10, 0, 10}, {10, 100, 101}, {10, 100, -1}} {
+		if _, err := Local(bad[0], bad[1], bad[2]); err == nil {
+			t.Errorf("Local%v: no error", bad)
 		}
 	}
 }
 
-// TestScaleDefinitionShape pins what the tasks rely on in the scale
-// definition: the ItemReader reads the list LoadTargets wrote, a batch's
-// Items and BatchInput.run reach Probe, WriteEcho uses the batch layout,
-// and children are Express executions.
-func TestScaleDefinitionShape(t *testing.T) {
-	def, err := LocalScale(DefaultMapConcurrency, DefaultBatchSize, DefaultToleratedFailurePercentage)
+// TestDefinitionShape pins what the tasks rely on in the definition: the
+// ItemReader reads the list LoadTargets wrote, a batch's Items and
+// BatchInput.run reach Probe, each child's output names its echo object,
+// children are Express executions, and Notify gets CheckStaleness' count
+// of pending alerts.
+func TestDefinitionShape(t *testing.T) {
+	def, err := LocalDefault()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +160,10 @@ func TestScaleDefinitionShape(t *testing.T) {
 		{[]string{"States", "ProbeTargets", "ItemProcessor", "ProcessorConfig", "ExecutionType"}, "EXPRESS"},
 		{[]string{"States", "ProbeTargets", "ItemProcessor", "States", "Probe", "Parameters", "Payload", "targets.$"}, "$.Items"},
 		{[]string{"States", "ProbeTargets", "ItemProcessor", "States", "Probe", "Parameters", "Payload", "run.$"}, "$.BatchInput.run"},
-		{[]string{"States", "ProbeTargets", "ItemProcessor", "States", "WriteEcho", "Parameters", "Payload", "layout"}, "batch"},
+		{[]string{"States", "ProbeTargets", "ItemProcessor", "States", "WriteEcho", "ResultSelector", "echo.$"}, "$.Payload.echo"},
+		{[]string{"States", "ProbeTargets", "ItemProcessor", "States", "WriteEcho", "ResultSelector", "written.$"}, "$.Payload.written"},
+		{[]string{"States", "CheckStaleness", "Next"}, "Notify"},
+		{[]string{"States", "Notify", "Parameters", "Payload", "pending.$"}, "$.pending"},
 		{[]string{"States", "ProbeTargets", "Catch"}, nil},
 		{[]string{"States", "CheckStaleness", "Parameters", "Payload", "loaded.$"}, "$.summary"},
 	}
@@ -202,28 +215,18 @@ func TestRenderRejectsMissingUnusedAndNonNumeric(t *testing.T) {
 }
 
 func TestRenderSettingsLeavesArnsForCloudFormation(t *testing.T) {
-	def, err := RenderSettings(HealthCheck(), map[string]string{MapConcurrency: "4"})
+	def, err := RenderSettings(HealthCheck(), map[string]string{MapConcurrency: "4", BatchSize: "50", ToleratedFailurePercentage: "10"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(def, `"MaxConcurrency": 4`) {
-		t.Fatalf("MaxConcurrency not rendered as a number")
+	if !strings.Contains(def, `"MaxConcurrency": 4`) || !strings.Contains(def, `"MaxItemsPerBatch": 50`) || !strings.Contains(def, `"ToleratedFailurePercentage": 10`) {
+		t.Fatalf("settings not rendered as numbers")
 	}
-	if got := Placeholders(def); slices.Contains(got, MapConcurrency) || len(got) != len(FunctionPlaceholders) {
+	if got := Placeholders(def); len(got) != len(FunctionPlaceholders) {
 		t.Fatalf("placeholders left = %v, want only the function ARNs", got)
 	}
-	scale, err := RenderSettings(HealthCheckScale(), map[string]string{MapConcurrency: "4", BatchSize: "50", ToleratedFailurePercentage: "10"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(scale, `"MaxItemsPerBatch": 50`) || !strings.Contains(scale, `"ToleratedFailurePercentage": 10`) {
-		t.Fatalf("scale settings not rendered as numbers")
-	}
-	if got := Placeholders(scale); len(got) != len(FunctionPlaceholders) {
-		t.Fatalf("placeholders left in the scale definition = %v, want only the function ARNs", got)
-	}
-	if _, err := RenderSettings(HealthCheckScale(), map[string]string{MapConcurrency: "4"}); err == nil || !strings.Contains(err.Error(), "no value for setting BatchSize") {
-		t.Fatalf("a missing scale setting: error = %v", err)
+	if _, err := RenderSettings(HealthCheck(), map[string]string{MapConcurrency: "4"}); err == nil || !strings.Contains(err.Error(), "no value for setting BatchSize") {
+		t.Fatalf("a missing setting: error = %v", err)
 	}
 }
 

@@ -11,16 +11,16 @@ import (
 	"sync"
 	"time"
 
+	"github.com/medic-dev/medic/internal/echo"
 	"github.com/medic-dev/medic/internal/probe"
 	"github.com/medic-dev/medic/internal/store"
 	"github.com/medic-dev/medic/internal/target"
-	"github.com/medic-dev/medic/tasks/writeecho"
 )
 
-// A scale-mode run probes its batches in Express child executions, whose
-// events are not in the run's history: the targets' results are in the
-// batch echo objects (echo/batch/<first>--<last>.json, each a JSON array
-// of probe.Result naming the run that produced it). When the CLI can reach
+// A run probes its batches in Express child executions, whose events are
+// not in the run's history: the targets' results are in the echo objects
+// (echo/batch/<first>--<last>.json, package echo, each a JSON array of
+// probe.Result naming the run that produced it). When the CLI can reach
 // the run's bucket, it reads them from there.
 
 // batchEchoReaders bounds the batch echo objects read at once.
@@ -33,10 +33,10 @@ const echoClockSkew = 15 * time.Minute
 
 // batchEchoURL is where a bucket's batch echo objects are.
 func batchEchoURL(bucket string) string {
-	return "s3://" + bucket + "/" + writeecho.PrefixBatchEcho
+	return "s3://" + bucket + "/" + echo.Prefix
 }
 
-// addRunResults fills in a scale-mode run's targets and their results
+// addRunResults fills in a run's targets and their results
 // from the run's bucket, when the history lacks them and c can reach the
 // bucket (locally, or with --aws, or with --endpoint and --s3-endpoint).
 // A bucket the local store holds that cannot be read is an error; one in
@@ -44,7 +44,7 @@ func batchEchoURL(bucket string) string {
 // credentials may not reach it), and the report keeps saying where the
 // results are.
 func addRunResults(ctx context.Context, c *conn, r *report, stderr io.Writer) error {
-	if !r.scaleResultsMissing() || c.runStore == nil {
+	if !r.resultsMissing() || c.runStore == nil {
 		return nil
 	}
 	bucket := r.targetList.Bucket
@@ -61,9 +61,9 @@ func addRunResults(ctx context.Context, c *conn, r *report, stderr io.Writer) er
 	return nil
 }
 
-// addBatchEchoes fills in a scale-mode run's targets and their results
-// from st, the run's bucket: the targets (in order) from the run's target
-// list, their results from the batch echo objects. ResultsIn stays set
+// addBatchEchoes fills in a run's targets and their results from st, the
+// run's bucket: the targets (in order) from the run's target list, their
+// results from the echo objects that may hold them. ResultsIn stays set
 // when a target of the run has no result there (its batch failed, or a
 // later run replaced the object).
 func addBatchEchoes(ctx context.Context, st *store.Store, r *report) error {
@@ -71,7 +71,7 @@ func addBatchEchoes(ctx context.Context, st *store.Store, r *report) error {
 	if err != nil {
 		return err
 	}
-	results, err := readBatchEchoes(ctx, st, r.Execution, r.StartDate)
+	results, err := readBatchEchoes(ctx, st, r.Execution, r.StartDate, names(targets, listed))
 	if err != nil {
 		return err
 	}
@@ -117,11 +117,15 @@ func addBatchEchoes(ctx context.Context, st *store.Store, r *report) error {
 	}
 	if complete {
 		r.ResultsIn = ""
+	} else if len(results) == 0 {
+		// The bucket was read and holds none of this run's results: a
+		// later run has rewritten its echo objects.
+		r.replaced = true
 	}
 	return nil
 }
 
-// readTargetList reads a scale-mode run's target list. listed is false
+// readTargetList reads a run's target list. listed is false
 // when the list is gone (the bucket expires runs/ after a day).
 func readTargetList(ctx context.Context, st *store.Store, key string) (targets []target.Target, listed bool, err error) {
 	if _, err := st.GetJSON(ctx, key, &targets); err != nil {
@@ -133,13 +137,41 @@ func readTargetList(ctx context.Context, st *store.Store, key string) (targets [
 	return targets, true, nil
 }
 
-// readBatchEchoes reads the batch echo objects and returns the results
-// that run produced, the newest (by checkedAt) per target. Objects stamped
-// well before start cannot hold the run's results and are not read; an
-// object that is not a JSON array of results is not one WriteEcho wrote
-// and is passed over.
-func readBatchEchoes(ctx context.Context, st *store.Store, run string, start time.Time) (map[string]probe.Result, error) {
-	infos, err := st.List(ctx, writeecho.PrefixBatchEcho)
+// names returns the sorted names of a run's targets, or nil when the list
+// is gone (then every object may hold the run's results).
+func names(targets []target.Target, listed bool) []string {
+	if !listed {
+		return nil
+	}
+	out := make([]string, len(targets))
+	for i, t := range targets {
+		out[i] = t.Name
+	}
+	slices.Sort(out)
+	return out
+}
+
+// holdsAny reports whether the object at key may hold a result for one of
+// names (sorted): its name range covers one of them (package echo).
+func holdsAny(key string, names []string) bool {
+	for _, r := range echo.Ranges(key) {
+		i, _ := slices.BinarySearch(names, r[0])
+		if i < len(names) && names[i] <= r[1] {
+			return true
+		}
+	}
+	return false
+}
+
+// readBatchEchoes reads the echo objects and returns the results that run
+// produced, the newest (by checkedAt) per target. Objects stamped well
+// before start cannot hold the run's results and are not read, nor are
+// objects whose name range covers none of the run's targets (only, when
+// only names the run's targets, sorted; nil reads them all): a targeted
+// run of one target reads one object. An object that is not a JSON array
+// of results is not one WriteEcho wrote and is passed over.
+func readBatchEchoes(ctx context.Context, st *store.Store, run string, start time.Time, only []string) (map[string]probe.Result, error) {
+	infos, err := st.List(ctx, echo.Prefix)
 	if err != nil {
 		return nil, fmt.Errorf("list the batch echoes: %w", err)
 	}
@@ -149,6 +181,9 @@ func readBatchEchoes(ctx context.Context, st *store.Store, run string, start tim
 			continue
 		}
 		if !start.IsZero() && info.LastModified.Before(start.Add(-echoClockSkew)) {
+			continue
+		}
+		if only != nil && !holdsAny(info.Key, only) {
 			continue
 		}
 		keys = append(keys, info.Key)

@@ -12,15 +12,15 @@ import (
 	"time"
 
 	"github.com/medic-dev/medic/internal/clock"
+	"github.com/medic-dev/medic/internal/echo"
 	"github.com/medic-dev/medic/internal/local"
 	"github.com/medic-dev/medic/internal/localauth"
 	"github.com/medic-dev/medic/internal/probe"
 	"github.com/medic-dev/medic/internal/store"
-	"github.com/medic-dev/medic/tasks/writeecho"
 )
 
 // scaleFixture adds "broken" (answers 500 "maintenance") to the fixture's
-// web and db, so a scale-mode run with --batch-size 2 writes two batch
+// web and db, so a run with --batch-size 2 writes two batch
 // objects.
 func scaleFixture(t *testing.T) *fixture {
 	t.Helper()
@@ -53,14 +53,14 @@ var scaleWant = map[string]struct {
 
 func TestScaleRunReportsBatchEchoes(t *testing.T) {
 	f := scaleFixture(t)
-	scale := f.flags("--mode", "scale", "--batch-size", "2")
+	scale := f.flags("--batch-size", "2")
 
 	// The table: every target with this run's check, a latency and what failed.
 	code, out, errOut := medic(t, append([]string{"run"}, scale...)...)
 	if code != exitOK && code != exitDown {
 		t.Fatalf("run: exit %d\n%s%s", code, out, errOut)
 	}
-	if strings.Contains(out, "scale-mode run are in") {
+	if strings.Contains(out, "run are in s3:") {
 		t.Errorf("a local run with every result read points at the bucket:\n%s", out)
 	}
 	rows := tableRows(t, out)
@@ -122,7 +122,7 @@ func TestScaleCheck(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.names, ","), func(t *testing.T) {
-			code, out, errOut := medic(t, append(append([]string{"check"}, f.flags("--mode", "scale")...), tc.names...)...)
+			code, out, errOut := medic(t, append(append([]string{"check"}, f.flags()...), tc.names...)...)
 			if code != tc.code {
 				t.Fatalf("exit %d, want %d\n%s%s", code, tc.code, out, errOut)
 			}
@@ -141,7 +141,7 @@ func TestScaleCheck(t *testing.T) {
 	}
 }
 
-// TestScaleRunWithoutStore runs a scale-mode execution through the API
+// TestScaleRunWithoutStore runs a execution through the API
 // alone, as with --aws or --endpoint: the report says where the results are.
 func TestScaleRunWithoutStore(t *testing.T) {
 	f := scaleFixture(t)
@@ -149,7 +149,7 @@ func TestScaleRunWithoutStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env, err := local.Open(local.Options{Mode: local.ModeScale, Bucket: "probes"})
+	env, err := local.Open(local.Options{Bucket: "probes"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +174,7 @@ func TestScaleRunWithoutStore(t *testing.T) {
 		if r.Status != "SUCCEEDED" || r.ResultsIn != "s3://probes/echo/batch/" {
 			t.Fatalf("report: status %s, resultsIn %q\n%s", r.Status, r.ResultsIn, out)
 		}
-		want := `per-target results of this scale-mode run are in s3://probes/echo/batch/*.json (one JSON array per batch; this run's have "run": "` + r.Execution + `")`
+		want := `per-target results of this run are in s3://probes/echo/batch/*.json (one JSON array per batch; this run's have "run": "` + r.Execution + `")`
 		if asJSON {
 			want = `"resultsIn":"s3://probes/echo/batch/"`
 		}
@@ -185,7 +185,7 @@ func TestScaleRunWithoutStore(t *testing.T) {
 }
 
 // TestScaleCheckThroughServe: check --endpoint against a 'medic serve' in
-// the scale mode reads the results from the S3 endpoint beside it
+// a run reads the results from the S3 endpoint beside it
 // (--s3-endpoint), the path --aws takes with the bucket in AWS; without
 // the bucket it cannot confirm the check and exits 1.
 func TestScaleCheckThroughServe(t *testing.T) {
@@ -198,7 +198,7 @@ func TestScaleCheckThroughServe(t *testing.T) {
 	} {
 		t.Setenv(k, v)
 	}
-	endpoint, s3Addr, _ := startServe(t, f.flags("--mode", "scale", "--batch-size", "2")...)
+	endpoint, s3Addr, _ := startServe(t, f.flags("--batch-size", "2")...)
 	s3 := "http://" + s3Addr
 	// The user's way in: the served state directory's credentials in the
 	// AWS environment (eval "$(medic credentials)").
@@ -218,10 +218,10 @@ func TestScaleCheckThroughServe(t *testing.T) {
 		avoid []string
 	}{
 		{"results read", []string{"--s3-endpoint", s3, "web", "db", "broken"}, exitDown,
-			[]string{"web", "db", "broken"}, []string{"connection refused"}, []string{"scale-mode run are in", "not confirmed"}},
+			[]string{"web", "db", "broken"}, []string{"connection refused"}, []string{"run are in s3:", "not confirmed"}},
 		{"healthy target", []string{"--s3-endpoint", s3, "web"}, exitOK, []string{"web"}, nil, []string{"not confirmed"}},
 		{"no bucket", []string{"web"}, exitDown, nil,
-			[]string{"per-target results of this scale-mode run are in s3://medic/echo/batch/*.json", "the check is not confirmed"}, nil},
+			[]string{"per-target results of this run are in s3://medic/echo/batch/*.json", "the check is not confirmed"}, nil},
 		{"unreachable bucket", []string{"--s3-endpoint", "http://" + freeAddr(t), "web"}, exitDown, nil,
 			[]string{"cannot read this run's per-target results from s3://medic", "the check is not confirmed"}, nil},
 	}
@@ -278,13 +278,13 @@ func TestReadBatchEchoes(t *testing.T) {
 		}
 	}
 	// Written an hour before the runs: never read.
-	put(writeecho.BatchEchoKey("old", "old"), []probe.Result{res("old", "run-b", 0, "")})
+	put(echo.Key("old", "old"), []probe.Result{res("old", "run-b", 0, "")})
 	clk.Advance(time.Hour)
-	put(writeecho.BatchEchoKey("a", "b"), []probe.Result{res("a", "run-a", time.Second, ""), res("b", "run-b", 2*time.Second, "timeout")})
-	put(writeecho.BatchEchoKey("c", "c"), []probe.Result{res("c", "run-a", 3*time.Second, "refused")})
-	put(writeecho.BatchEchoKey("c", "d"), []probe.Result{res("c", "run-a", 4*time.Second, "status 503"), res("d", "run-b", time.Second, "")})
-	put(writeecho.PrefixBatchEcho+"junk.json", map[string]string{"not": "results"})
-	put(writeecho.PrefixBatchEcho+"notes.txt", "ignored")
+	put(echo.Key("a", "b"), []probe.Result{res("a", "run-a", time.Second, ""), res("b", "run-b", 2*time.Second, "timeout")})
+	put(echo.Key("c", "c"), []probe.Result{res("c", "run-a", 3*time.Second, "refused")})
+	put(echo.Key("c", "d"), []probe.Result{res("c", "run-a", 4*time.Second, "status 503"), res("d", "run-b", time.Second, "")})
+	put(echo.Prefix+"junk.json", map[string]string{"not": "results"})
+	put(echo.Prefix+"notes.txt", "ignored")
 
 	start := t0.Add(time.Hour)
 	tests := []struct {
@@ -297,7 +297,7 @@ func TestReadBatchEchoes(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.run, func(t *testing.T) {
-			got, err := readBatchEchoes(ctx, st, tc.run, start)
+			got, err := readBatchEchoes(ctx, st, tc.run, start, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -313,9 +313,15 @@ func TestReadBatchEchoes(t *testing.T) {
 		})
 	}
 	// Without a start time every object is read.
-	got, err := readBatchEchoes(ctx, st, "run-b", time.Time{})
+	got, err := readBatchEchoes(ctx, st, "run-b", time.Time{}, nil)
 	if err != nil || len(got) != 3 {
 		t.Fatalf("without a start: %v, %v; want old, b and d", got, err)
+	}
+	// With the run's target names, only the objects whose name range
+	// covers one of them are read: d is in c--d; b, in a--b, is not asked for.
+	got, err = readBatchEchoes(ctx, st, "run-b", start, []string{"d"})
+	if err != nil || len(got) != 1 || got["d"].Run != "run-b" {
+		t.Fatalf("only d: %v, %v", got, err)
 	}
 }
 

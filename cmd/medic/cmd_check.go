@@ -33,12 +33,13 @@ as --aws. With --aws it starts an execution of the deployed state machine
 and prints its Step Functions console link; with --endpoint it uses any
 Step Functions API (such as 'medic serve').
 
-In the scale mode the targets' results are not in the execution's
-history; they are read from the run's bucket (with --aws through the
-usual AWS credentials, with --endpoint from --s3-endpoint).
+The targets' results are not in the execution's history (each batch is a
+child execution); they are read from the run's echo objects in the
+bucket (with --aws through the usual AWS credentials, with --endpoint
+from --s3-endpoint).
 
 Exit codes: 0 every named target passed its check, 1 some failed or is
-DOWN/STALE, or (scale mode) a result could not be read from the bucket,
+DOWN/STALE, or a result could not be read from the bucket,
 2 usage or configuration error, 3 the execution failed.`,
 	setup: func(fs *pflag.FlagSet) func(context.Context, *io2, []string) error {
 		var f remoteFlags
@@ -205,44 +206,34 @@ func summarizeState(name, output string) string {
 	case "LoadTargets":
 		var lo loadOutput
 		if json.Unmarshal([]byte(output), &lo) == nil {
-			batches := len(lo.Batches)
-			if lo.TargetList != nil {
-				batches = lo.Summary.Batches
-			}
-			s := fmt.Sprintf("%s trigger: %s in %s", lo.Trigger, plural(lo.Summary.Targets, "target"), plural(batches, "batch"))
+			s := fmt.Sprintf("%s trigger: %s in %s", lo.Trigger, plural(lo.Summary.Targets, "target"), plural(lo.Summary.Batches, "batch"))
 			if lo.Summary.ProblemCount > 0 {
 				s += fmt.Sprintf(", %s skipped", plural(lo.Summary.ProblemCount, "problem"))
 			}
 			return s
 		}
-	case "Probe":
-		var po probeOutput
-		if json.Unmarshal([]byte(output), &po) == nil {
-			up := 0
-			for _, r := range po.Results {
-				if r.Up {
-					up++
-				}
-			}
-			return fmt.Sprintf("batch %d: %d of %s up", po.Batch, up, plural(len(po.Results), "target"))
-		}
-	case "WriteEcho":
-		var we struct {
-			Echo struct {
-				Written int `json:"written"`
-			} `json:"echo"`
-		}
-		if json.Unmarshal([]byte(output), &we) == nil {
-			return fmt.Sprintf("%s written", plural(we.Echo.Written, "echo"))
-		}
 	case "ProbeTargets":
 		var pt struct {
 			Probed struct {
-				Batches int `json:"batches"`
+				Batches int      `json:"batches"`
+				Echoes  []string `json:"echoes"`
 			} `json:"probed"`
+			ProbeError *struct {
+				Error string `json:"Error"`
+			} `json:"probeError"`
 		}
 		if json.Unmarshal([]byte(output), &pt) == nil {
-			return fmt.Sprintf("%s done", plural(pt.Probed.Batches, "batch"))
+			if pt.ProbeError != nil {
+				return "failed: " + pt.ProbeError.Error + "; CheckStaleness runs anyway"
+			}
+			s := fmt.Sprintf("%s done", plural(pt.Probed.Batches, "batch"))
+			switch n := len(pt.Probed.Echoes); {
+			case n == 1:
+				s += ": " + pt.Probed.Echoes[0]
+			case n > 1:
+				s += fmt.Sprintf(": %s … %s", pt.Probed.Echoes[0], pt.Probed.Echoes[n-1])
+			}
+			return s
 		}
 	case "CheckStaleness":
 		var so staleOutput
@@ -255,10 +246,8 @@ func summarizeState(name, output string) string {
 		if json.Unmarshal([]byte(output), &d) == nil && d.Notify != nil {
 			return fmt.Sprintf("%d delivered, %d rejected, %d pending, %d dropped", d.Notify.Delivered, d.Notify.Rejected, d.Notify.Pending, d.Notify.Dropped)
 		}
-	case "BatchNotProbed", "EchoNotWritten", "AlertsHeldForNextRun":
+	case "AlertsHeldForNextRun":
 		return "caught an error; see 'medic show'"
-	case "HasAlerts", "Done":
-		return ""
 	}
 	return oneLine(output, 100)
 }

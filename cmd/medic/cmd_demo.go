@@ -149,11 +149,9 @@ func demo(ctx context.Context, out *io2, cycles int, step time.Duration, keep bo
 			return err
 		}
 		r := buildReport(x)
-		statuses, err := readStatuses(ctx, env)
-		if err != nil {
+		if err := addDetails(ctx, c, r, out.stderr); err != nil {
 			return err
 		}
-		r.applyStatuses(statuses)
 		printDemoTable(w, r)
 		if r.Status != "SUCCEEDED" {
 			failed++

@@ -224,9 +224,9 @@ func runExecution(ctx context.Context, c *conn, out *io2, o runOptions, name, in
 	return r, nil
 }
 
-// addDetails adds what the history lacks: a scale-mode run's results
-// (from the batch echo objects in its bucket) and, locally, every target's
-// status after the run.
+// addDetails adds what the history lacks: the run's results (from the
+// echo objects in its bucket) and, locally, every target's status after
+// the run.
 func addDetails(ctx context.Context, c *conn, r *report, stderr io.Writer) error {
 	if err := addRunResults(ctx, c, r, stderr); err != nil {
 		return err

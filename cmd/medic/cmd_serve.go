@@ -119,17 +119,17 @@ func serve(ctx context.Context, out *io2, f *localFlags, addr, s3Addr, pageAddr,
 	url := "http://" + ln.Addr().String()
 	fmt.Fprintf(out.stdout, "Step Functions API  %s\n", url)
 	fmt.Fprintf(out.stdout, "state machine       %s\n", env.StateMachineArn())
-	if s := env.S3URL(); s != "" {
-		fmt.Fprintf(out.stdout, "S3 endpoint         %s (bucket %s)\n", s, env.Bucket())
-	} else {
-		fmt.Fprintf(out.stdout, "S3 endpoint         %s (bucket %s)\n", f.s3Endpoint, env.Bucket())
+	s3URL := env.S3URL()
+	if s3URL == "" {
+		s3URL = f.s3Endpoint
 	}
+	fmt.Fprintf(out.stdout, "S3 endpoint         %s (bucket %s)\n", s3URL, env.Bucket())
 	fmt.Fprintf(out.stdout, "status page         http://%s/\n", pageLn.Addr())
 	if data != nil {
 		fmt.Fprintf(out.stdout, "targets             %s → s3://%s/config/targets.yaml\n", f.config, env.Bucket())
 	}
 	fmt.Fprint(out.stdout, localauth.Banner(env.Credentials(), f.stateDir))
-	fmt.Fprintf(out.stdout, "\nTry: medic check NAME --endpoint %s\nCtrl-C to stop.\n", url)
+	fmt.Fprintf(out.stdout, "\nTry: medic check NAME --endpoint %s --s3-endpoint %s\nCtrl-C to stop.\n", url, s3URL)
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
 	go func() { errc <- pageSrv.Serve(pageLn) }()

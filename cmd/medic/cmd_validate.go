@@ -34,6 +34,10 @@ cannot publish to: it publishes only to the SNS API that
 AWS_ENDPOINT_URL_SNS names, to the channel's topicArn or
 MEDIC_SNS_TOPIC_ARN. Alerts for such a channel stay pending in the outbox.
 
+Also checks the file against medic's limits, as a run would: at most
+100,000 targets, at most 1,000 batches of --batch-size targets, no target
+larger than a batch may carry (docs/scale.md).
+
 With --json, prints one JSON object instead: file, valid, targets (the
 valid targets' names), channels (the valid channels' names), problems
 (source, target, field, error), warnings, and error (a file that cannot
@@ -43,7 +47,7 @@ Exit codes: 0 the file is valid, 2 it is not (or cannot be read).`,
 	setup: func(fs *pflag.FlagSet) func(context.Context, *io2, []string) error {
 		config := fs.String("config", defaultConfig, "the targets file to check when FILE is not given")
 		asJSON := fs.Bool("json", false, "print a JSON object instead of text")
-		mode := fs.String("mode", envOr("MEDIC_MODE", local.ModeInline), "the definition the file is for: \"inline\" also checks that a run can carry every target in Step Functions' payload; $MEDIC_MODE sets the default")
+		size := fs.Int("batch-size", envInt("MEDIC_BATCH_SIZE", local.DefaultBatchSize), "the batch size runs use (the stack's batchSize), for the check of medic's limits; $MEDIC_BATCH_SIZE sets the default")
 		return func(_ context.Context, out *io2, args []string) error {
 			path := *config
 			switch len(args) {
@@ -53,21 +57,22 @@ Exit codes: 0 the file is valid, 2 it is not (or cannot be read).`,
 			default:
 				return usagef("validate takes one file, got %d arguments", len(args))
 			}
-			if *mode != local.ModeInline && *mode != local.ModeScale {
-				return usagef("--mode must be %q or %q, got %q", local.ModeInline, local.ModeScale, *mode)
+			if *size < 1 {
+				return usagef("--batch-size must be at least 1, got %d", *size)
 			}
 			if *asJSON {
-				return validateJSON(out, path, *mode)
+				return validateJSON(out, path, *size)
 			}
-			return validateFile(out, path, *mode)
+			return validateFile(out, path, *size)
 		}
 	},
 }
 
-// parseForRun parses the file at path and adds a problem for what a run in
-// mode would reject as a whole (the targets not fitting an inline run's
-// payload); a file over the size a run reads is an error from readConfig.
-func parseForRun(path, mode string) (*target.File, error) {
+// parseForRun parses the file at path and adds a problem for what a run
+// would reject as a whole (over medic's limits: loadtargets.CheckFleet,
+// with batches of batchSize); a file over the size a run reads is an error
+// from readConfig.
+func parseForRun(path string, batchSize int) (*target.File, error) {
 	data, err := readConfig(path)
 	if err != nil {
 		return nil, err
@@ -76,16 +81,14 @@ func parseForRun(path, mode string) (*target.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	if mode == local.ModeInline && len(f.Problems) == 0 {
-		if err := loadtargets.CheckInline(f, 0); err != nil {
-			f.Problems = append(f.Problems, target.Problem{Source: path, Error: "a run of the inline definition would fail: " + err.Error()})
-		}
+	if err := loadtargets.CheckFleet(f, batchSize); err != nil {
+		f.Problems = append(f.Problems, target.Problem{Source: path, Error: "a run would fail: " + err.Error()})
 	}
 	return f, nil
 }
 
-func validateFile(out *io2, path, mode string) error {
-	f, err := parseForRun(path, mode)
+func validateFile(out *io2, path string, batchSize int) error {
+	f, err := parseForRun(path, batchSize)
 	if err != nil {
 		var ee *exitError
 		if errors.As(err, &ee) {
@@ -122,10 +125,10 @@ type validation struct {
 	Error    string           `json:"error,omitempty"`
 }
 
-func validateJSON(out *io2, path, mode string) error {
+func validateJSON(out *io2, path string, batchSize int) error {
 	v := validation{File: path, Targets: []string{}, Channels: []string{}, Problems: []target.Problem{}, Warnings: []string{}}
 	var fail error
-	if f, err := parseForRun(path, mode); err != nil {
+	if f, err := parseForRun(path, batchSize); err != nil {
 		v.Error, fail = err.Error(), err
 	} else {
 		for _, t := range f.Targets {

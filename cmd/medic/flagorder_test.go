@@ -11,12 +11,13 @@ import (
 	"github.com/medic-dev/medic/internal/sfnapi"
 )
 
-// awsEnv points the AWS SDK's Step Functions client at endpoint, as a user
-// would with AWS_ENDPOINT_URL_SFN, with the local credentials of the
+// awsEnv points the AWS SDK's Step Functions client at endpoint and its S3
+// client at s3Endpoint, as a user would with AWS_ENDPOINT_URL_SFN and
+// AWS_ENDPOINT_URL_S3, with the local credentials of the
 // 'medic serve' of stateDir (what 'eval "$(medic credentials)"' exports) and
 // no shared config or instance metadata, so '--aws' commands run against
 // that serve and never leave loopback.
-func awsEnv(t *testing.T, endpoint, stateDir string) {
+func awsEnv(t *testing.T, endpoint, s3Endpoint, stateDir string) {
 	t.Helper()
 	dir := t.TempDir()
 	creds, ok, err := localauth.Load(stateDir)
@@ -25,6 +26,7 @@ func awsEnv(t *testing.T, endpoint, stateDir string) {
 	}
 	for k, v := range map[string]string{
 		"AWS_ENDPOINT_URL_SFN":        endpoint,
+		"AWS_ENDPOINT_URL_S3":         s3Endpoint,
 		"AWS_ENDPOINT_URL":            "",
 		"AWS_ACCESS_KEY_ID":           creds.AccessKeyID,
 		"AWS_SECRET_ACCESS_KEY":       creds.SecretAccessKey,
@@ -45,8 +47,8 @@ func awsEnv(t *testing.T, endpoint, stateDir string) {
 // 'medic serve' standing in for AWS), not run a local check.
 func TestFlagsAfterArguments(t *testing.T) {
 	f := newFixture(t)
-	endpoint, _, _ := startServe(t, f.flags()...)
-	awsEnv(t, endpoint, f.stateDir)
+	endpoint, s3Addr, _ := startServe(t, f.flags()...)
+	awsEnv(t, endpoint, "http://"+s3Addr, f.stateDir)
 
 	// A fresh directory: no targets.yaml, no .medic.
 	t.Chdir(t.TempDir())
@@ -54,7 +56,7 @@ func TestFlagsAfterArguments(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("medic check web --aws: exit %d\n%s%s", code, out, errOut)
 	}
-	for _, w := range []string{"batch 0: 1 of 1 target up", "https://us-east-1.console.aws.amazon.com/states/home", "SUCCEEDED"} {
+	for _, w := range []string{"1 batch done: echo/batch/web--web.json", "https://us-east-1.console.aws.amazon.com/states/home", "SUCCEEDED"} {
 		if !strings.Contains(out, w) {
 			t.Errorf("medic check web --aws: output lacks %q:\n%s", w, out)
 		}
@@ -83,8 +85,8 @@ func TestFlagsAfterArguments(t *testing.T) {
 		{[]string{"show", name, "--full", "--aws"}, []string{name + "  SUCCEEDED"}},
 		{[]string{"executions", "--aws", "--limit", "5"}, []string{name}},
 		// The stack's MedicCheckCommand output, with its region and ARN filled in.
-		{[]string{"check", "web", "--aws", "--state-machine-arn", sfnapi.StateMachineArn("medic")}, []string{"batch 0: 1 of 1 target up"}},
-		{[]string{"check", "web", "--endpoint", endpoint}, []string{"batch 0: 1 of 1 target up"}},
+		{[]string{"check", "web", "--aws", "--state-machine-arn", sfnapi.StateMachineArn("medic")}, []string{"1 batch done: echo/batch/web--web.json"}},
+		{[]string{"check", "web", "--endpoint", endpoint, "--s3-endpoint", "http://" + s3Addr}, []string{"1 batch done: echo/batch/web--web.json"}},
 		{[]string{"show", name, "--endpoint", endpoint}, []string{name + "  SUCCEEDED"}},
 	}
 	for _, tc := range tests {

@@ -27,7 +27,6 @@ type localFlags struct {
 	batchSize      int
 	mapConcurrency int
 	staleAfter     time.Duration
-	mode           string
 }
 
 func (f *localFlags) register(fs *pflag.FlagSet, withConfig bool) {
@@ -37,10 +36,8 @@ func (f *localFlags) register(fs *pflag.FlagSet, withConfig bool) {
 	fs.StringVar(&f.stateDir, "state-dir", defaultStateDir, "where local data lives: the embedded S3 store (s3.db) and the execution records (executions/)")
 	fs.StringVar(&f.s3Endpoint, "s3-endpoint", os.Getenv("AWS_ENDPOINT_URL_S3"), "use this S3 endpoint (MinIO, LocalStack, real S3) instead of the embedded store; credentials come from the AWS environment; $AWS_ENDPOINT_URL_S3 sets the default")
 	fs.StringVar(&f.bucket, "bucket", envOr("MEDIC_BUCKET", local.DefaultBucket), "the bucket name; $MEDIC_BUCKET sets the default")
-	fs.IntVar(&f.batchSize, "batch-size", envInt("MEDIC_BATCH_SIZE", local.DefaultBatchSize), "targets probed per Map iteration; $MEDIC_BATCH_SIZE sets the default")
-	fs.IntVar(&f.mapConcurrency, "map-concurrency", statemachines.DefaultMapConcurrency, "batches probed at once (1-40; up to 10000 with --mode scale)")
-	fs.StringVar(&f.mode, "mode", envOr("MEDIC_MODE", local.ModeInline), "which definition runs: \"inline\" (batches in the state machine's payload; one echo object per target) or \"scale\" "+
-		"(the target list in the bucket, a Distributed Map with one Express child per batch, one echo object per batch: for hundreds of targets and more); $MEDIC_MODE sets the default")
+	fs.IntVar(&f.batchSize, "batch-size", envInt("MEDIC_BATCH_SIZE", local.DefaultBatchSize), "targets probed per batch (one child execution, one echo object); $MEDIC_BATCH_SIZE sets the default")
+	fs.IntVar(&f.mapConcurrency, "map-concurrency", statemachines.DefaultMapConcurrency, "batches probed at once (1-10000, a Distributed Map's limit)")
 	fs.DurationVar(&f.staleAfter, "stale-after", envDuration("MEDIC_STALE_AFTER", 0), "staleAfter for targets whose file sets none (0: 15m); $MEDIC_STALE_AFTER sets the default")
 }
 
@@ -48,17 +45,8 @@ func (f *localFlags) validate() error {
 	if f.batchSize < 1 {
 		return usagef("--batch-size must be at least 1, got %d", f.batchSize)
 	}
-	switch f.mode {
-	case local.ModeInline, "":
-		if f.mapConcurrency < 1 || f.mapConcurrency > 40 {
-			return usagef("--map-concurrency must be between 1 and 40 (an inline Map's limit), got %d", f.mapConcurrency)
-		}
-	case local.ModeScale:
-		if f.mapConcurrency < 1 || f.mapConcurrency > 10000 {
-			return usagef("--map-concurrency must be between 1 and 10000 (a Distributed Map's limit), got %d", f.mapConcurrency)
-		}
-	default:
-		return usagef("--mode must be %q or %q, got %q", local.ModeInline, local.ModeScale, f.mode)
+	if f.mapConcurrency < 1 || f.mapConcurrency > 10000 {
+		return usagef("--map-concurrency must be between 1 and 10000 (a Distributed Map's limit), got %d", f.mapConcurrency)
 	}
 	if f.stateDir == "" {
 		return usagef("--state-dir must not be empty")
@@ -74,7 +62,6 @@ func (f *localFlags) options() local.Options {
 		BatchSize:      f.batchSize,
 		MapConcurrency: f.mapConcurrency,
 		StaleAfter:     f.staleAfter,
-		Mode:           f.mode,
 	}
 }
 

@@ -117,8 +117,9 @@ func TestHelp(t *testing.T) {
 		{[]string{"frobnicate"}, exitUsage, `unknown command "frobnicate"`},
 		{[]string{"run", "--bogus"}, exitUsage, "unknown flag: --bogus"},
 		{[]string{"run", "--batch-size", "0"}, exitUsage, "--batch-size must be at least 1"},
-		{[]string{"run", "--mode", "fast"}, exitUsage, `--mode must be "inline" or "scale", got "fast"`},
-		{[]string{"run", "--map-concurrency", "100"}, exitUsage, "between 1 and 40"},
+		{[]string{"run", "--mode", "scale"}, exitUsage, "unknown flag: --mode"},
+		{[]string{"run", "--map-concurrency", "10001"}, exitUsage, "between 1 and 10000"},
+		{[]string{"validate", "--batch-size", "0"}, exitUsage, "--batch-size must be at least 1"},
 		{[]string{"check"}, exitUsage, "name at least one target"},
 		{[]string{"show"}, exitUsage, "name one execution"},
 		{[]string{"executions", "--status", "SLEEPING"}, exitUsage, "--status must be"},
@@ -238,7 +239,7 @@ func TestRunExecutionsShow(t *testing.T) {
 			states = append(states, fs[0])
 		}
 	}
-	if got, want := strings.Join(states, ","), "LoadTargets,ProbeTargets,Probe,WriteEcho,CheckStaleness,HasAlerts,Done"; got != want {
+	if got, want := strings.Join(states, ","), "LoadTargets,ProbeTargets,CheckStaleness,Notify"; got != want {
 		t.Fatalf("show lists states %s, want %s:\n%s", got, want, out)
 	}
 	code, _, errOut = medic(t, "show", "--state-dir", f.stateDir, "run-nope")
@@ -254,8 +255,8 @@ func TestCheck(t *testing.T) {
 		code  int
 		want  []string
 	}{
-		{[]string{"web"}, exitOK, []string{"LoadTargets", "targeted trigger: 1 target in 1 batch", "Probe", "batch 0: 1 of 1 target up", "CheckStaleness", "web"}},
-		{[]string{"db"}, exitDown, []string{"batch 0: 0 of 1 target up", "connection refused"}},
+		{[]string{"web"}, exitOK, []string{"LoadTargets", "targeted trigger: 1 target in 1 batch", "ProbeTargets", "1 batch done: echo/batch/web--web.json", "CheckStaleness", "web"}},
+		{[]string{"db"}, exitDown, []string{"1 batch done: echo/batch/db--db.json", "connection refused"}},
 		{[]string{"nosuch"}, exitUsage, []string{`no target has that name`, "no target named nosuch"}},
 	}
 	for _, tc := range tests {
@@ -385,13 +386,13 @@ func TestServeWithSDK(t *testing.T) {
 	}
 	var probed bool
 	for _, ev := range h.Events {
-		if ev.StateExitedEventDetails != nil && aws.ToString(ev.StateExitedEventDetails.Name) == "Probe" &&
-			strings.Contains(aws.ToString(ev.StateExitedEventDetails.Output), `"target":"web"`) {
+		if ev.StateExitedEventDetails != nil && aws.ToString(ev.StateExitedEventDetails.Name) == "ProbeTargets" &&
+			strings.Contains(aws.ToString(ev.StateExitedEventDetails.Output), `"echoes":["echo/batch/web--web.json"]`) {
 			probed = true
 		}
 	}
 	if !probed {
-		t.Fatal("no Probe state output for web in the history")
+		t.Fatal("no ProbeTargets output naming web's echo object in the history")
 	}
 
 	// The CLI against the served endpoint: the --aws code path, signing
@@ -400,8 +401,8 @@ func TestServeWithSDK(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, "sdk-1") {
 		t.Fatalf("executions --endpoint: exit %d\n%s%s", code, out, errOut)
 	}
-	code, out, errOut = medic(t, "check", "--endpoint", endpoint, "--state-dir", f.stateDir, "web")
-	if code != exitOK || !strings.Contains(out, "batch 0: 1 of 1 target up") {
+	code, out, errOut = medic(t, "check", "--endpoint", endpoint, "--s3-endpoint", "http://"+s3Addr, "--state-dir", f.stateDir, "web")
+	if code != exitOK || !strings.Contains(out, "1 batch done: echo/batch/web--web.json") {
 		t.Fatalf("check --endpoint: exit %d\n%s%s", code, out, errOut)
 	}
 	code, out, errOut = medic(t, "show", "--endpoint", endpoint, "--state-dir", f.stateDir, "sdk-1")
@@ -496,8 +497,9 @@ func TestShowRefusesPathsOutOfTheStateDirectory(t *testing.T) {
 }
 
 // TestValidateRejectsWhatARunWould: a file over the size a run reads is
-// refused without being read, and one whose targets do not fit an inline
-// run's payload is a problem (valid for --mode scale).
+// refused without being read, and one over medic's limits (here: more
+// than 1,000 batches) is a problem, as the run would fail with a
+// FleetLimitError.
 func TestValidateRejectsWhatARunWould(t *testing.T) {
 	dir := t.TempDir()
 	huge := filepath.Join(dir, "huge.yaml")
@@ -524,16 +526,16 @@ func TestValidateRejectsWhatARunWould(t *testing.T) {
 	if err := os.WriteFile(many, []byte(b.String()), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	code, out, errOut = medic(t, "validate", "--mode", "inline", many)
-	if code != exitUsage || !strings.Contains(out, "a run of the inline definition would fail: the output would be") {
-		t.Errorf("validate of 1,500 targets for the inline mode: exit %d\n%s%s", code, out, errOut)
-	}
-	code, out, errOut = medic(t, "validate", "--mode", "scale", many)
+	code, out, errOut = medic(t, "validate", many)
 	if code != exitOK || !strings.Contains(out, "OK: 1500 targets") {
-		t.Errorf("validate of 1,500 targets for the scale mode: exit %d\n%s%s", code, out, errOut)
+		t.Errorf("validate of 1,500 targets: exit %d\n%s%s", code, out, errOut)
 	}
-	code, out, _ = medic(t, "validate", "--json", "--mode", "inline", many)
-	if code != exitUsage || !strings.Contains(out, `"valid":false`) || !strings.Contains(out, "inline definition would fail") {
+	code, out, errOut = medic(t, "validate", "--batch-size", "1", many)
+	if code != exitUsage || !strings.Contains(out, "a run would fail: 1500 targets make 1500 batches of at most 1 targets") {
+		t.Errorf("validate of 1,500 targets in batches of 1: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, _ = medic(t, "validate", "--json", "--batch-size", "1", many)
+	if code != exitUsage || !strings.Contains(out, `"valid":false`) || !strings.Contains(out, "medic runs at most 1000 batches a run") {
 		t.Errorf("validate --json: exit %d\n%s", code, out)
 	}
 }

@@ -39,8 +39,11 @@ func printReport(w io.Writer, r *report) {
 	} else if r.Status == "SUCCEEDED" && r.ResultsIn == "" {
 		fmt.Fprintln(w, "\nNo targets were checked.")
 	}
-	if r.ResultsIn != "" {
-		fmt.Fprintf(w, "\n  per-target results of this scale-mode run are in %s*.json (one JSON array per batch; this run's have \"run\": %q)\n", r.ResultsIn, r.Execution)
+	switch {
+	case r.replaced:
+		fmt.Fprintf(w, "\n  per-target results of this run are no longer in %s*.json: each echo object keeps its targets' latest results, and a later run has replaced them\n", r.ResultsIn)
+	case r.ResultsIn != "":
+		fmt.Fprintf(w, "\n  per-target results of this run are in %s*.json (one JSON array per batch; this run's have \"run\": %q)\n", r.ResultsIn, r.Execution)
 	}
 	for _, p := range r.Problems {
 		fmt.Fprintf(w, "  skipped: %s\n", p)
@@ -48,8 +51,8 @@ func printReport(w io.Writer, r *report) {
 	if r.ProblemCount > len(r.Problems) {
 		fmt.Fprintf(w, "  ... and %d more problems\n", r.ProblemCount-len(r.Problems))
 	}
-	for _, e := range r.BatchErrors {
-		fmt.Fprintf(w, "  batch failed: %s\n", e)
+	if r.ProbeError != "" {
+		fmt.Fprintf(w, "  batches failed: %s\n", oneLine(r.ProbeError, 300))
 	}
 	printAlerts(w, r)
 	if r.Status != "SUCCEEDED" {
@@ -83,7 +86,7 @@ func printAlerts(w io.Writer, r *report) {
 		fmt.Fprintf(w, "  ... and %d more (%d changes in all, the first %d listed); every target's status and last change is in %s\n",
 			more, r.ChangeCount, len(r.Changes), where)
 	}
-	if n := r.Notify; n != nil {
+	if n := r.Notify; n != nil && n.Delivered+n.Rejected+n.Pending+n.Dropped > 0 {
 		fmt.Fprintf(w, "  alerts: %d delivered, %d rejected, %d pending, %d dropped\n", n.Delivered, n.Rejected, n.Pending, n.Dropped)
 	}
 	if r.NotifyError != "" {

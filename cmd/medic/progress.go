@@ -12,21 +12,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
+	"github.com/medic-dev/medic/internal/echo"
 	"github.com/medic-dev/medic/internal/store"
 )
-
-// batchEchoPrefix is where a scale-mode run's batches write their results.
-const batchEchoPrefix = "echo/batch/"
 
 // progress shows on a terminal's stderr which state runs and, while the
 // targets are probed, how many batches are done.
 //
-// With the inline definition the count comes from the history's Map
-// iteration events. A scale-mode run's batches run in a Distributed Map
-// whose child executions are not in the history; their count is the
-// number of batch echo objects written since the Map Run started (each
-// batch writes one), read from the run's bucket, and the total is the
-// batch count LoadTargets reported.
+// The batches run in a Distributed Map whose child executions are not in
+// the history; their count is the number of echo objects written since
+// the Map Run started (each batch writes one), read from the run's
+// bucket, and the total is the batch count LoadTargets reported.
 type progress struct {
 	w  io.Writer
 	on bool
@@ -36,7 +32,7 @@ type progress struct {
 	state   string
 	batches int
 	probed  int
-	// bucket is the scale-mode run's bucket; before is its batch echo
+	// bucket is the run's bucket; before is its echo
 	// objects' ETags when the Map Run started.
 	bucket   string
 	before   map[string]string
@@ -68,10 +64,6 @@ func (p *progress) event(ev types.HistoryEvent) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	switch {
-	case ev.MapStateStartedEventDetails != nil:
-		p.batches = int(ev.MapStateStartedEventDetails.Length)
-	case ev.Type == types.HistoryEventTypeMapIterationSucceeded || ev.Type == types.HistoryEventTypeMapIterationFailed:
-		p.probed++
 	case ev.MapRunStartedEventDetails != nil:
 		p.startPoll()
 	case ev.Type == types.HistoryEventTypeMapStateExited:
@@ -82,9 +74,9 @@ func (p *progress) event(ev types.HistoryEvent) {
 	case ev.StateExitedEventDetails != nil && aws.ToString(ev.StateExitedEventDetails.Name) == "LoadTargets":
 		var lo loadOutput
 		if json.Unmarshal([]byte(aws.ToString(ev.StateExitedEventDetails.Output)), &lo) == nil {
-			p.batches = len(lo.Batches)
+			p.batches = lo.Summary.Batches
 			if lo.TargetList != nil {
-				p.batches, p.bucket = lo.Summary.Batches, lo.TargetList.Bucket
+				p.bucket = lo.TargetList.Bucket
 			}
 		}
 		return
@@ -113,7 +105,7 @@ func (p *progress) draw() {
 	fmt.Fprintf(p.w, "\r\033[K%s…", line)
 }
 
-// startPoll starts counting the batch echo objects of a scale-mode run's
+// startPoll starts counting the echo objects of a run's
 // Map Run; p.mu is held.
 func (p *progress) startPoll() {
 	st := p.store()
@@ -196,7 +188,7 @@ func (p *progress) store() *store.Store {
 }
 
 func etags(ctx context.Context, st *store.Store) (map[string]string, error) {
-	infos, err := st.List(ctx, batchEchoPrefix)
+	infos, err := st.List(ctx, echo.Prefix)
 	if err != nil {
 		return nil, err
 	}

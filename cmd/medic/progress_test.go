@@ -15,9 +15,8 @@ import (
 )
 
 // TestProgress runs real executions with the progress line on (as on a
-// terminal): the count of probed batches goes up to the total in the
-// inline mode (from the history's Map iterations) and in the scale mode
-// (from the batch echo objects the Map Run writes), never "0/0".
+// terminal): the count of probed batches goes up to the total (from the
+// echo objects the Map Run writes), never "0/0".
 func TestProgress(t *testing.T) {
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		time.Sleep(300 * time.Millisecond)
@@ -29,9 +28,9 @@ func TestProgress(t *testing.T) {
 	for i := range 4 {
 		fmt.Fprintf(&cfg, "  - name: t%d\n    url: %s/%d\n", i, slow.URL, i)
 	}
-	for _, mode := range []string{local.ModeInline, local.ModeScale} {
-		t.Run(mode, func(t *testing.T) {
-			env, err := local.Open(local.Options{StateDir: filepath.Join(t.TempDir(), "state"), Mode: mode, BatchSize: 1, MapConcurrency: 1})
+	{
+		t.Run("run", func(t *testing.T) {
+			env, err := local.Open(local.Options{StateDir: filepath.Join(t.TempDir(), "state"), BatchSize: 1, MapConcurrency: 1})
 			if err != nil {
 				t.Fatal(err)
 			}

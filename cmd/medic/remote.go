@@ -138,7 +138,14 @@ func (f *remoteFlags) connectAWS(ctx context.Context) (*conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
-	s3api := s3.NewFromConfig(cfg)
+	s3api := s3.NewFromConfig(cfg, func(o *s3.Options) {
+		// A custom S3 endpoint (AWS_ENDPOINT_URL_S3: MinIO, LocalStack,
+		// 'medic serve') takes path-style addressing, which has no
+		// environment setting.
+		if os.Getenv("AWS_ENDPOINT_URL_S3") != "" || os.Getenv("AWS_ENDPOINT_URL") != "" {
+			o.UsePathStyle = true
+		}
+	})
 	return &conn{
 		client: sfn.NewFromConfig(cfg), smArn: arn, region: a.Region,
 		runStore: func(_ context.Context, bucket string) (*store.Store, error) { return store.New(s3api, bucket), nil },

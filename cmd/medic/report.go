@@ -29,27 +29,28 @@ type report struct {
 	// Problems are targets or pulse files LoadTargets skipped.
 	Problems     []target.Problem `json:"problems,omitempty"`
 	ProblemCount int              `json:"problemCount,omitempty"`
-	// BatchErrors are Map iterations whose probe or echo write failed.
-	BatchErrors []string       `json:"batchErrors,omitempty"`
-	Statuses    map[string]int `json:"statuses,omitempty"`
-	Changes     []change       `json:"changes"`
+	// ProbeError is the ProbeTargets Map's error when more batches
+	// failed than it tolerates (the run still decides every target).
+	ProbeError string         `json:"probeError,omitempty"`
+	Statuses   map[string]int `json:"statuses,omitempty"`
+	Changes    []change       `json:"changes"`
 	// ChangeCount is the number of status changes, including those left
 	// out of Changes (CheckStaleness lists at most 50).
 	ChangeCount int           `json:"changeCount"`
 	Notify      *notifyResult `json:"notify,omitempty"`
 	NotifyError string        `json:"notifyError,omitempty"`
-	// ResultsIn is set when the targets' results of a scale-mode run are
-	// not in the report (they are not in its history, and the CLI could
-	// not read them from the bucket): where they are, as
-	// s3://<bucket>/echo/batch/.
+	// ResultsIn is set when the targets' results are not in the report
+	// (they are not in the run's history, and the CLI could not read them
+	// from the bucket): where they are, as s3://<bucket>/echo/batch/.
 	ResultsIn string `json:"resultsIn,omitempty"`
 
-	// targetList is where a scale-mode run's LoadTargets wrote the
-	// targets (nil for the inline definition).
+	// targetList is where the run's LoadTargets wrote the targets (nil
+	// when LoadTargets did not succeed).
 	targetList *targetListRef
-	// probed is true when the history holds Probe outputs, the targets'
-	// results (the inline definition).
-	probed bool
+	// replaced is set when the bucket was read but holds none of the
+	// run's results: each echo object keeps its targets' latest results,
+	// and a later run has rewritten them.
+	replaced bool
 	// wide prints the latency's phases in the table.
 	wide bool
 	// stateIn is where every target's status is kept (s3://bucket/...),
@@ -57,7 +58,7 @@ type report struct {
 	stateIn string
 }
 
-// targetListRef is LoadTargets' targetList in the scale definition.
+// targetListRef is LoadTargets' targetList.
 type targetListRef struct {
 	Bucket string `json:"bucket"`
 	Key    string `json:"key"`
@@ -101,11 +102,8 @@ type notifyResult struct {
 // State outputs, as the definition shapes them (see statemachines/).
 type (
 	loadOutput struct {
-		Trigger   string   `json:"trigger"`
-		Requested []string `json:"requested"`
-		Batches   []struct {
-			Targets []target.Target `json:"targets"`
-		} `json:"batches"`
+		Trigger    string         `json:"trigger"`
+		Requested  []string       `json:"requested"`
 		TargetList *targetListRef `json:"targetList"`
 		Summary    struct {
 			Targets      int              `json:"targets"`
@@ -114,17 +112,11 @@ type (
 			ProblemCount int              `json:"problemCount"`
 		} `json:"summary"`
 	}
-	probeOutput struct {
-		Batch   int            `json:"batch"`
-		Results []probe.Result `json:"results"`
-	}
-	failedBatch struct {
-		Batch   int             `json:"batch"`
-		Targets []target.Target `json:"targets"`
-		Error   struct {
+	probeTargetsOutput struct {
+		ProbeError *struct {
 			Error string `json:"Error"`
 			Cause string `json:"Cause"`
-		} `json:"error"`
+		} `json:"probeError"`
 	}
 	staleOutput struct {
 		Statuses    map[string]int `json:"statuses"`
@@ -167,16 +159,6 @@ func buildReport(x *execution) *report {
 	if d.StopDate != nil {
 		r.StopDate = *d.StopDate
 	}
-	byName := map[string]*targetReport{}
-	var order []string
-	add := func(name string) *targetReport {
-		if t, ok := byName[name]; ok {
-			return t
-		}
-		byName[name] = &targetReport{Name: name}
-		order = append(order, name)
-		return byName[name]
-	}
 	for _, ev := range x.events {
 		exited := ev.StateExitedEventDetails
 		if exited == nil {
@@ -190,24 +172,11 @@ func buildReport(x *execution) *report {
 				r.Trigger, r.Requested = lo.Trigger, lo.Requested
 				r.Problems, r.ProblemCount = lo.Summary.Problems, lo.Summary.ProblemCount
 				r.targetList = lo.TargetList
-				for _, b := range lo.Batches {
-					for _, t := range b.Targets {
-						add(t.Name).Group = t.Group
-					}
-				}
 			}
-		case "Probe":
-			var po probeOutput
-			if json.Unmarshal(out, &po) == nil {
-				r.probed = true
-				for _, res := range po.Results {
-					add(res.Target).setResult(res)
-				}
-			}
-		case "BatchNotProbed", "EchoNotWritten":
-			var fb failedBatch
-			if json.Unmarshal(out, &fb) == nil {
-				r.BatchErrors = append(r.BatchErrors, aws.ToString(exited.Name)+": "+fb.Error.Error+": "+fb.Error.Cause)
+		case "ProbeTargets":
+			var pt probeTargetsOutput
+			if json.Unmarshal(out, &pt) == nil && pt.ProbeError != nil {
+				r.ProbeError = pt.ProbeError.Error + ": " + pt.ProbeError.Cause
 			}
 		case "CheckStaleness":
 			var so staleOutput
@@ -227,20 +196,17 @@ func buildReport(x *execution) *report {
 			r.NotifyError = do.NotifyError.Error + ": " + do.NotifyError.Cause
 		}
 	}
-	for _, n := range order {
-		r.Targets = append(r.Targets, *byName[n])
-	}
-	if r.scaleResultsMissing() {
+	if r.resultsMissing() {
 		r.ResultsIn = batchEchoURL(r.targetList.Bucket)
 	}
 	return r
 }
 
-// scaleResultsMissing reports whether this is a scale-mode run whose
-// targets' results are not in its history: they are in the batch echo
-// objects, written by Express child executions.
-func (r *report) scaleResultsMissing() bool {
-	return r.targetList != nil && !r.probed
+// resultsMissing reports whether the run's targets' results are still to
+// be read: they are not in its history but in the echo objects, written
+// by Express child executions.
+func (r *report) resultsMissing() bool {
+	return r.targetList != nil && len(r.Targets) == 0
 }
 
 // setResult records one probe result on t.

@@ -27,6 +27,7 @@ import (
 	"github.com/medic-dev/medic/internal/probe"
 	"github.com/medic-dev/medic/internal/store"
 	"github.com/medic-dev/medic/internal/store/s3local"
+	"github.com/medic-dev/medic/internal/target"
 	"github.com/medic-dev/medic/internal/trigger"
 	"github.com/medic-dev/medic/tasks/checkstaleness"
 	"github.com/medic-dev/medic/tasks/loadtargets"
@@ -165,15 +166,19 @@ func TestDeployedBinaries(t *testing.T) {
 			t.Errorf("no JSON log line with message %q and trigger %q, which the no-scheduled-run alarm counts:\n%s",
 				loadtargets.LogTargetsLoaded, trigger.Schedule, logs)
 		}
-		if out.Trigger != "schedule" || out.Summary.Targets != 3 || out.Summary.Batches != 1 || out.Summary.ProblemCount != 0 || len(out.Batches) != 1 {
-			t.Fatalf("output = %+v, want a schedule run of 3 targets in 1 batch, no problems", out)
+		if out.Trigger != "schedule" || out.Summary.Targets != 3 || out.Summary.Batches != 1 || out.Summary.ProblemCount != 0 || out.TargetList.Key == "" {
+			t.Fatalf("output = %+v, want a schedule run of 3 targets in 1 batch, no problems, and its target list", out)
+		}
+		var list []target.Target
+		if _, err := st.GetJSON(ctx, out.TargetList.Key, &list); err != nil {
+			t.Fatalf("read the target list the function wrote: %v", err)
 		}
 		var names []string
-		for _, tg := range out.Batches[0].Targets {
+		for _, tg := range list {
 			names = append(names, tg.Name)
 		}
 		if want := []string{"api", "db", "web"}; !slices.Equal(names, want) {
-			t.Fatalf("batch targets = %v, want %v", names, want)
+			t.Fatalf("listed targets = %v, want %v", names, want)
 		}
 	})
 
@@ -211,20 +216,22 @@ func TestDeployedBinaries(t *testing.T) {
 			[]byte(`"checkedAt": "2026-03-04T05:06:00Z"`), []byte(`"checkedAt": "`+time.Now().UTC().Format(time.RFC3339)+`"`))
 		var out writeecho.Out
 		invoke(t, "writeecho", event, &out)
-		if out.Written != 2 {
-			t.Fatalf("written = %d, want 2 (web and api; the skipped push result is not stored)", out.Written)
+		if out.Written != 2 || out.Echo != "echo/batch/api--web.json" {
+			t.Fatalf("output = %+v, want 2 written (web and api; the skipped push result is not stored) to echo/batch/api--web.json", out)
 		}
-		for name, up := range map[string]bool{"web": true, "api": false} {
-			var echo probe.Result
-			if _, err := st.GetJSON(ctx, "echo/"+name+".json", &echo); err != nil {
-				t.Fatalf("read the echo the function wrote: %v", err)
-			}
-			if echo.Target != name || echo.Up != up || echo.Run != "exec-2026-03-04T05-06" {
-				t.Errorf("echo/%s.json = %+v, want up=%v from run exec-2026-03-04T05-06", name, echo, up)
-			}
+		var echoed []probe.Result
+		if _, err := st.GetJSON(ctx, out.Echo, &echoed); err != nil {
+			t.Fatalf("read the echo the function wrote: %v", err)
 		}
-		if _, err := st.Get(ctx, "echo/nightly.json"); err == nil {
-			t.Errorf("echo/nightly.json was written for a skipped result")
+		up := map[string]bool{}
+		for _, r := range echoed {
+			if r.Run != "exec-2026-03-04T05-06" {
+				t.Errorf("%s: run %q, want exec-2026-03-04T05-06", r.Target, r.Run)
+			}
+			up[r.Target] = r.Up
+		}
+		if len(echoed) != 2 || !up["web"] || up["api"] {
+			t.Errorf("%s = %+v, want web up and api down, and no skipped nightly", out.Echo, echoed)
 		}
 	})
 

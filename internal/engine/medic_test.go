@@ -28,16 +28,13 @@ func (s *medicStandIns) resources() map[string]engine.Func {
 	type target struct {
 		Name string `json:"name"`
 	}
-	type batch struct {
-		Targets []target `json:"targets"`
-	}
 	return map[string]engine.Func{
 		statemachines.LocalFunctionArn("loadtargets"): engine.LambdaHandler(func(ctx context.Context, in map[string]any) (map[string]any, error) {
 			return map[string]any{
-				"trigger":   "schedule",
-				"requested": []string{},
-				"batches":   []batch{{Targets: []target{{"a"}, {"b"}}}, {Targets: []target{{"c"}}}},
-				"summary":   map[string]any{"targets": 3, "batches": 2, "problems": []any{}, "problemCount": 0},
+				"trigger":    "schedule",
+				"requested":  []string{},
+				"targetList": map[string]string{"bucket": "medic", "key": "runs/targets-abc.json"},
+				"summary":    map[string]any{"targets": 3, "batches": 2, "problems": []any{}, "problemCount": 0},
 			}, nil
 		}),
 		statemachines.LocalFunctionArn("probe"): engine.LambdaHandler(func(ctx context.Context, in struct {
@@ -53,9 +50,12 @@ func (s *medicStandIns) resources() map[string]engine.Func {
 			return map[string]any{"batch": in.Batch, "run": in.Run, "results": results}, nil
 		}),
 		statemachines.LocalFunctionArn("writeecho"): engine.LambdaHandler(func(ctx context.Context, in struct {
-			Results []any `json:"results"`
-		}) (map[string]int, error) {
-			return map[string]int{"written": len(in.Results)}, nil
+			Results []struct {
+				Target string `json:"target"`
+			} `json:"results"`
+		}) (map[string]any, error) {
+			first, last := in.Results[0].Target, in.Results[len(in.Results)-1].Target
+			return map[string]any{"echo": "echo/batch/" + first + "--" + last + ".json", "written": len(in.Results)}, nil
 		}),
 		statemachines.LocalFunctionArn("checkstaleness"): engine.LambdaHandler(func(ctx context.Context, in map[string]any) (map[string]any, error) {
 			return map[string]any{"run": in["run"], "trigger": in["trigger"], "loaded": in["loaded"],
@@ -75,7 +75,7 @@ func (s *medicStandIns) resources() map[string]engine.Func {
 
 func runMedic(t *testing.T, s *medicStandIns) *engine.Execution {
 	t.Helper()
-	def, err := statemachines.Local(10)
+	def, err := statemachines.Local(10, 2, 10) // batches of 2: [a b] [c]
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,6 +85,9 @@ func runMedic(t *testing.T, s *medicStandIns) *engine.Execution {
 	}
 	return m.Run(context.Background(), json.RawMessage(`{"trigger":"schedule"}`), engine.Options{
 		Resources: s.resources(), Clock: engine.NewInstantClock(epoch), ExecutionName: "run-1", StateMachineName: "medic",
+		ItemReaderFunc: func(ctx context.Context, bucket, key string) ([]byte, error) {
+			return []byte(`[{"name":"a"},{"name":"b"},{"name":"c"}]`), nil
+		},
 	})
 }
 
@@ -107,17 +110,20 @@ func TestMedicDefinition(t *testing.T) {
 		wantOutput []string // substrings of the output
 		notWant    []string
 	}{
-		{name: "no alerts", stand: &medicStandIns{pending: 0},
-			wantStates: "LoadTargets ProbeTargets Probe WriteEcho Probe WriteEcho CheckStaleness HasAlerts Done",
-			wantOutput: []string{`"pending":0`}, notWant: []string{"notify"}},
+		// The batches run as child executions, whose states are not in
+		// the parent's history; Notify is entered on every run (with
+		// nothing pending the real one returns at once).
+		{name: "no alerts", stand: &medicStandIns{pending: 0}, wantNotify: 1,
+			wantStates: "LoadTargets ProbeTargets CheckStaleness Notify",
+			wantOutput: []string{`"pending":0`}, notWant: []string{"notifyError"}},
 		{name: "notify", stand: &medicStandIns{pending: 2}, wantNotify: 1,
-			wantStates: "LoadTargets ProbeTargets Probe WriteEcho Probe WriteEcho CheckStaleness HasAlerts Notify Done",
+			wantStates: "LoadTargets ProbeTargets CheckStaleness Notify",
 			wantOutput: []string{`"notify":{"delivered":2,"dropped":0,"pending":0,"rejected":0}`}},
 		{name: "retryable delivery error retried then caught", stand: &medicStandIns{pending: 1, notifyFails: 100}, wantNotify: 4,
-			wantStates: "LoadTargets ProbeTargets Probe WriteEcho Probe WriteEcho CheckStaleness HasAlerts Notify AlertsHeldForNextRun Done",
+			wantStates: "LoadTargets ProbeTargets CheckStaleness Notify AlertsHeldForNextRun",
 			wantOutput: []string{`"notifyError":{"Cause":"{\"errorMessage\":\"channel slack answered 503\",\"errorType\":\"RetryableDeliveryError\"}","Error":"RetryableDeliveryError"}`}},
 		{name: "retryable delivery error then delivered", stand: &medicStandIns{pending: 1, notifyFails: 2}, wantNotify: 3,
-			wantStates: "LoadTargets ProbeTargets Probe WriteEcho Probe WriteEcho CheckStaleness HasAlerts Notify Done",
+			wantStates: "LoadTargets ProbeTargets CheckStaleness Notify",
 			wantOutput: []string{`"notify":{"delivered":1`}},
 	}
 	for _, tc := range cases {
@@ -147,8 +153,8 @@ func TestMedicDefinition(t *testing.T) {
 					t.Errorf("output %s contains %s", x.Output, w)
 				}
 			}
-			if out := exitedOutput(x, "ProbeTargets"); !strings.Contains(out, `"probed":{"batches":2}`) {
-				t.Errorf("ProbeTargets output %s does not count the probed batches", out)
+			if out := exitedOutput(x, "ProbeTargets"); !strings.Contains(out, `"probed":{"batches":2,"echoes":["echo/batch/a--b.json","echo/batch/c--c.json"]}`) {
+				t.Errorf("ProbeTargets output %s does not count the probed batches and name their echoes", out)
 			}
 			wantTransitions := len(enteredStates(x)) + int(tc.stand.notifyCalls.Load()) - min(int(tc.stand.notifyCalls.Load()), 1)
 			if x.Transitions != wantTransitions {

@@ -268,7 +268,7 @@ func TestAPIValidateStateMachineDefinition(t *testing.T) {
 	ctx := context.Background()
 	s := serve(t, local.Options{})
 	c := s.client(false)
-	def, err := statemachines.Local(10)
+	def, err := statemachines.LocalDefault()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -317,7 +317,7 @@ func TestAPITestState(t *testing.T) {
 	if err := s.env.PutTargets(ctx, targetsFor(okServer(t))); err != nil {
 		t.Fatal(err)
 	}
-	loadTargets := `{"Type":"Task","Resource":"` + statemachines.LocalFunctionArn("loadtargets") + `","InputPath":"$.in","ResultSelector":{"n.$":"States.ArrayLength($.batches)"},"ResultPath":"$.loaded","Next":"Probe"}`
+	loadTargets := `{"Type":"Task","Resource":"` + statemachines.LocalFunctionArn("loadtargets") + `","InputPath":"$.in","ResultSelector":{"n.$":"$.summary.batches"},"ResultPath":"$.loaded","Next":"Probe"}`
 	for _, prefix := range []bool{true, false} {
 		c := s.client(prefix)
 		for _, level := range []types.InspectionLevel{"", types.InspectionLevelInfo, types.InspectionLevelDebug, types.InspectionLevelTrace} {
@@ -335,7 +335,7 @@ func TestAPITestState(t *testing.T) {
 			}
 			if debug {
 				i := out.InspectionData
-				if aws.ToString(i.AfterInputPath) != `{"trigger":"schedule"}` || !strings.Contains(aws.ToString(i.Result), `"batches"`) || aws.ToString(i.AfterResultSelector) != `{"n":1}` || !strings.Contains(aws.ToString(i.AfterResultPath), `"loaded":{"n":1}`) {
+				if aws.ToString(i.AfterInputPath) != `{"trigger":"schedule"}` || !strings.Contains(aws.ToString(i.Result), `"targetList"`) || aws.ToString(i.AfterResultSelector) != `{"n":1}` || !strings.Contains(aws.ToString(i.AfterResultPath), `"loaded":{"n":1}`) {
 					t.Errorf("TestState %s inspectionData: %+v", level, i)
 				}
 			}

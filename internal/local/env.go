@@ -42,12 +42,6 @@ const (
 	DefaultBatchSize = loadtargets.DefaultBatchSize
 )
 
-// Modes (Options.Mode).
-const (
-	ModeInline = loadtargets.ModeInline
-	ModeScale  = loadtargets.ModeScale
-)
-
 // Options configure an Env.
 type Options struct {
 	// StateDir holds the embedded store's data (StateDir/s3.db) and the
@@ -61,15 +55,11 @@ type Options struct {
 	S3Addr string
 	// Bucket is the bucket the tasks use (DefaultBucket when empty).
 	Bucket string
-	// BatchSize is how many targets one Map iteration probes (MEDIC_BATCH_SIZE).
+	// BatchSize is how many targets one batch (one child execution)
+	// probes (MEDIC_BATCH_SIZE).
 	BatchSize int
 	// MapConcurrency is how many batches are probed at once.
 	MapConcurrency int
-	// Mode is ModeInline (the default when empty: healthcheck.asl.json) or
-	// ModeScale (healthcheck-scale.asl.json: LoadTargets writes the target
-	// list to the bucket, a distributed Map reads it through the store and
-	// runs one Express child per batch, echoes are one object per batch).
-	Mode string
 	// StaleAfter is the staleAfter of targets that set none (MEDIC_STALE_AFTER).
 	StaleAfter time.Duration
 	// Clock is the tasks' and the embedded store's clock (the wall clock when nil).
@@ -132,14 +122,7 @@ func Open(opts Options) (*Env, error) {
 	if opts.MapConcurrency <= 0 {
 		opts.MapConcurrency = statemachines.DefaultMapConcurrency
 	}
-	mode, err := loadtargets.ParseMode(opts.Mode)
-	if err != nil {
-		return nil, fmt.Errorf("mode: %w", err)
-	}
-	opts.Mode = mode
-	if opts.MapConcurrency > 40 && opts.Mode == ModeInline {
-		return nil, fmt.Errorf("map concurrency %d: an inline Map runs at most 40 iterations at once", opts.MapConcurrency)
-	}
+	var err error
 	if opts.Clock == nil {
 		opts.Clock = clock.System{}
 	}
@@ -168,7 +151,7 @@ func Open(opts Options) (*Env, error) {
 			return nil, err
 		}
 	}
-	def, err := definition(opts)
+	def, err := statemachines.Local(opts.MapConcurrency, opts.BatchSize, statemachines.DefaultToleratedFailurePercentage)
 	if err != nil {
 		return nil, err
 	}
@@ -193,17 +176,6 @@ func Open(opts Options) (*Env, error) {
 	}
 	return e, nil
 }
-
-// definition renders the definition of opts.Mode.
-func definition(opts Options) (string, error) {
-	if opts.Mode == ModeScale {
-		return statemachines.LocalScale(opts.MapConcurrency, opts.BatchSize, statemachines.DefaultToleratedFailurePercentage)
-	}
-	return statemachines.Local(opts.MapConcurrency)
-}
-
-// Mode is the mode the Env runs (ModeInline or ModeScale).
-func (e *Env) Mode() string { return e.opts.Mode }
 
 // readItems is the distributed Map's ItemReader (s3:getObject): it reads
 // the object from the tasks' bucket, as Step Functions reads it from S3.

@@ -190,10 +190,10 @@ func TestFullDiskOnTmpfs(t *testing.T) {
 	// Fill the disk, then free room for the RUNNING and the outcome-only
 	// records but not for the whole record.
 	fill(t, mnt)
-	if size < 16<<10 {
-		t.Fatalf("a record is %d bytes, too small for this test's room of 12 KiB", size)
+	if size < 12<<10 {
+		t.Fatalf("a record is %d bytes, too small for this test's room of 8 KiB", size)
 	}
-	free(t, mnt, 3)
+	free(t, mnt, 2)
 	rec, err := env.Run(ctx, "full", `{"trigger":"schedule"}`)
 	if !errors.Is(err, syscall.ENOSPC) || !strings.Contains(err.Error(), "no space left on device") {
 		t.Fatalf("Run error = %v, want the record's ENOSPC", err)

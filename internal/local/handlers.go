@@ -38,7 +38,7 @@ func (e *Env) buildResources(api *s3.Client) (map[string]engine.Func, error) {
 		return v, v != ""
 	}
 	handlers := map[string]any{
-		"loadtargets": (&loadtargets.Handler{Store: st, Opts: load, BatchSize: e.opts.BatchSize, Mode: e.opts.Mode, Clock: e.opts.Clock, Logger: log}).Handle,
+		"loadtargets": (&loadtargets.Handler{Store: st, Opts: load, BatchSize: e.opts.BatchSize, Clock: e.opts.Clock, Logger: log}).Handle,
 		"probe": (&probetask.Handler{
 			// The pauses before re-checks go through the engine's clock:
 			// real with `medic run`, none with the demo's instant clock.

@@ -22,7 +22,7 @@ type batchResult struct {
 	etag   string
 }
 
-// batchesToRead picks the batch objects (echo/batch/) that may hold
+// batchesToRead picks the echo objects (echo/batch/) that may hold
 // results not processed yet. One is skipped when
 //   - its ETag is the one a target's state remembers (read already, not
 //     rewritten since), or

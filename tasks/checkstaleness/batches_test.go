@@ -31,8 +31,8 @@ func (e *env) batchEcho(checkedAt time.Time, up map[string]bool, names ...string
 
 var allUp = map[string]bool{"web": true, "api": true, "db": true}
 
-// TestBatchEchoesAreRead: results in batch objects count like per-target
-// echoes, each once; an unchanged batch object is not read again.
+// TestBatchEchoesAreRead: the results in echo objects count, each once;
+// an unchanged object is not read again.
 func TestBatchEchoesAreRead(t *testing.T) {
 	e := newEnv(t, baseConfig)
 	e.batchEcho(e.clk.Now(), allUp, "web", "api")
@@ -64,13 +64,13 @@ func TestBatchEchoesAreRead(t *testing.T) {
 	}
 }
 
-// TestNewestResultWins: across per-target and batch objects, the newest
-// CheckedAt decides; an orphaned batch object (the batching changed) loses
-// by age and stops being read once every target has moved past it.
+// TestNewestResultWins: across echo objects, the newest CheckedAt
+// decides; an orphaned object (the batching changed) loses by age and
+// stops being read once every target has moved past it.
 func TestNewestResultWins(t *testing.T) {
 	e := newEnv(t, baseConfig)
 	start := e.clk.Now()
-	e.echo("api", false) // an inline echo from before the switch
+	e.echo("api", false) // a targeted run's batch of one, older
 	e.clk.Advance(time.Minute)
 	orphan := e.batchEcho(e.clk.Now(), allUp, "api", "db") // an old batching
 	e.clk.Advance(time.Minute)
@@ -86,7 +86,7 @@ func TestNewestResultWins(t *testing.T) {
 	}
 
 	// Once every target's last result is past them (from the second run
-	// on), the orphan and the inline echo are no longer read.
+	// on), the orphan and the batch of one are no longer read.
 	for i := range 3 {
 		e.clk.Advance(2 * time.Minute)
 		e.batchEcho(e.clk.Now(), allUp, "web", "api")
@@ -94,7 +94,7 @@ func TestNewestResultWins(t *testing.T) {
 		before := e.api.echoGets.Load()
 		e.run()
 		if n := e.api.echoGets.Load() - before; i > 0 && n != 2 {
-			t.Errorf("a run read %d objects, want the 2 current batch objects (not %s, not echo/api.json)", n, orphan)
+			t.Errorf("a run read %d objects, want the 2 current batch objects (not %s, not echo/batch/api--api.json)", n, orphan)
 		}
 	}
 	if a := e.state().Targets["api"]; a.Status != status.Up {

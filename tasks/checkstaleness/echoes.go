@@ -2,13 +2,13 @@ package checkstaleness
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
 
+	"github.com/medic-dev/medic/internal/echo"
 	"github.com/medic-dev/medic/internal/probe"
 	"github.com/medic-dev/medic/internal/store"
 )
@@ -16,48 +16,28 @@ import (
 // echoReaders bounds the concurrent reads of echo objects.
 const echoReaders = 16
 
-// prefixBatchEcho holds the scale mode's echo objects, one per batch
-// (writeecho.PrefixBatchEcho).
-const prefixBatchEcho = store.PrefixEcho + "batch/"
-
-// listed is the echo/ listing: per-target echoes by target name, and the
-// batch objects under echo/batch/ in key order.
-type listed struct {
-	targets map[string]store.Info
-	batches []store.Info
-}
-
-// listEchoes lists echo/ (every page; echo/batch/ is part of the same
-// listing) and maps a target name to its echo object: "echo/web.json" is
-// "web". Objects under echo/batch/ ending in .json are batch objects.
-func listEchoes(ctx context.Context, s *store.Store) (listed, error) {
-	infos, err := s.List(ctx, store.PrefixEcho)
+// listEchoes lists the echo objects (every page of echo/batch/) in key
+// order: the objects directly under echo/batch/ whose names end in .json.
+// The results in them are taken by their target field, whatever the name.
+func listEchoes(ctx context.Context, s *store.Store) ([]store.Info, error) {
+	infos, err := s.List(ctx, echo.Prefix)
 	if err != nil {
-		return listed{}, fmt.Errorf("list echoes: %w", err)
+		return nil, fmt.Errorf("list echoes: %w", err)
 	}
-	l := listed{targets: make(map[string]store.Info, len(infos))}
+	out := infos[:0]
 	for _, info := range infos {
-		if rest, ok := strings.CutPrefix(info.Key, prefixBatchEcho); ok {
-			if strings.HasSuffix(rest, ".json") && !strings.Contains(rest, "/") {
-				l.batches = append(l.batches, info)
-			}
-			continue
+		rest := strings.TrimPrefix(info.Key, echo.Prefix)
+		if strings.HasSuffix(rest, ".json") && !strings.Contains(rest, "/") {
+			out = append(out, info)
 		}
-		name, ok := strings.CutSuffix(strings.TrimPrefix(info.Key, store.PrefixEcho), ".json")
-		if !ok || name == "" || strings.Contains(name, "/") {
-			continue
-		}
-		l.targets[name] = info
 	}
-	return l, nil
+	return out, nil
 }
 
-// readEcho is an echo object as read: its ETag and its result (a
-// per-target echo) or results (a batch object); none when the object
-// vanished or could not be decoded.
+// readEcho is an echo object as read: its ETag and its results; none
+// when the object vanished or could not be decoded.
 type readEcho struct {
 	etag    string
-	result  *probe.Result
 	results []probe.Result
 }
 
@@ -112,17 +92,7 @@ func (r *echoReader) readOne(ctx context.Context, key string) (readEcho, error) 
 	if err != nil {
 		return readEcho{}, fmt.Errorf("read echo: %w", err)
 	}
-	if strings.HasPrefix(key, prefixBatchEcho) {
-		return r.decodeBatch(key, obj), nil
-	}
-	var res probe.Result
-	if err := json.Unmarshal(obj.Body, &res); err != nil || res.CheckedAt.IsZero() {
-		// A broken echo is not a reason to stop checking the others; its
-		// ETag is remembered so it is not read again until rewritten.
-		r.log.Warn("ignoring an echo that is not a probe result", "key", key, "error", fmt.Sprint(err))
-		return readEcho{etag: obj.ETag}, nil
-	}
-	return readEcho{etag: obj.ETag, result: &res}, nil
+	return r.decodeBatch(key, obj), nil
 }
 
 // get returns the cached echo at key.
@@ -133,24 +103,18 @@ func (r *echoReader) get(key string) (readEcho, bool) {
 	return e, ok
 }
 
-// decodeBatch decodes a batch object: a JSON array of probe results.
-// Entries without a target or a check time are left out; an object that
-// is not such an array is logged and remembered by its ETag.
+// decodeBatch decodes an echo object (echo.Decode). An object that is
+// not a list of results is logged and remembered by its ETag, so it is not
+// read again until rewritten; a broken object is not a reason to stop
+// checking the others.
 func (r *echoReader) decodeBatch(key string, obj store.Object) readEcho {
-	var all []probe.Result
-	if err := json.Unmarshal(obj.Body, &all); err != nil {
+	results, ignored, err := echo.Decode(obj.Body)
+	if err != nil {
 		r.log.Warn("ignoring a batch echo that is not a list of probe results", "key", key, "error", err.Error())
 		return readEcho{etag: obj.ETag}
 	}
-	results := make([]probe.Result, 0, len(all))
-	for _, res := range all {
-		if res.Target == "" || res.CheckedAt.IsZero() || res.Skipped != "" {
-			continue
-		}
-		results = append(results, res)
-	}
-	if len(results) < len(all) {
-		r.log.Warn("ignoring entries of a batch echo that are not probe results", "key", key, "ignored", len(all)-len(results))
+	if ignored > 0 {
+		r.log.Warn("ignoring entries of a batch echo that are not probe results", "key", key, "ignored", ignored)
 	}
 	return readEcho{etag: obj.ETag, results: results}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/medic-dev/medic/internal/clock"
+	"github.com/medic-dev/medic/internal/echo"
 	"github.com/medic-dev/medic/internal/outbox"
 	"github.com/medic-dev/medic/internal/probe"
 	"github.com/medic-dev/medic/internal/status"
@@ -86,14 +87,14 @@ func (e *env) put(key, body string) {
 	}
 }
 
-// echo writes echo/<name>.json checked now.
+// echo writes a batch of one, echo/batch/<name>--<name>.json, checked now.
 func (e *env) echo(name string, up bool) {
 	e.t.Helper()
 	r := probe.Result{Target: name, Up: up, CheckedAt: e.clk.Now(), StatusCode: 200}
 	if !up {
 		r.StatusCode, r.Failures = 503, []string{"status 503, want 200-399"}
 	}
-	if _, err := e.raw.PutJSON(context.Background(), "echo/"+name+".json", r, store.Condition{}); err != nil {
+	if _, err := e.raw.PutJSON(context.Background(), echo.Key(name, name), []probe.Result{r}, store.Condition{}); err != nil {
 		e.t.Fatal(err)
 	}
 }

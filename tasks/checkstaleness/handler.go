@@ -38,7 +38,7 @@ type In struct {
 	Loaded json.RawMessage `json:"loaded,omitempty"`
 }
 
-// Out is the task's output. HasAlerts reads Pending.
+// Out is the task's output. Notify gets Pending (with nothing pending it returns at once).
 type Out struct {
 	Run     string          `json:"run"`
 	Trigger string          `json:"trigger"`

@@ -39,24 +39,19 @@ func TestEchoReadsFollowChanges(t *testing.T) {
 	}
 }
 
-// TestBrokenEchoIsIgnored: an echo that is not a probe result is logged
-// and skipped, not read again, and the run goes on.
-func TestBrokenEchoIsIgnored(t *testing.T) {
+// TestOldPerTargetEchoesAreNotRead: echo/<target>.json, the layout
+// before one object per batch, is not read: only echo/batch/ is.
+func TestOldPerTargetEchoesAreNotRead(t *testing.T) {
 	e := newEnv(t, baseConfig)
 	e.echo("web", true)
-	e.put("echo/api.json", `{"target": "api", "up": tru`)
-	e.put("echo/db.json", `{"target": "db", "up": true}`) // no checkedAt
-	e.put("echo/nested/x.json", `{}`)
-	e.put("echo/readme.txt", `hello`)
+	e.put("echo/api.json", `{"target": "api", "up": true, "checkedAt": "`+e.clk.Now().Format(time.RFC3339)+`"}`)
 	e.run()
 	st := e.state()
-	if st.Targets["web"].Status != status.Up || st.Targets["api"].Status != status.Unknown || st.Targets["db"].Status != status.Unknown {
+	if st.Targets["web"].Status != status.Up || st.Targets["api"].Status != status.Unknown {
 		t.Fatalf("state = %+v", st.Targets)
 	}
-	reads := e.api.echoGets.Load()
-	e.run()
-	if n := e.api.echoGets.Load() - reads; n != 0 {
-		t.Fatalf("broken echoes read again: %d", n)
+	if n := e.api.echoGets.Load(); n != 1 {
+		t.Fatalf("read %d echo objects, want 1 (echo/batch/web--web.json)", n)
 	}
 }
 

@@ -48,7 +48,7 @@ type decision struct {
 // An alert is never lost between the writes: a run that fails after saving
 // the state leaves its drafts listed in it (status.File.Raised), and the
 // next run to read that state commits them before deciding anything.
-func (h *Handler) decideAndSave(ctx context.Context, set *target.Set, echoes listed, r *echoReader, now time.Time, raiser string, unmatched []string) (decision, error) {
+func (h *Handler) decideAndSave(ctx context.Context, set *target.Set, echoes []store.Info, r *echoReader, now time.Time, raiser string, unmatched []string) (decision, error) {
 	drafts := map[string]bool{} // every draft this run wrote
 	for attempt := 1; ; attempt++ {
 		prev, etag, err := readState(ctx, h.Store)
@@ -62,11 +62,11 @@ func (h *Handler) decideAndSave(ctx context.Context, set *target.Set, echoes lis
 		if err != nil {
 			return decision{}, h.withdraw(ctx, drafts, nil, err)
 		}
-		batches := batchesToRead(prev, set, echoes.batches)
-		if err := r.read(ctx, append(echoesToRead(prev, set, echoes), batches...)); err != nil {
+		batches := batchesToRead(prev, set, echoes)
+		if err := r.read(ctx, batches); err != nil {
 			return decision{}, h.withdraw(ctx, drafts, nil, err)
 		}
-		d := decide(prev, set, echoes.targets, newestInBatches(batches, r), r, holds, now, raiser)
+		d := decide(prev, set, newestInBatches(batches, r), holds, now, raiser)
 		d.cover(prev, set, now, raiser, unmatched)
 		for _, a := range d.alerts {
 			drafts[a.ID] = true
@@ -122,56 +122,22 @@ func (h *Handler) withdraw(ctx context.Context, drafts, saved map[string]bool, c
 	return cause
 }
 
-// echoesToRead returns the echo objects whose ETag differs from the one
-// the state last read. An unchanged echo is not read again: GETs stay
-// proportional to what changed, and a targeted or overlapping run counts
-// each probe once. (The ETag is compared rather than LastModified, which
-// S3 sets when the write lands, after the echo's CheckedAt, and only to
-// the second.)
-//
-// When batch objects exist (the scale mode, or a switch between modes), a
-// per-target echo written before the target's last processed result
-// (LastModified more than echoClockMargin before LastEchoAt) is not read
-// either: its result cannot be newer, and its ETag is no longer the one
-// remembered because a batch object's result won.
-func echoesToRead(prev status.File, set *target.Set, echoes listed) []store.Info {
-	var infos []store.Info
-	for _, t := range set.Targets {
-		info, ok := echoes.targets[t.Name]
-		before := prev.Targets[t.Name]
-		if !ok || !isProbed(t) || info.ETag == before.EchoETag {
-			continue
-		}
-		if len(echoes.batches) > 0 && writtenBefore(info, before.LastEchoAt) {
-			continue
-		}
-		infos = append(infos, info)
-	}
-	return infos
-}
-
 // decide decides every configured target. A target that is no longer
 // configured is dropped from the state, unless the load reported a
 // problem with it (a typo in its definition must not reset it).
 //
-// A target's latest result is the newer (by CheckedAt) of its per-target
-// echo, when that changed, and its newest result in the batch objects read
+// A target's latest result is its newest result in the echo objects read
 // this round (inBatches).
 //
 // The holds (pauses, acknowledgements) and the targets' maintenance windows
 // apply as status.DecideHeld says.
-func decide(prev status.File, set *target.Set, echoes map[string]store.Info, inBatches map[string]batchResult, r *echoReader, holds hold.File, now time.Time, raiser string) decision {
+func decide(prev status.File, set *target.Set, inBatches map[string]batchResult, holds hold.File, now time.Time, raiser string) decision {
 	d := decision{file: status.File{Targets: make(map[string]status.TargetState, len(set.Targets)), UpdatedAt: now}, checks: map[string]*probe.Result{}}
 	for _, t := range set.Targets {
 		before, known := prev.Targets[t.Name]
 		var echo *probe.Result
 		var echoETag string
-		if info, ok := echoes[t.Name]; ok && isProbed(t) && info.ETag != before.EchoETag {
-			if e, ok := r.get(info.Key); ok {
-				echo, echoETag = e.result, e.etag
-			}
-		}
-		if b, ok := inBatches[t.Name]; ok && isProbed(t) && (echo == nil || b.result.CheckedAt.After(echo.CheckedAt)) {
+		if b, ok := inBatches[t.Name]; ok && isProbed(t) {
 			echo, echoETag = b.result, b.etag
 		}
 		var pulse *time.Time

@@ -18,7 +18,7 @@ import (
 	"github.com/medic-dev/medic/internal/target"
 )
 
-// BenchmarkLoadTargetsPulseFlood: one scheduled LoadTargets (inline mode)
+// BenchmarkLoadTargetsPulseFlood: one scheduled LoadTargets
 // over a bucket holding the targets file and many pulse files, through the
 // real SDK against the embedded S3 server. It reports the peak of the Go
 // runtime's memory in use during the run (mapped less released to the

@@ -1,8 +1,7 @@
 // Package loadtargets is the LoadTargets task: it reads the targets file and
-// the pulse files, picks the targets a run is for and splits them into the
-// batches the state machine's Map iterates over. In the scale mode
-// (MEDIC_MODE=scale) it writes them to S3 as one list instead, which the
-// scale definition's Distributed Map reads and batches itself.
+// the pulse files, picks the targets a run is for, sorts the ones to probe
+// by name and writes them to S3 as one list, which the state machine's
+// Distributed Map reads and cuts into batches itself.
 package loadtargets
 
 import (
@@ -19,8 +18,9 @@ import (
 	"github.com/medic-dev/medic/internal/trigger"
 )
 
-// DefaultBatchSize is how many targets one Map iteration probes when
-// MEDIC_BATCH_SIZE is not set.
+// DefaultBatchSize is how many targets one batch (one child execution)
+// probes when MEDIC_BATCH_SIZE is not set; the stack gives the state
+// machine's ItemBatcher the same size.
 const DefaultBatchSize = 100
 
 // MaxSummaryProblems bounds the problems listed in the output; the summary
@@ -50,12 +50,9 @@ const LogTargetsLoaded = "targets loaded"
 type Handler struct {
 	Store *store.Store
 	Opts  target.LoadOptions
-	// BatchSize is the most targets per batch; 0 means DefaultBatchSize,
-	// 1 gives one Map iteration per target.
+	// BatchSize is the most targets per batch (the ItemBatcher's
+	// MaxItemsPerBatch); 0 means DefaultBatchSize.
 	BatchSize int
-	// Mode is ModeInline (or empty) for the inline definition, ModeScale
-	// for the scale definition.
-	Mode string
 	// Clock gives "now" for the pauses that end by themselves; nil means
 	// the wall clock.
 	Clock clock.Clock
@@ -63,40 +60,36 @@ type Handler struct {
 	Logger *slog.Logger
 }
 
-// Output is the task's result, the input of the ProbeTargets Map. The
-// inline mode fills Batches; the scale mode fills TargetList instead.
+// Output is the task's result, the input of the ProbeTargets Map. Its
+// size does not grow with the number of targets: they are in the list.
 type Output struct {
 	Trigger   string   `json:"trigger"`
 	Requested []string `json:"requested"`
-	// Batches is never nil in the inline mode (an empty run has "batches": []).
-	Batches    []Batch     `json:"batches,omitzero"`
-	TargetList *TargetList `json:"targetList,omitzero"`
-	Summary    Summary     `json:"summary"`
+	// TargetList is the object the Distributed Map's ItemReader reads.
+	TargetList TargetList `json:"targetList"`
+	Summary    Summary    `json:"summary"`
 }
 
-// TargetList is where the scale mode wrote the run's targets: a JSON array
-// of Target, the Distributed Map's ItemReader source.
+// TargetList is where the run's targets to probe were written: a JSON
+// array of Target sorted by name.
 type TargetList struct {
 	Bucket string `json:"bucket"`
 	Key    string `json:"key"`
 }
 
-// Batch is one Map iteration's targets.
-type Batch struct {
-	Targets []target.Target `json:"targets"`
-}
-
 // Summary says what was loaded; CheckStaleness carries it forward.
 type Summary struct {
-	Targets  int              `json:"targets"`
+	// Targets counts the run's targets, push targets included.
+	Targets int `json:"targets"`
+	// Probed counts the targets in the list; push (heartbeat-only)
+	// targets need no probe and are not in it.
+	Probed int `json:"probed"`
+	// Batches is how many batches (child executions) the ItemBatcher
+	// cuts the list into.
 	Batches  int              `json:"batches"`
 	Problems []target.Problem `json:"problems"`
 	// ProblemCount counts every problem, also those not listed.
 	ProblemCount int `json:"problemCount"`
-	// HeartbeatOnly counts the heartbeat-only pulse targets left out of
-	// the batches so that the output fits (inline mode): they need no
-	// probe, and CheckStaleness still decides them from their pulse files.
-	HeartbeatOnly int `json:"heartbeatOnly,omitempty"`
 	// Paused names the targets left out because they are paused (medic
 	// pause; state/holds.json), at most MaxSummaryProblems of them.
 	Paused []string `json:"paused,omitempty"`
@@ -130,8 +123,9 @@ func (h *Handler) withoutPaused(ctx context.Context, targets []target.Target) ([
 	return kept, paused, nil
 }
 
-// Handle reads the execution input, loads the targets and batches the ones
-// this run is for.
+// Handle reads the execution input, loads the targets and writes the list
+// of the ones this run probes. A run over medic's limits (see CheckFleet)
+// fails with a *FleetLimitError, which the state machine does not retry.
 func (h *Handler) Handle(ctx context.Context, in json.RawMessage) (Output, error) {
 	log := h.Logger
 	if log == nil {
@@ -156,45 +150,33 @@ func (h *Handler) Handle(ctx context.Context, in json.RawMessage) (Output, error
 	if size <= 0 {
 		size = DefaultBatchSize
 	}
-	out := Output{
-		Trigger:   trig.Kind,
-		Requested: append([]string{}, trig.Names...),
-		Summary:   Summary{Targets: len(selected), Problems: []target.Problem{}, Paused: paused},
+	body, sizes, probed, oversized, err := encodeList(toProbe(selected))
+	if err != nil {
+		return Output{}, err
 	}
-	switch h.Mode {
-	case ModeScale:
-		list, err := writeTargetList(ctx, h.Store, selected, log)
-		if err != nil {
-			return Output{}, err
-		}
-		out.TargetList = &list
-		// The state machine's ItemBatcher cuts the list with the same size
-		// (the stack gives both the same batchSize).
-		out.Summary.Batches = (len(selected) + size - 1) / size
-	case ModeInline, "":
-		left, err := fitInline(&out, selected, size, listed(problems))
-		if err != nil {
-			return Output{}, err
-		}
-		problems = append(problems, left...)
-	default:
-		return Output{}, fmt.Errorf("loadtargets: unknown mode %q (want %q or %q)", h.Mode, ModeInline, ModeScale)
+	problems = append(problems, oversized...)
+	batches := countBatches(sizes, size)
+	if err := checkFleet(len(selected), batches, size); err != nil {
+		return Output{}, err
+	}
+	list, err := writeTargetList(ctx, h.Store, body, len(probed), log)
+	if err != nil {
+		return Output{}, err
+	}
+	out := Output{
+		Trigger:    trig.Kind,
+		Requested:  append([]string{}, trig.Names...),
+		TargetList: list,
+		Summary:    Summary{Targets: len(selected), Probed: len(probed), Batches: batches, Problems: []target.Problem{}, Paused: paused},
 	}
 	out.Summary.ProblemCount = len(problems)
 	out.Summary.Problems = listed(problems)
 	for _, p := range problems {
 		log.Warn("target skipped", "source", p.Source, "target", p.Target, "field", p.Field, "problem", p.Error)
 	}
-	log.Info(LogTargetsLoaded, "trigger", out.Trigger, "requested", len(out.Requested), "mode", h.mode(),
-		"targets", out.Summary.Targets, "batches", out.Summary.Batches, "problems", out.Summary.ProblemCount)
+	log.Info(LogTargetsLoaded, "trigger", out.Trigger, "requested", len(out.Requested),
+		"targets", out.Summary.Targets, "probed", out.Summary.Probed, "batches", out.Summary.Batches, "problems", out.Summary.ProblemCount)
 	return out, nil
-}
-
-func (h *Handler) mode() string {
-	if h.Mode == "" {
-		return ModeInline
-	}
-	return h.Mode
 }
 
 // selectTargets picks the run's targets: all on a schedule, the named ones
@@ -228,17 +210,6 @@ func selectTargets(set *target.Set, trig trigger.Trigger) ([]target.Target, []ta
 		problems = append(problems, p)
 	}
 	return selected, problems
-}
-
-// split cuts targets into batches of at most size, in order.
-func split(targets []target.Target, size int) []Batch {
-	batches := []Batch{}
-	for len(targets) > 0 {
-		n := min(size, len(targets))
-		batches = append(batches, Batch{Targets: targets[:n:n]})
-		targets = targets[n:]
-	}
-	return batches
 }
 
 // listed is the problems the summary lists: the first MaxSummaryProblems,

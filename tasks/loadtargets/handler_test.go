@@ -12,7 +12,6 @@ import (
 
 	"github.com/medic-dev/medic/internal/store"
 	"github.com/medic-dev/medic/internal/store/s3local"
-	"github.com/medic-dev/medic/internal/target"
 )
 
 const config = `
@@ -50,16 +49,13 @@ func seeded(t *testing.T) *store.Store {
 	return s
 }
 
-func batchNames(out Output) [][]string {
-	var bs [][]string
-	for _, b := range out.Batches {
-		var names []string
-		for _, t := range b.Targets {
-			names = append(names, t.Name)
-		}
-		bs = append(bs, names)
+// listNames reads the run's target list and returns its names.
+func listNames(t *testing.T, s *store.Store, out Output) []string {
+	t.Helper()
+	if out.TargetList.Bucket != "medic" || !strings.HasPrefix(out.TargetList.Key, PrefixRuns+"targets-") {
+		t.Fatalf("targetList = %+v", out.TargetList)
 	}
-	return bs
+	return readList(t, s, out.TargetList.Key)
 }
 
 // TestHandleFixtures runs every execution input shape from
@@ -70,17 +66,19 @@ func TestHandleFixtures(t *testing.T) {
 	tests := []struct {
 		file, trigger string
 		requested     []string
-		batches       string
+		list          string // the target list: sorted by name, no push target
+		targets       int
+		batches       int
 		unknown       []string // names reported as problems from the execution input
 	}{
-		{"schedule.json", "schedule", []string{}, "[[api db] [myhost batch.job] [web]]", nil},
-		{"empty-object.json", "schedule", []string{}, "[[api db] [myhost batch.job] [web]]", nil},
-		{"targeted.json", "targeted", []string{"myhost", "api"}, "[[myhost api]]", nil},
-		{"alarm-lambda-action.json", "alarm", []string{"myhost"}, "[[myhost]]", nil},
-		{"alarm-lambda-action-metric-math.json", "alarm", []string{"api"}, "[[api]]", nil},
-		{"alarm-eventbridge.json", "alarm", []string{"myhost"}, "[[myhost]]", nil},
-		{"s3-eventbridge-object-created.json", "pulse", []string{"web"}, "[[web]]", nil},
-		{"s3-records.json", "pulse", []string{"batch.job", "my+host 2"}, "[[batch.job]]", []string{"my+host 2"}},
+		{"schedule.json", "schedule", []string{}, "[api db myhost web]", 5, 2, nil},
+		{"empty-object.json", "schedule", []string{}, "[api db myhost web]", 5, 2, nil},
+		{"targeted.json", "targeted", []string{"myhost", "api"}, "[api myhost]", 2, 1, nil},
+		{"alarm-lambda-action.json", "alarm", []string{"myhost"}, "[myhost]", 1, 1, nil},
+		{"alarm-lambda-action-metric-math.json", "alarm", []string{"api"}, "[api]", 1, 1, nil},
+		{"alarm-eventbridge.json", "alarm", []string{"myhost"}, "[myhost]", 1, 1, nil},
+		{"s3-eventbridge-object-created.json", "pulse", []string{"web"}, "[web]", 1, 1, nil},
+		{"s3-records.json", "pulse", []string{"batch.job", "my+host 2"}, "[]", 1, 0, []string{"my+host 2"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -95,8 +93,12 @@ func TestHandleFixtures(t *testing.T) {
 			if out.Trigger != tt.trigger || fmt.Sprint(out.Requested) != fmt.Sprint(tt.requested) {
 				t.Errorf("trigger %q requested %v, want %q %v", out.Trigger, out.Requested, tt.trigger, tt.requested)
 			}
-			if got := fmt.Sprint(batchNames(out)); got != tt.batches {
-				t.Errorf("batches = %s, want %s", got, tt.batches)
+			names := listNames(t, s, out)
+			if got := fmt.Sprint(names); got != tt.list {
+				t.Errorf("target list = %s, want %s", got, tt.list)
+			}
+			if out.Summary.Targets != tt.targets || out.Summary.Batches != tt.batches || out.Summary.Probed != len(names) {
+				t.Errorf("summary = %+v, want %d targets in %d batches", out.Summary, tt.targets, tt.batches)
 			}
 			var unknown []string
 			sawBroken := false
@@ -112,7 +114,7 @@ func TestHandleFixtures(t *testing.T) {
 			if !sawBroken {
 				t.Errorf("the bad pulse file is not reported by key: %v", out.Summary.Problems)
 			}
-			if out.Summary.ProblemCount != len(out.Summary.Problems) || out.Summary.Batches != len(out.Batches) {
+			if out.Summary.ProblemCount != len(out.Summary.Problems) {
 				t.Errorf("summary = %+v", out.Summary)
 			}
 		})
@@ -140,12 +142,11 @@ func TestHandleNoneOfTheNamedExist(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(out.Batches) != 0 || out.Summary.Targets != 0 || out.Summary.Batches != 0 {
+	if out.Summary.Targets != 0 || out.Summary.Batches != 0 {
 		t.Fatalf("out = %+v, want no batches", out)
 	}
-	b, _ := json.Marshal(out)
-	if !strings.Contains(string(b), `"batches":[]`) {
-		t.Errorf("batches must be an empty list for the Map, got %s", b)
+	if names := listNames(t, h.Store, out); len(names) != 0 {
+		t.Errorf("target list = %v, want an empty list for the Map", names)
 	}
 	ghost, broken := out.Summary.Problems[0], out.Summary.Problems[1]
 	if ghost.Target != "ghost" || !strings.Contains(ghost.Error, "no target has that name") {
@@ -163,7 +164,8 @@ func TestHandleEmptyBucket(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, _ := json.Marshal(out)
-	want := `{"trigger":"schedule","requested":[],"batches":[],"summary":{"targets":0,"batches":0,"problems":[],"problemCount":0}}`
+	want := `{"trigger":"schedule","requested":[],"targetList":{"bucket":"medic","key":"` + TargetListKey([]byte("[]")) + `"},` +
+		`"summary":{"targets":0,"probed":0,"batches":0,"problems":[],"problemCount":0}}`
 	if string(b) != want {
 		t.Errorf("output\n got %s\nwant %s", b, want)
 	}
@@ -193,62 +195,6 @@ func TestHandleProblemsAreCapped(t *testing.T) {
 	}
 }
 
-func TestHandleOutputTooLarge(t *testing.T) {
-	s := newStore(t)
-	var b strings.Builder
-	b.WriteString("targets:\n")
-	big := strings.Repeat("x", 4000)
-	for i := range 60 {
-		fmt.Fprintf(&b, "  - {name: t%02d, url: 'https://t.example/', headers: {X-Pad: %s}}\n", i, big)
-	}
-	put(t, s, "config/targets.yaml", b.String())
-	for _, size := range []int{1, 25, 500} {
-		_, err := (&Handler{Store: s, BatchSize: size}).Handle(context.Background(), json.RawMessage(`{}`))
-		if err == nil || !strings.Contains(err.Error(), "over medic's 200 KB limit") || !strings.Contains(err.Error(), "60 targets") {
-			t.Errorf("batch size %d: err = %v", size, err)
-		}
-	}
-}
-
-func TestSplit(t *testing.T) {
-	mk := func(n int) []target.Target {
-		ts := make([]target.Target, n)
-		for i := range ts {
-			ts[i].Name = fmt.Sprint(i)
-		}
-		return ts
-	}
-	tests := []struct {
-		n, size int
-		want    string
-	}{
-		{0, 25, "[]"},
-		{1, 25, "[1]"},
-		{25, 25, "[25]"},
-		{26, 25, "[25 1]"},
-		{3, 1, "[1 1 1]"},
-		{10, 3, "[3 3 3 1]"},
-		{100, 25, "[25 25 25 25]"},
-	}
-	for _, tt := range tests {
-		bs := split(mk(tt.n), tt.size)
-		var sizes []int
-		next := 0
-		for _, b := range bs {
-			sizes = append(sizes, len(b.Targets))
-			for _, tg := range b.Targets {
-				if tg.Name != fmt.Sprint(next) {
-					t.Errorf("n=%d size=%d: order broken at %s", tt.n, tt.size, tg.Name)
-				}
-				next++
-			}
-		}
-		if got := fmt.Sprint(sizes); got != tt.want && !(tt.want == "[]" && len(bs) == 0) {
-			t.Errorf("n=%d size=%d: batch sizes %s, want %s", tt.n, tt.size, got, tt.want)
-		}
-	}
-}
-
 func TestSettingsFromEnv(t *testing.T) {
 	tests := []struct {
 		env     map[string]string
@@ -274,55 +220,5 @@ func TestSettingsFromEnv(t *testing.T) {
 		if err != nil || s.BatchSize != tt.size || s.Opts.ConfigKey != tt.env["MEDIC_CONFIG_KEY"] {
 			t.Errorf("%v: %+v %v", tt.env, s, err)
 		}
-	}
-}
-
-// TestHandleFitsByLeavingPulseTargetsOut: when the run's targets do not
-// fit the output, heartbeat-only pulse targets are left out first, then
-// probed pulse targets from the last name; every target of the targets
-// file stays, the output fits, and each probed target left out is a
-// problem naming it.
-func TestHandleFitsByLeavingPulseTargetsOut(t *testing.T) {
-	s := newStore(t)
-	var b strings.Builder
-	b.WriteString("targets:\n")
-	pad := strings.Repeat("x", 3000)
-	for i := range 40 {
-		fmt.Fprintf(&b, "  - {name: c%02d, url: 'https://c.example/', headers: {X-Pad: %s}}\n", i, pad)
-	}
-	put(t, s, "config/targets.yaml", b.String())
-	for i := range 300 {
-		put(t, s, fmt.Sprintf("pulse/beat%03d.json", i), `{"heartbeat": "1h"}`)
-	}
-	for i := range 400 {
-		put(t, s, fmt.Sprintf("pulse/site%03d.json", i), fmt.Sprintf(`{"url": "https://site%03d.example/health", "body": "ok"}`, i))
-	}
-	out, err := (&Handler{Store: s}).Handle(context.Background(), json.RawMessage(`{}`))
-	if err != nil {
-		t.Fatalf("Handle: %v", err)
-	}
-	if enc, _ := json.Marshal(out); len(enc) > MaxOutputBytes {
-		t.Fatalf("output is %d bytes, over %d", len(enc), MaxOutputBytes)
-	}
-	var names []string
-	for _, b := range out.Batches {
-		for _, t := range b.Targets {
-			names = append(names, t.Name)
-		}
-	}
-	kept := len(names) - 40
-	if len(names) < 40 || names[39] != "c39" || out.Summary.HeartbeatOnly != 300 || kept <= 0 || kept >= 400 {
-		t.Fatalf("%d targets carried (%d pulse), heartbeatOnly %d; want the 40 config ones, some of the 400 probed pulse ones, no heartbeat one",
-			len(names), kept, out.Summary.HeartbeatOnly)
-	}
-	if names[40] != "site000" || names[len(names)-1] != fmt.Sprintf("site%03d", kept-1) {
-		t.Errorf("pulse targets carried %s..%s, want the first names", names[40], names[len(names)-1])
-	}
-	if out.Summary.Targets != len(names) || out.Summary.ProblemCount != 400-kept {
-		t.Errorf("summary targets %d, problems %d; want %d and %d", out.Summary.Targets, out.Summary.ProblemCount, len(names), 400-kept)
-	}
-	last := out.Summary.Problems[0] // the only problems are the left-out targets
-	if !strings.HasPrefix(last.Error, "not checked in this run: the run's targets do not fit") || !strings.HasPrefix(last.Target, "site") {
-		t.Errorf("problem %+v, want a left-out pulse target", last)
 	}
 }

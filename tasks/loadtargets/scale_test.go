@@ -50,15 +50,15 @@ func readList(t *testing.T, s *store.Store, key string) []string {
 	return names
 }
 
-// TestScaleModeWritesTheTargetList: the targets go to S3 under a key named
-// by their hash, the output points at it and carries no batches, and an
-// unchanged list is not written again.
-func TestScaleModeWritesTheTargetList(t *testing.T) {
+// TestWritesTheTargetList: the targets go to S3 under a key named by their
+// hash, sorted by name, the output points at it and carries no targets,
+// and an unchanged list is not written again.
+func TestWritesTheTargetList(t *testing.T) {
 	s, api := countingStore(t)
 	put(t, s, "config/targets.yaml", config)
 	put(t, s, "pulse/web.json", `{"url": "https://web.example/ping", "body": "pong"}`)
 	api.puts.Store(0)
-	h := &Handler{Store: s, BatchSize: 2, Mode: ModeScale}
+	h := &Handler{Store: s, BatchSize: 2}
 
 	tests := []struct {
 		name, input string
@@ -68,8 +68,8 @@ func TestScaleModeWritesTheTargetList(t *testing.T) {
 	}{
 		{"first schedule run writes the list", `{"trigger":"schedule"}`, "[api db myhost web]", 2, 1},
 		{"the same targets again: no PUT", `{"trigger":"schedule"}`, "[api db myhost web]", 2, 1},
-		{"a targeted run has its own list", `{"targets":["web","myhost"]}`, "[web myhost]", 1, 2},
-		{"the same targeted run again: no PUT", `{"targets":["web","myhost"]}`, "[web myhost]", 1, 2},
+		{"a targeted run has its own list, sorted", `{"targets":["web","myhost"]}`, "[myhost web]", 1, 2},
+		{"the same targeted run again: no PUT", `{"targets":["web","myhost"]}`, "[myhost web]", 1, 2},
 	}
 	keys := map[string]string{}
 	for _, tt := range tests {
@@ -78,7 +78,7 @@ func TestScaleModeWritesTheTargetList(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if out.TargetList == nil || out.TargetList.Bucket != "medic" || !strings.HasPrefix(out.TargetList.Key, "runs/targets-") {
+			if out.TargetList.Bucket != "medic" || !strings.HasPrefix(out.TargetList.Key, "runs/targets-") {
 				t.Fatalf("targetList = %+v", out.TargetList)
 			}
 			if got := fmt.Sprint(readList(t, s, out.TargetList.Key)); got != tt.targets {
@@ -98,12 +98,9 @@ func TestScaleModeWritesTheTargetList(t *testing.T) {
 			if err := json.Unmarshal(raw, &fields); err != nil {
 				t.Fatal(err)
 			}
-			if _, ok := fields["batches"]; ok {
-				t.Errorf("scale output has batches: %s", raw)
-			}
 			for _, f := range []string{"trigger", "requested", "targetList", "summary"} {
 				if _, ok := fields[f]; !ok {
-					t.Errorf("scale output lacks %s: %s", f, raw)
+					t.Errorf("output lacks %s: %s", f, raw)
 				}
 			}
 			if prev, ok := keys[tt.input]; ok && prev != out.TargetList.Key {
@@ -118,10 +115,9 @@ func TestScaleModeWritesTheTargetList(t *testing.T) {
 	}
 }
 
-// TestScaleModeIsNotBoundByTheOutputGuard: a list that the inline mode
-// refuses (over 200 KB) goes to S3 in the scale mode; the inline error
-// says how to switch.
-func TestScaleModeIsNotBoundByTheOutputGuard(t *testing.T) {
+// TestLargeTargetsGoToTheList: targets that would be far over 256 KB in
+// a state's output (60 of 4 KB) go to S3; the output stays small.
+func TestLargeTargetsGoToTheList(t *testing.T) {
 	s := newStore(t)
 	var b strings.Builder
 	b.WriteString("targets:\n")
@@ -130,58 +126,30 @@ func TestScaleModeIsNotBoundByTheOutputGuard(t *testing.T) {
 		fmt.Fprintf(&b, "  - {name: t%02d, url: 'https://t.example/', headers: {X-Pad: %s}}\n", i, big)
 	}
 	put(t, s, "config/targets.yaml", b.String())
-	_, err := (&Handler{Store: s}).Handle(context.Background(), json.RawMessage(`{}`))
-	if err == nil || !strings.Contains(err.Error(), "set MEDIC_MODE=scale / the stack's scaleMode") {
-		t.Fatalf("inline: err = %v", err)
-	}
-	out, err := (&Handler{Store: s, Mode: ModeScale}).Handle(context.Background(), json.RawMessage(`{}`))
+	out, err := (&Handler{Store: s}).Handle(context.Background(), json.RawMessage(`{}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if names := readList(t, s, out.TargetList.Key); len(names) != 60 || out.Summary.Targets != 60 || out.Summary.Batches != 1 {
+	// 60 targets of 4 KB: 100 per batch by count, but at most 200 KB a batch.
+	if names := readList(t, s, out.TargetList.Key); len(names) != 60 || out.Summary.Targets != 60 || out.Summary.Batches != 2 {
 		t.Fatalf("list of %d, summary %+v", len(names), out.Summary)
+	}
+	if enc, _ := json.Marshal(out); len(enc) > 2<<10 {
+		t.Errorf("output is %d bytes: %s", len(enc), enc)
 	}
 }
 
-// TestScaleModeEmptyRun: no targets is an empty list, not a missing one
-// (the ItemReader needs an array).
-func TestScaleModeEmptyRun(t *testing.T) {
+// TestEmptyRun: no targets is an empty list, not a missing one (the
+// ItemReader needs an array).
+func TestEmptyRun(t *testing.T) {
 	s := newStore(t)
 	put(t, s, "config/targets.yaml", "targets: []\n")
-	out, err := (&Handler{Store: s, Mode: ModeScale}).Handle(context.Background(), json.RawMessage(`{}`))
+	out, err := (&Handler{Store: s}).Handle(context.Background(), json.RawMessage(`{}`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	obj, err := s.Get(context.Background(), out.TargetList.Key)
 	if err != nil || string(obj.Body) != "[]" || out.Summary.Batches != 0 {
 		t.Fatalf("list %q (%v), summary %+v", obj.Body, err, out.Summary)
-	}
-}
-
-func TestUnknownModeIsAnError(t *testing.T) {
-	s := seeded(t)
-	if _, err := (&Handler{Store: s, Mode: "fast"}).Handle(context.Background(), json.RawMessage(`{}`)); err == nil || !strings.Contains(err.Error(), `"fast"`) {
-		t.Fatalf("err = %v", err)
-	}
-}
-
-func TestParseMode(t *testing.T) {
-	tests := []struct{ in, want, err string }{
-		{"", ModeInline, ""}, {"inline", ModeInline, ""}, {"scale", ModeScale, ""}, {"Scale", "", "MEDIC_MODE"}, {"distributed", "", "MEDIC_MODE"},
-	}
-	for _, tt := range tests {
-		got, err := ParseMode(tt.in)
-		if got != tt.want || (tt.err == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tt.err)) {
-			t.Errorf("ParseMode(%q) = %q, %v", tt.in, got, err)
-		}
-		s, err := SettingsFromEnv(func(k string) string {
-			if k == "MEDIC_MODE" {
-				return tt.in
-			}
-			return ""
-		})
-		if tt.err == "" && (err != nil || s.Mode != tt.want) {
-			t.Errorf("SettingsFromEnv with MEDIC_MODE=%q: %+v %v", tt.in, s, err)
-		}
 	}
 }

@@ -1,6 +1,7 @@
 package loadtargets
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -8,22 +9,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 
 	"github.com/medic-dev/medic/internal/store"
 	"github.com/medic-dev/medic/internal/target"
 )
 
-// Modes (MEDIC_MODE).
-const (
-	// ModeInline passes the batches in the output (healthcheck.asl.json).
-	ModeInline = "inline"
-	// ModeScale writes the targets to S3 for a Distributed Map
-	// (healthcheck-scale.asl.json).
-	ModeScale = "scale"
-)
-
-// PrefixRuns holds the scale mode's target lists; the bucket expires them
-// after a day.
+// PrefixRuns holds the runs' target lists; the bucket expires them after
+// a day.
 const PrefixRuns = "runs/"
 
 // TargetListKey is where a target list with this JSON encoding is stored:
@@ -34,23 +28,62 @@ func TargetListKey(encoded []byte) string {
 	return PrefixRuns + "targets-" + hex.EncodeToString(sum[:]) + ".json"
 }
 
-// writeTargetList stores targets as one JSON array under its
-// content-addressed key. It reads first (a GET costs a tenth of a PUT) and
+// toProbe returns the targets a run probes, sorted by name: every one but
+// the push (heartbeat-only) targets, which CheckStaleness decides from
+// their pulse files. Sorted, consecutive batches hold consecutive names,
+// so a batch's echo object, echo/batch/<first>--<last>.json, says which
+// targets it holds.
+func toProbe(selected []target.Target) []target.Target {
+	out := make([]target.Target, 0, len(selected))
+	for _, t := range selected {
+		if t.Kind != target.KindPush {
+			out = append(out, t)
+		}
+	}
+	slices.SortFunc(out, func(a, b target.Target) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// encodeList encodes targets as one JSON array and returns the size of
+// each item's encoding too. A target whose encoding could not fit in any
+// batch (over MaxBatchBytes) is left out of the list, with a problem
+// naming it: one such target must not stop the others.
+func encodeList(targets []target.Target) (body []byte, sizes []int, kept []target.Target, oversized []target.Problem, err error) {
+	var buf bytes.Buffer
+	buf.WriteByte('[')
+	for _, t := range targets {
+		b, err := json.Marshal(t)
+		if err != nil {
+			return nil, nil, nil, nil, fmt.Errorf("encode the target list: target %s: %w", t.Name, err)
+		}
+		if len(b)+batchOverhead > MaxBatchBytes {
+			oversized = append(oversized, target.Problem{Source: t.Source, Target: t.Name, Error: fmt.Sprintf(
+				"not checked: its definition is %d KB, over the %d KB a batch of targets may carry (Step Functions' payload limit); shorten its headers, request body or expected body",
+				(len(b)+1023)>>10, MaxBatchBytes>>10)})
+			continue
+		}
+		if len(kept) > 0 {
+			buf.WriteByte(',')
+		}
+		sizes = append(sizes, len(b))
+		kept = append(kept, t)
+		buf.Write(b)
+	}
+	buf.WriteByte(']')
+	return buf.Bytes(), sizes, kept, oversized, nil
+}
+
+// writeTargetList stores the encoded list under its content-addressed key.
+// It looks first (a GET that reads one byte costs a tenth of a PUT) and
 // writes only when the object is absent. Two runs that race to write the
 // same list write the same bytes, so the write needs no condition.
-func writeTargetList(ctx context.Context, s *store.Store, targets []target.Target, log *slog.Logger) (TargetList, error) {
-	if targets == nil {
-		targets = []target.Target{}
-	}
-	body, err := json.Marshal(targets)
-	if err != nil {
-		return TargetList{}, fmt.Errorf("encode the target list: %w", err)
-	}
+func writeTargetList(ctx context.Context, s *store.Store, body []byte, n int, log *slog.Logger) (TargetList, error) {
 	key := TargetListKey(body)
 	list := TargetList{Bucket: s.Bucket(), Key: key}
-	_, err = s.Get(ctx, key)
+	_, err := s.GetLimit(ctx, key, 1)
+	var tooLarge *store.TooLargeError
 	switch {
-	case err == nil:
+	case err == nil || errors.As(err, &tooLarge):
 		log.Debug("target list unchanged", "key", key)
 		return list, nil
 	case !errors.Is(err, store.ErrNotFound):
@@ -59,6 +92,6 @@ func writeTargetList(ctx context.Context, s *store.Store, targets []target.Targe
 	if _, err := s.Put(ctx, key, body, store.Condition{}); err != nil {
 		return TargetList{}, fmt.Errorf("write the target list %s: %w", key, err)
 	}
-	log.Info("target list written", "key", key, "targets", len(targets), "bytes", len(body))
+	log.Info("target list written", "key", key, "targets", n, "bytes", len(body))
 	return list, nil
 }

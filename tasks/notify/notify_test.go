@@ -542,3 +542,26 @@ func TestOutOfTimeLeavesAlertsPending(t *testing.T) {
 		t.Fatalf("requests = %v, want each alert once on each channel", got)
 	}
 }
+
+// TestNothingPendingReadsNothing: with CheckStaleness' count of 0 the
+// state machine still enters Notify; it returns at once without loading
+// the channels or listing the outbox. A count above 0, or none, works as
+// before.
+func TestNothingPendingReadsNothing(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	w.raise("web-down-1", "slack")
+	loads := 0
+	h := w.handler()
+	channels := h.Channels
+	h.Channels = func(ctx context.Context) (map[string]target.Channel, error) { loads++; return channels(ctx) }
+	zero, one := 0, 1
+	out, err := h.Handle(ctx, notify.In{Run: "run-1", Pending: &zero})
+	if err != nil || out != (notify.Out{}) || loads != 0 || w.requests()["slack"] != 0 {
+		t.Fatalf("pending 0: %+v, %v, %d channel loads, requests %v", out, err, loads, w.requests())
+	}
+	out, err = h.Handle(ctx, notify.In{Run: "run-2", Pending: &one})
+	if err != nil || out != (notify.Out{Delivered: 1}) || loads != 1 {
+		t.Fatalf("pending 1: %+v, %v, %d channel loads", out, err, loads)
+	}
+}

@@ -7,30 +7,30 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/medic-dev/medic/internal/echo"
 	"github.com/medic-dev/medic/internal/probe"
 	"github.com/medic-dev/medic/internal/store"
 	"github.com/medic-dev/medic/tasks/writeecho"
 )
 
-// TestBatchLayoutWritesOneObject: the batch's non-skipped results, in
-// order, as one JSON array named by its first and last target; no
-// per-target object.
-func TestBatchLayoutWritesOneObject(t *testing.T) {
+// TestWritesOneObject: the batch's non-skipped results, in order, as one
+// JSON array named by its least and greatest target names; the output
+// names the object.
+func TestWritesOneObject(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t, "medic")
 	in := fixture(t)
-	in.Layout = writeecho.LayoutBatch
 	h := &writeecho.Handler{Store: s}
 	for attempt := range 2 { // a retried batch writes the same object again
 		out, err := h.Handle(ctx, in)
 		if err != nil {
 			t.Fatalf("attempt %d: %v", attempt, err)
 		}
-		if out.Written != 2 {
-			t.Fatalf("attempt %d: written = %d, want 2 (the push target is skipped)", attempt, out.Written)
+		if out.Written != 2 || out.Echo != "echo/batch/api--web.json" {
+			t.Fatalf("attempt %d: out = %+v, want 2 written (the push target is skipped) to echo/batch/api--web.json", attempt, out)
 		}
 	}
-	key := writeecho.BatchEchoKey(in.Results[0].Target, in.Results[1].Target)
+	key := echo.Key("api", "web")
 	var got []probe.Result
 	if _, err := s.GetJSON(ctx, key, &got); err != nil {
 		t.Fatal(err)
@@ -47,7 +47,7 @@ func TestBatchLayoutWritesOneObject(t *testing.T) {
 	}
 }
 
-func TestBatchLayoutEdges(t *testing.T) {
+func TestEdges(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
 		name    string
@@ -61,6 +61,8 @@ func TestBatchLayoutEdges(t *testing.T) {
 			results: []probe.Result{{Target: "p", Skipped: probe.SkippedPush}}},
 		{name: "one result: first and last are the same", store: func(t *testing.T) *store.Store { return newStore(t, "medic") },
 			results: []probe.Result{{Target: "solo", Up: true}}, written: 1, key: "echo/batch/solo--solo.json"},
+		{name: "the name says the least and greatest names", store: func(t *testing.T) *store.Store { return newStore(t, "medic") },
+			results: []probe.Result{{Target: "m"}, {Target: "z"}, {Target: "b"}}, written: 3, key: "echo/batch/b--z.json"},
 		{name: "skipped ends are not in the name", store: func(t *testing.T) *store.Store { return newStore(t, "medic") },
 			results: []probe.Result{{Target: "a", Skipped: probe.SkippedPush}, {Target: "b"}, {Target: "c"}, {Target: "d", Skipped: probe.SkippedPush}},
 			written: 2, key: "echo/batch/b--c.json"},
@@ -72,15 +74,15 @@ func TestBatchLayoutEdges(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s := tc.store(t)
-			out, err := (&writeecho.Handler{Store: s}).Handle(ctx, writeecho.In{Batch: 0, Run: "r", Results: tc.results, Layout: writeecho.LayoutBatch})
+			out, err := (&writeecho.Handler{Store: s}).Handle(ctx, writeecho.In{Batch: 0, Run: "r", Results: tc.results})
 			if tc.errHas != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.errHas) {
 					t.Fatalf("error = %v, want it to name %q", err, tc.errHas)
 				}
 				return
 			}
-			if err != nil || out.Written != tc.written {
-				t.Fatalf("written %d, %v; want %d", out.Written, err, tc.written)
+			if err != nil || out.Written != tc.written || out.Echo != tc.key {
+				t.Fatalf("out %+v, %v; want %d written to %q", out, err, tc.written, tc.key)
 			}
 			infos, err := s.List(ctx, store.PrefixEcho)
 			if err != nil {
@@ -92,11 +94,8 @@ func TestBatchLayoutEdges(t *testing.T) {
 		})
 	}
 	var werr *writeecho.EchoWriteError
-	_, err := (&writeecho.Handler{Store: deniedStore(t, "echo/batch/a--a.json")}).Handle(ctx, writeecho.In{Results: []probe.Result{{Target: "a"}}, Layout: writeecho.LayoutBatch})
+	_, err := (&writeecho.Handler{Store: deniedStore(t, "echo/batch/a--a.json")}).Handle(ctx, writeecho.In{Results: []probe.Result{{Target: "a"}}})
 	if !errors.As(err, &werr) {
 		t.Fatalf("a refused batch write: %v, want *EchoWriteError (retried by the state machine)", err)
-	}
-	if _, err := (&writeecho.Handler{Store: newStore(t, "medic")}).Handle(ctx, writeecho.In{Layout: "tiles"}); err == nil || !strings.Contains(err.Error(), `"tiles"`) {
-		t.Fatalf("unknown layout: %v", err)
 	}
 }

@@ -1,9 +1,9 @@
 // Command cost runs real local medic cycles over loopback targets at
-// several target counts and batch sizes, in the inline and the scale mode,
-// counts what each run uses and prints the monthly AWS cost as Markdown,
-// next to Route 53 health checks and CloudWatch Synthetics canaries.
+// several target counts and batch sizes with medic's definition, counts
+// what each run uses and prints the monthly AWS cost as Markdown, next to
+// Route 53 health checks and CloudWatch Synthetics canaries.
 //
-//	go run ./bench/cmd/cost [-delay 50ms] [-max-inline 1000] [-max-scale 10000]
+//	go run ./bench/cmd/cost [-delay 50ms] [-max-real 10000]
 package main
 
 import (
@@ -21,8 +21,7 @@ import (
 func main() {
 	o := bench.DefaultStudy()
 	flag.DurationVar(&o.Delay, "delay", o.Delay, "how long each loopback target takes to answer")
-	flag.IntVar(&o.MaxRealInline, "max-inline", o.MaxRealInline, "largest target count run for real in the inline mode (larger ones are extrapolated)")
-	flag.IntVar(&o.MaxRealScale, "max-scale", o.MaxRealScale, "largest target count run for real in the scale mode")
+	flag.IntVar(&o.MaxReal, "max-real", o.MaxReal, "largest target count run for real (larger ones are extrapolated)")
 	quiet := flag.Bool("q", false, "no progress on stderr")
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -41,12 +40,12 @@ func main() {
 	}
 }
 
-// CadenceSection is the cadence table of the study's scale-mode runs at its
-// cheapest batch size.
+// CadenceSection is the cadence table of the study's runs at its cheapest
+// batch size.
 func CadenceSection(s *bench.Study) string {
-	b, _ := s.BestBatch(bench.ModeScale)
-	return fmt.Sprintf("### Cadence (scale mode, batch %d)\n\n", b) + bench.CadenceTable(func(n int) (cost.Run, bool, bool) {
-		p, ok := s.Point(bench.ModeScale, b, n)
+	b, _ := s.BestBatch()
+	return fmt.Sprintf("### Cadence (batch %d)\n\n", b) + bench.CadenceTable(func(n int) (cost.Run, bool, bool) {
+		p, ok := s.Point(b, n)
 		return p.Run, p.Extrapolated, ok && p.Infeasible == ""
 	}) + "\n"
 }

@@ -80,7 +80,7 @@ func run(ctx context.Context, log *slog.Logger, out string, quick bool) error {
 	log.Info("running the cost study")
 	o := bench.DefaultStudy()
 	if quick {
-		o.MaxRealScale = 1000
+		o.MaxReal = 1000
 	}
 	o.Progress = func(s string) { log.Info(s) }
 	r.CostLoadBefore = loadAverage()

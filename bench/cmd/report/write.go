@@ -56,15 +56,14 @@ func (r *report) markdown() string {
 	r.cycle(&w)
 	r.bootstrap(&w)
 	r.cost(&w)
-	r.scaleMode(&w)
+	r.oneDefinition(&w)
 	w.WriteString("\n" + r.Detect)
 	return w.String()
 }
 
 func (r *report) goals(w *strings.Builder) {
 	s := r.Study
-	inB, _ := s.BestBatch(bench.ModeInline)
-	scB, _ := s.BestBatch(bench.ModeScale)
+	best, _ := s.BestBatch()
 	verdict := func(p bench.Point, ok bool, goal float64) string {
 		switch {
 		case !ok:
@@ -82,25 +81,25 @@ func (r *report) goals(w *strings.Builder) {
 		}
 		return fmt.Sprintf("%s%s (usage %s): **not met, by %s**", money(t), mark, money(p.Bill.Usage()), money(t-goal))
 	}
-	w.WriteString("## Goals\n\n| goal (issue 13: 10-minute cadence, all in, every target up) | inline definition | scale mode |\n|---|---|---|\n")
+	w.WriteString("## Goals\n\n| goal (issue 13: 10-minute cadence, all in, every target up) | medic |\n|---|---|\n")
 	for _, g := range []struct {
 		targets int
 		usd     float64
 	}{{10, 1}, {1000, 2}, {10000, 5}} {
-		pi, oki := s.Point(bench.ModeInline, inB, g.targets)
-		ps, oks := s.Point(bench.ModeScale, scB, g.targets)
-		fmt.Fprintf(w, "| at most %s/month at %s targets | %s | %s |\n", money(g.usd), thousands(float64(g.targets)), verdict(pi, oki, g.usd), verdict(ps, oks, g.usd))
+		p, ok := s.Point(best, g.targets)
+		fmt.Fprintf(w, "| at most %s/month at %s targets | %s |\n", money(g.usd), thousands(float64(g.targets)), verdict(p, ok, g.usd))
 	}
 	fixed := cost.Monthly(cost.Run{}, 0)
 	fmt.Fprintf(w, "\nAll in = usage (the run's counts, section 5) + the deployed stack's monthly items (%s whatever the targets: %d CloudWatch alarms, "+
 		"each on one metric AWS provides or on a metric with data only while something is wrong; %d such problem-only custom metrics, billed only "+
 		"for the hours they get data, so nothing in a healthy month; the secrets are SecureString parameters, with no monthly charge) "+
-		"+ X-Ray traces + KMS requests. Batch sizes: inline %d, scale mode %d (chosen below from the cost model). "+
+		"+ X-Ray traces + KMS requests. Batch size %d (chosen below from the cost model); medic has one state machine definition for every "+
+		"fleet size (docs/scale.md). "+
 		"Before issue 13 the fixed items were $2.00 (7 alarms, 3 custom metrics with data all month, a Secrets Manager secret).\n\n",
-		money(fixed.Sum(cost.Fixed)), cost.StackAlarms, cost.StackProblemMetrics, inB, scB)
-	if p, ok := s.Point(bench.ModeScale, scB, 10); ok && p.Infeasible == "" {
+		money(fixed.Sum(cost.Fixed)), cost.StackAlarms, cost.StackProblemMetrics, best)
+	if p, ok := s.Point(best, 10); ok && p.Infeasible == "" {
 		b := p.Bill
-		fmt.Fprintf(w, "At 10 targets (scale mode) the month is %s of usage, %s of X-Ray and KMS, %s of fixed items. The largest usage lines: "+
+		fmt.Fprintf(w, "At 10 targets the month is %s of usage, %s of X-Ray and KMS, %s of fixed items. The largest usage lines: "+
 			"%d billed transitions a run (%s a month after the free tier), %d S3 PUT/LIST requests a run (%s) and CloudWatch Logs (%s). ",
 			money(b.Usage()), money(b.Sum(cost.Tracing)), money(b.Sum(cost.Fixed)), p.Run.Transitions, money(b.USD(cost.ItemTransitions)),
 			p.Run.S3Writes, money(b.USD(cost.ItemS3Writes)), money(b.USD(cost.ItemStateMachineLogs)+b.USD(cost.ItemFunctionLogs)))
@@ -182,10 +181,9 @@ func (r *report) probe(w *strings.Builder) {
 }
 
 func (r *report) cycle(w *strings.Builder) {
-	w.WriteString("## 3. Full local cycle\n\nA whole run over loopback targets that answer in 50 ms, in the scale mode " +
-		"(`statemachines/healthcheck-scale.asl.json`: distributed Map, batches of 100, MaxConcurrency 100): the real task handlers in the scale mode " +
-		"(LoadTargets with `MEDIC_MODE=scale`, WriteEcho's batch layout, CheckStaleness reading `echo/batch/`; `bench/scale.go`) and the embedded S3 " +
-		"server (gofakes3) for every object. The inline definition cannot carry 1,000 targets (LoadTargets' output limit). Each size runs in its own process, so the " +
+	w.WriteString("## 3. Full local cycle\n\nA whole run over loopback targets that answer in 50 ms " +
+		"(`statemachines/healthcheck.asl.json`: distributed Map, batches of 100, MaxConcurrency 100): the real task handlers " +
+		"(`bench/scale.go`) and the embedded S3 server (gofakes3) for every object. Each size runs in its own process, so the " +
 		"peak RSS is that size's; \"peak Go memory\" samples the Go runtime's total mapped memory every 5 ms. The wall time is one steady-state run " +
 		"(a first run creates the state).\n\n")
 	w.WriteString("| targets | wall time per run | peak Go memory | peak RSS |\n|---:|---:|---:|---:|\n")
@@ -237,7 +235,7 @@ func (r *report) cost(w *strings.Builder) {
 		"- billed Standard state transitions, counted by the engine (one per state entered, one per retry); the 4,000 free a month are applied;\n" +
 		"- Lambda invocations and their durations, each bound handler call timed and rounded up to 1 ms, times the memory of `infra/functions.go` " +
 		"(mirrored in `cost.FunctionMemoryMB`); Lambda's free tier (1M requests, 400,000 GB-s, shared with the whole account) is **not** applied;\n" +
-		"- Express child executions (scale mode): $1.00/M plus duration, each child's duration the sum of its task calls rounded up to 100 ms, at 64 MB;\n" +
+		"- Express child executions : $1.00/M plus duration, each child's duration the sum of its task calls rounded up to 100 ms, at 64 MB;\n" +
 		"- S3 requests, counted by an `http.RoundTripper` on the tasks' S3 client: PUT/COPY/POST and LIST (a GET with `list-type=2`) at the write " +
 		"price, GET/HEAD at the read price, DELETE free; the ItemReader's GetObject is counted;\n" +
 		"- one EventBridge Scheduler invocation per run (free under 14M a month);\n" +
@@ -258,49 +256,43 @@ func (r *report) cost(w *strings.Builder) {
 		"- S3 storage is not priced: the bucket holds a few MB at most (fractions of a cent).\n\n" +
 		"CloudWatch's always-free tier (10 alarm metrics, 10 custom metrics) and X-Ray's (100,000 traces a month) are not applied, like Lambda's: " +
 		"they are shared with the whole account. ")
-	scB, _ := s.BestBatch(bench.ModeScale)
+	best, _ := s.BestBatch()
 	var saved []string
 	for _, n := range s.Opts.Targets {
-		if p, ok := s.Point(bench.ModeScale, scB, n); ok && p.Infeasible == "" {
+		if p, ok := s.Point(best, n); ok && p.Infeasible == "" {
 			saved = append(saved, fmt.Sprintf("%s at %s targets", money(p.Bill.UnappliedFreeTiers()), thousands(float64(n))))
 		}
 	}
 	if len(saved) > 0 {
-		fmt.Fprintf(w, "In an account that uses them for nothing else, they would remove (scale mode) %s a month: the %d alarms (%s) and "+
+		fmt.Fprintf(w, "In an account that uses them for nothing else, they would remove %s a month: the %d alarms (%s) and "+
 			"up to 100,000 traces ($0.50).\n\n", strings.Join(saved, ", "), cost.StackAlarms, money(cost.Monthly(cost.Run{}, 0).USD(cost.ItemAlarms)))
 	}
 	w.WriteString("" +
 		"Targets are loopback servers answering in 50 ms and S3 is on loopback, so the measured Lambda durations are those of a fast network; " +
 		"on AWS an S3 request typically takes milliseconds to tens of milliseconds rather than well under one, and real endpoints are slower. ")
-	inB, _ := s.BestBatch(bench.ModeInline)
-	if p, ok := s.Point(bench.ModeScale, scB, 1000); ok && p.Infeasible == "" {
+	if p, ok := s.Point(best, 1000); ok && p.Infeasible == "" {
 		slow := p.Run
 		for i := range slow.Functions {
 			slow.Functions[i].BilledMs *= 10
 		}
 		slow.ExpressBilledMs *= 10
-		fmt.Fprintf(w, "Sensitivity: with every Lambda and Express duration 10× the measured one, the scale mode at 1,000 targets costs %s all in instead of %s.",
+		fmt.Fprintf(w, "Sensitivity: with every Lambda and Express duration 10× the measured one, medic at 1,000 targets costs %s all in instead of %s.",
 			money(cost.Monthly(slow, cost.RunsPerMonth).Total()), money(p.Bill.Total()))
 	}
 	w.WriteString("\n\n")
 	w.WriteString(s.Markdown())
 	w.WriteString("### Cadence\n\nAll-in monthly cost at the stack's cadence (`scheduleMinutes`, the same setting as `medic run --every`), " +
-		"from the same runs (scale mode, batch " + fmt.Sprint(scB) + "; `*` extrapolated), priced by `cost.MonthlyAt`:\n\n")
+		"from the same runs (batch " + fmt.Sprint(best) + "; `*` extrapolated), priced by `cost.MonthlyAt`:\n\n")
 	w.WriteString(bench.CadenceTable(func(n int) (cost.Run, bool, bool) {
-		p, ok := s.Point(bench.ModeScale, scB, n)
+		p, ok := s.Point(best, n)
 		return p.Run, p.Extrapolated, ok && p.Infeasible == ""
 	}))
 	w.WriteString("\n")
 	w.WriteString("### Default batch size\n\n")
-	fmt.Fprintf(w, "The numbers call for **%d** in the inline definition and **%d** in the scale mode "+
-		"(the defaults today: %d in `tasks/loadtargets` and in `medic run`; the stack's `batchSize` in `cdk.json`). ",
-		inB, scB, loadtargets.DefaultBatchSize)
-	if p25, ok := s.Point(bench.ModeInline, 25, 100); ok && p25.Infeasible == "" {
-		if pb, ok := s.Point(bench.ModeInline, inB, 100); ok && pb.Infeasible == "" {
-			fmt.Fprintf(w, "At 100 targets inline, batch 25 costs %s a month all in and batch %d %s; ", money(p25.Bill.Total()), inB, money(pb.Bill.Total()))
-		}
-	}
-	w.WriteString("every batch costs two billed transitions (Probe, WriteEcho) plus its Map iteration's share, and two Lambda invocations, so fewer, larger " +
+	fmt.Fprintf(w, "The numbers call for **%d** "+
+		"(the default today: %d in `tasks/loadtargets` and in `medic run`; the stack's `batchSize` in `cdk.json`). ",
+		best, loadtargets.DefaultBatchSize)
+	w.WriteString("Every batch costs one Express child execution, two Lambda invocations and one echo PUT, so fewer, larger " +
 		"batches are cheaper at every target count; below one batch's worth of targets the size makes no difference. " +
 		"What bounds the batch is time, not money. ")
 	c := probe.DefaultConcurrency
@@ -309,37 +301,29 @@ func (r *report) cost(w *strings.Builder) {
 		"its slowest target (at most the 60 s maximum timeout). ", c, c, c)
 	w.WriteString("A batch that fails loses the echoes of all its targets for that run (they age toward STALE), " +
 		"so a larger batch also widens the blast radius of one failure. Values above 100 were not compared.\n\n")
-	r.echoLayout(w, scB)
+	r.echoLayout(w, best)
 }
 
 func (r *report) echoLayout(w *strings.Builder, batch int) {
-	w.WriteString("### One echo object per target or per batch (scale mode)\n\n")
+	w.WriteString("### One echo object per target or per batch\n\n")
 	w.WriteString("| targets | extra a month for one echo object per target (PUT + GET of each) |\n|---:|---:|\n")
 	for _, n := range r.Study.Opts.Targets {
 		batches := int(math.Ceil(float64(n) / float64(batch)))
 		extra := float64(n-batches) * float64(cost.RunsPerMonth) * (cost.S3Write + cost.S3Read)
 		fmt.Fprintf(w, "| %s | %s |\n", thousands(float64(n)), money(extra))
 	}
-	w.WriteString("\nDecision: **one echo object per batch** in the scale mode (`echo/batch/<first target>--<last target>.json`, a JSON array of " +
-		"`probe.Result`). Per-target echoes alone would break the 1,000-target goal. The inline definition keeps one object per target " +
-		"(its target counts are small and `medic show` and pulse tooling read `echo/<target>.json`).\n\n")
+	w.WriteString("\nDecision: **one echo object per batch** (`echo/batch/<first target>--<last target>.json`, a JSON array of " +
+		"`probe.Result`; the targets are sorted by name, so the key says which names it holds). Per-target echoes alone would break the " +
+		"1,000-target goal. docs/scale.md says how a target's latest result is found.\n\n")
 }
 
-func (r *report) scaleMode(w *strings.Builder) {
-	w.WriteString("## Scale mode\n\n" +
-		"`statemachines/healthcheck-scale.asl.json` (`statemachines.HealthCheckScale()`, `LocalScale(...)`) is deployed with `cdk.json`'s " +
-		"`scaleMode: true` and run locally with `medic run --mode scale`; `docs/scale.md` says when to use it and what changes. LoadTargets " +
-		"(`MEDIC_MODE=scale`) writes the run's targets to `runs/targets-<sha256>.json` (GET first, PUT only when absent); the Distributed Map " +
-		"reads it (ItemReader), batches it (ItemBatcher) and runs one Express child per batch, which probes the batch and writes one " +
-		"`echo/batch/<first>--<last>.json`; up to 10% of the batches may fail; CheckStaleness reads `echo/batch/` from the same `echo/` listing, " +
-		"the newest `checkedAt` per target winning, and skips objects that are unchanged (ETag) or older than every target's last result, so " +
-		"objects left over from an old batching cost nothing until the lifecycle rule (2 days) deletes them. The stack grants the state " +
-		"machine `states:StartExecution` on itself, `states:DescribeExecution`/`StopExecution` on `execution:<name>/*` and `s3:GetObject` on " +
-		"`runs/*`, and logs without execution data (the Express children log with the parent's settings).\n\n" +
-		"Further savings the model shows: at small target counts the scale mode's largest items are the stack's fixed monthly items " +
-		"(6 alarms, $0.60; see Goals), then its 5 billed transitions a run (LoadTargets, " +
-		"ProbeTargets, CheckStaleness, HasAlerts, Done: $0.44 a month); dropping HasAlerts/Done by always calling Notify would save $0.11 and cost " +
-		"a LIST and a Lambda invocation per run (~$0.03), and up to one KMS request per run (4,320 a month, $0.02) as Notify's secret cache " +
-		"(5 minutes) is shorter than the 10-minute cadence. At 10,000 targets X-Ray's upper bound (one trace per Express child) is the second-largest item " +
-		"after S3 requests; sampling fewer traces, or tracing only the state machine, lowers it.\n")
+func (r *report) oneDefinition(w *strings.Builder) {
+	w.WriteString("## One definition\n\n" +
+		"`statemachines/healthcheck.asl.json` is deployed and run locally at every fleet size; `docs/scale.md` records the decision, the limits " +
+		"and what happens past them. LoadTargets writes the run's targets, sorted by name, to `runs/targets-<sha256>.json` (GET first, PUT only " +
+		"when absent); the Distributed Map reads it (ItemReader), batches it (ItemBatcher) and runs one Express child per batch, which probes " +
+		"the batch and writes one `echo/batch/<first>--<last>.json`; up to 10% of the batches may fail; CheckStaleness lists `echo/batch/`, " +
+		"the newest `checkedAt` per target winning, and skips objects that are unchanged (ETag) or older than every target's last result. " +
+		"Notify is entered on every run and returns at once when CheckStaleness counted nothing pending: 4 billed transitions a run " +
+		"(LoadTargets, ProbeTargets, CheckStaleness, Notify) instead of 5 with a Choice and a Succeed state.\n")
 }

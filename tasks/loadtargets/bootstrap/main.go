@@ -1,7 +1,7 @@
 // Command bootstrap is the LoadTargets Lambda. It reads MEDIC_BUCKET,
 // MEDIC_CONFIG_KEY (default config/targets.yaml), MEDIC_STALE_AFTER
-// (default 15m), MEDIC_BATCH_SIZE (default 100) and MEDIC_MODE (inline or
-// scale; default inline) once, builds the S3 client and serves the handler.
+// (default 15m) and MEDIC_BATCH_SIZE (default 100) once, builds the S3
+// client and serves the handler.
 package main
 
 import (
@@ -39,7 +39,6 @@ func newHandler(ctx context.Context, log *slog.Logger) (*loadtargets.Handler, er
 		Store:     st,
 		Opts:      settings.Opts,
 		BatchSize: settings.BatchSize,
-		Mode:      settings.Mode,
 		Logger:    log,
 	}, nil
 }

@@ -17,25 +17,23 @@ import (
 	"github.com/medic-dev/medic/internal/status"
 )
 
-// TestScaleModeRun runs the scale definition with the real handlers: the
-// target list goes to runs/, the distributed Map reads it through the
-// store, each batch writes one echo object, and every target is decided.
-func TestScaleModeRun(t *testing.T) {
+// TestRun runs the definition with the real handlers: the target list
+// goes to runs/, the distributed Map reads it through the store, each
+// batch writes one echo object (the targets sorted by name), and every
+// target is decided.
+func TestRun(t *testing.T) {
 	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
 	defer web.Close()
 	ctx := context.Background()
 	clk := clock.NewManual(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
-	env, err := local.Open(local.Options{Mode: local.ModeScale, BatchSize: 2, Clock: clk, EngineClock: local.InstantClock(clk)})
+	env, err := local.Open(local.Options{BatchSize: 2, Clock: clk, EngineClock: local.InstantClock(clk)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer env.Close()
-	if env.Mode() != local.ModeScale {
-		t.Fatalf("mode = %q", env.Mode())
-	}
 	var b strings.Builder
 	b.WriteString("targets:\n")
-	for _, n := range []string{"a", "b", "c"} {
+	for _, n := range []string{"c", "a", "b"} {
 		fmt.Fprintf(&b, "  - {name: %s, url: %q, expect: {body: ok}, successThreshold: 1}\n", n, web.URL+"/")
 	}
 	if err := env.PutTargets(ctx, []byte(b.String())); err != nil {
@@ -54,6 +52,17 @@ func TestScaleModeRun(t *testing.T) {
 	}
 	if !slices.Contains(types, "MapRunStarted") || !slices.Contains(types, "MapRunSucceeded") {
 		t.Fatalf("no Map Run in the history: %v", types)
+	}
+	// The execution page names every batch's echo object: ProbeTargets'
+	// output lists them, in name order.
+	var probed string
+	for _, ev := range rec.Events {
+		if ev.StateExitedEventDetails != nil && ev.StateExitedEventDetails.Name == "ProbeTargets" {
+			probed = ev.StateExitedEventDetails.Output
+		}
+	}
+	if !strings.Contains(probed, `"probed":{"batches":2,"echoes":["echo/batch/a--b.json","echo/batch/c--c.json"]}`) {
+		t.Fatalf("ProbeTargets output = %s, want it to name both echo objects", probed)
 	}
 	st, _ := env.Store(ctx)
 	echoes, err := st.List(ctx, "echo/")
@@ -82,14 +91,10 @@ func TestScaleModeRun(t *testing.T) {
 	}
 }
 
-func TestOpenRejectsAnUnknownMode(t *testing.T) {
-	if _, err := local.Open(local.Options{Mode: "turbo"}); err == nil || !strings.Contains(err.Error(), `"turbo"`) {
-		t.Fatalf("err = %v", err)
-	}
-	if _, err := local.Open(local.Options{Mode: local.ModeScale, MapConcurrency: 100}); err != nil {
+func TestOpenTakesAMapConcurrencyOver40(t *testing.T) {
+	env, err := local.Open(local.Options{MapConcurrency: 100})
+	if err != nil {
 		t.Fatalf("a distributed Map may run more than 40 children at once: %v", err)
 	}
-	if _, err := local.Open(local.Options{MapConcurrency: 100}); err == nil {
-		t.Fatalf("inline map concurrency 100 accepted")
-	}
+	_ = env.Close()
 }
