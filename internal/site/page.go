@@ -209,7 +209,8 @@ func dayWord(n int) string {
 
 // sparkline draws the recent response times as inline SVG: a line through
 // the checks, failed checks marked, and a summary for screen readers.
-func sparkline(pts []Point) template.HTML {
+func sparkline(l Latency) template.HTML {
+	pts := l.Points()
 	if len(pts) == 0 {
 		return `<span class="muted">no checks yet</span>`
 	}

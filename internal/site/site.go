@@ -80,7 +80,7 @@ type Row struct {
 	// Days are the checks of the last 90 UTC days.
 	Days Days `json:"days"`
 	// Latency is the recent checks, oldest first.
-	Latency []Point `json:"latency"`
+	Latency Latency `json:"latency"`
 	// Incident is the open incident, if any.
 	Incident *Incident `json:"incident,omitempty"`
 }
@@ -123,11 +123,31 @@ func (d Days) List() []Day {
 	return out
 }
 
+// Latency is a row's recent checks, oldest first, a column per field so
+// that the document stays small at 10,000 targets: At in Unix seconds, MS
+// the response time in milliseconds, Up one character a check ('1' passed,
+// '0' failed).
+type Latency struct {
+	At []int64 `json:"at"`
+	MS []int64 `json:"ms"`
+	Up string  `json:"up"`
+}
+
 // Point is one recent check.
 type Point struct {
-	At        time.Time `json:"at"`
-	Up        bool      `json:"up"`
-	LatencyMS int64     `json:"ms"`
+	At        time.Time
+	Up        bool
+	LatencyMS int64
+}
+
+// Points returns the checks one by one.
+func (l Latency) Points() []Point {
+	n := min(len(l.At), len(l.MS), len(l.Up))
+	out := make([]Point, n)
+	for i := range out {
+		out[i] = Point{At: time.Unix(l.At[i], 0).UTC(), Up: l.Up[i] == '1', LatencyMS: l.MS[i]}
+	}
+	return out
 }
 
 // Incident is an incident as the page lists it.
@@ -208,7 +228,7 @@ func Build(in Input) Page {
 }
 
 func row(name string, st status.TargetState, in Input) Row {
-	r := Row{Name: name, Group: st.Group, State: st.Status, Held: held(st), Since: st.Since.UTC(), NotMonitored: st.NotMonitored, Latency: []Point{}}
+	r := Row{Name: name, Group: st.Group, State: st.Status, Held: held(st), Since: st.Since.UTC(), NotMonitored: st.NotMonitored, Latency: Latency{At: []int64{}, MS: []int64{}}}
 	series := in.History.Uptime.Targets[name]
 	ups := []**float64{&r.Uptime.H24, &r.Uptime.D7, &r.Uptime.D30, &r.Uptime.D90}
 	for i, w := range history.Windows {
@@ -219,8 +239,8 @@ func row(name string, st status.TargetState, in Input) Row {
 		r.Days.Checks = append(r.Days.Checks, d.Checks)
 		r.Days.Failures = append(r.Days.Failures, d.Failures)
 	}
-	for _, pt := range in.History.Recent.Targets[name].List() {
-		r.Latency = append(r.Latency, Point{At: pt.At, Up: pt.Up, LatencyMS: pt.LatencyMS})
+	if pts := in.History.Recent.Targets[name]; pts != nil {
+		r.Latency = Latency{At: pts.At, MS: pts.MS, Up: pts.Up}
 	}
 	if series != nil {
 		r.Push = series.Push

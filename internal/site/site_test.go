@@ -167,7 +167,7 @@ func TestFigures(t *testing.T) {
 	}
 	// batch fails during its maintenance window: shown as MAINTENANCE, its
 	// checks not counted, no incident.
-	if r := rows["batch"]; r.Held != status.InMaintenance || r.Uptime.H24 != nil || r.Incident != nil || len(r.Latency) != 0 {
+	if r := rows["batch"]; r.Held != status.InMaintenance || r.Uptime.H24 != nil || r.Incident != nil || len(r.Latency.At) != 0 {
 		t.Errorf("batch in maintenance: %+v", r)
 	}
 	// fresh has no checks: no figure, never 100%.
