@@ -172,7 +172,7 @@ func (h *harness) bind(api *s3.Client, cfg setup) map[string]engine.Func {
 		prober.Sleep = h.clock.Sleep
 	}
 	handlers := map[string]any{
-		taskLoadTargets: (&loadtargets.Handler{Store: st, Opts: load, BatchSize: cfg.batchSize, Logger: log}).Handle,
+		taskLoadTargets: (&loadtargets.Handler{Store: st, Opts: load, BatchSize: cfg.batchSize, Clock: h.clock, Logger: log}).Handle,
 		taskProbe:       (&probetask.Handler{Prober: prober, Now: h.clock.Now, Logger: log}).Handle,
 		taskWriteEcho:   (&writeecho.Handler{Store: st, Logger: log}).Handle,
 		taskCheckStaleness: (&checkstaleness.Handler{
