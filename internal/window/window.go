@@ -218,6 +218,9 @@ func (w Window) lastStart(now time.Time) (time.Time, bool) {
 		}
 		var best time.Time
 		for _, h := range hours {
+			if wallTime(noon, h, minutes[len(minutes)-1], loc).After(now) {
+				continue // the hour's earliest start is still to come
+			}
 			for _, mi := range minutes {
 				t := wallTime(noon, h, mi, loc)
 				if !t.After(now) && t.After(best) {

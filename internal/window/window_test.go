@@ -260,3 +260,23 @@ func FuzzParseRule(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkOpenAt: the cost of deciding a window per target per run, for a
+// weekly rule and for the worst rule (every minute, a week long), in a zone.
+func BenchmarkOpenAt(b *testing.B) {
+	for _, s := range []Spec{
+		{Cron: str("0 2 * * SUN"), Duration: str("2h"), TimeZone: str("Europe/Berlin")},
+		{Cron: str("* * * * *"), Duration: str("168h"), TimeZone: str("Europe/Berlin")},
+	} {
+		w, errs := FromSpec(s)
+		if len(errs) > 0 {
+			b.Fatal(errs)
+		}
+		now := mustUTC("2026-12-09T12:00:00Z")
+		b.Run(w.Cron, func(b *testing.B) {
+			for b.Loop() {
+				w.OpenAt(now)
+			}
+		})
+	}
+}
