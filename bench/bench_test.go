@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"github.com/medic-dev/medic/statemachines"
 	"io"
 	"net/http"
 	"os"
@@ -148,11 +149,19 @@ func BenchmarkProbeHTTP(b *testing.B) {
 	})
 }
 
+// cycleConcurrency is BenchmarkCycle's Map concurrency: medic's default
+// (what 'medic run' uses), 10 batches of 100 targets at once.
+const cycleConcurrency = statemachines.DefaultMapConcurrency
+
 // BenchmarkCycle: a full local cycle of medic's definition over loopback
-// targets answering in 50 ms: wall time and peak Go memory. Run one size per
-// process for a per-size peak RSS (bench/cmd/report does).
+// targets answering in 50 ms, with the default settings (batches of 100,
+// 10 at once): wall time and peak Go memory. Run one size per process for
+// a per-size peak RSS (bench/cmd/report does):
+//
+//	go test -c -o /tmp/bench.test ./bench/ && cd bench &&
+//	  /usr/bin/time -v /tmp/bench.test -test.run '^$' -test.bench 'BenchmarkCycle/targets=100000$' -test.benchtime 1x
 func BenchmarkCycle(b *testing.B) {
-	for _, n := range []int{1000, 10000} {
+	for _, n := range []int{1000, 10000, 100000} {
 		b.Run(fmt.Sprintf("targets=%d", n), func(b *testing.B) {
 			var peak atomic.Uint64
 			stop := make(chan struct{})
@@ -174,7 +183,7 @@ func BenchmarkCycle(b *testing.B) {
 			}()
 			var wall time.Duration
 			for b.Loop() {
-				res, err := RunCycle(context.Background(), Cycle{Targets: n, BatchSize: 100, MapConcurrency: 100, Delay: 50 * time.Millisecond})
+				res, err := RunCycle(context.Background(), Cycle{Targets: n, BatchSize: 100, MapConcurrency: cycleConcurrency, Delay: 50 * time.Millisecond})
 				if err != nil {
 					b.Fatal(err)
 				}

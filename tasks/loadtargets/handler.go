@@ -81,8 +81,8 @@ type TargetList struct {
 type Summary struct {
 	// Targets counts the run's targets, push targets included.
 	Targets int `json:"targets"`
-	// Probed counts the targets in the list; push (heartbeat-only)
-	// targets need no probe and are not in it.
+	// Probed counts the targets in the list that are probed: all but the
+	// push (heartbeat-only) ones.
 	Probed int `json:"probed"`
 	// Batches is how many batches (child executions) the ItemBatcher
 	// cuts the list into.
@@ -167,7 +167,7 @@ func (h *Handler) Handle(ctx context.Context, in json.RawMessage) (Output, error
 		Trigger:    trig.Kind,
 		Requested:  append([]string{}, trig.Names...),
 		TargetList: list,
-		Summary:    Summary{Targets: len(selected), Probed: len(probed), Batches: batches, Problems: []target.Problem{}, Paused: paused},
+		Summary:    Summary{Targets: len(selected), Probed: countProbed(probed), Batches: batches, Problems: []target.Problem{}, Paused: paused},
 	}
 	out.Summary.ProblemCount = len(problems)
 	out.Summary.Problems = listed(problems)

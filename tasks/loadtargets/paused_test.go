@@ -31,10 +31,10 @@ func TestPausedTargetsAreNotProbed(t *testing.T) {
 		batches string
 		paused  []string
 	}{
-		// The list: sorted by name, without the push target batch.job.
-		{0, `{}`, "[myhost web]", []string{"api", "db"}},
+		// The list: sorted by name.
+		{0, `{}`, "[batch.job myhost web]", []string{"api", "db"}},
 		{2*time.Hour - time.Second, `{"targets": ["db", "myhost"]}`, "[myhost]", []string{"db"}},
-		{2 * time.Hour, `{}`, "[db myhost web]", []string{"api"}}, // db's pause has ended
+		{2 * time.Hour, `{}`, "[batch.job db myhost web]", []string{"api"}}, // db's pause has ended
 	}
 	for _, tt := range tests {
 		clk.Set(t0.Add(tt.at))

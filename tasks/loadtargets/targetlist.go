@@ -28,18 +28,14 @@ func TargetListKey(encoded []byte) string {
 	return PrefixRuns + "targets-" + hex.EncodeToString(sum[:]) + ".json"
 }
 
-// toProbe returns the targets a run probes, sorted by name: every one but
-// the push (heartbeat-only) targets, which CheckStaleness decides from
-// their pulse files. Sorted, consecutive batches hold consecutive names,
-// so a batch's echo object, echo/batch/<first>--<last>.json, says which
-// targets it holds.
+// toProbe returns the run's targets sorted by name. Sorted, consecutive
+// batches hold consecutive names, so a batch's echo object,
+// echo/batch/<first>--<last>.json, says which targets it holds. Push
+// (heartbeat-only) targets stay in the list, so that the run's list names
+// every target of the run: Probe skips them and WriteEcho leaves them out,
+// and CheckStaleness decides them from their pulse files.
 func toProbe(selected []target.Target) []target.Target {
-	out := make([]target.Target, 0, len(selected))
-	for _, t := range selected {
-		if t.Kind != target.KindPush {
-			out = append(out, t)
-		}
-	}
+	out := slices.Clone(selected)
 	slices.SortFunc(out, func(a, b target.Target) int { return strings.Compare(a.Name, b.Name) })
 	return out
 }
@@ -94,4 +90,15 @@ func writeTargetList(ctx context.Context, s *store.Store, body []byte, n int, lo
 	}
 	log.Info("target list written", "key", key, "targets", n, "bytes", len(body))
 	return list, nil
+}
+
+// countProbed counts the targets that are not push targets.
+func countProbed(targets []target.Target) int {
+	n := 0
+	for _, t := range targets {
+		if t.Kind != target.KindPush {
+			n++
+		}
+	}
+	return n
 }
