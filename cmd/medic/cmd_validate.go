@@ -35,7 +35,7 @@ AWS_ENDPOINT_URL_SNS names, to the channel's topicArn or
 MEDIC_SNS_TOPIC_ARN. Alerts for such a channel stay pending in the outbox.
 
 Also checks the file against medic's limits, as a run would: at most
-100,000 targets, at most 1,000 batches of --batch-size targets, no target
+10,000 targets, at most 1,000 batches of --batch-size targets, no target
 larger than a batch may carry (docs/scale.md).
 
 With --json, prints one JSON object instead: file, valid, targets (the

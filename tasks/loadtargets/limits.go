@@ -8,16 +8,17 @@ import (
 
 // Limits of one run. They keep every Step Functions limit with headroom
 // (docs/scale.md, "Limits"):
-//   - MaxTargets bounds the targets medic keeps a state for (state/
+//   - MaxTargets bounds the targets medic keeps a state for: state/
 //     status.json is read whole by CheckStaleness, at most
-//     store.MaxObjectBytes) and the run's length at the default Map
-//     concurrency;
+//     store.MaxObjectBytes, and holds up to about 1.2 KB a failing target
+//     (a local run of 100,000 healthy targets already wrote more than
+//     16 MiB). 100,000 needs the state sharded, which is not done yet;
 //   - MaxBatches bounds the Distributed Map's result, one child output
 //     ({echo, written}: at most about 170 bytes with 63-character names)
 //     per batch: 1,000 of them are at most about 170 KB of the 256 KB a
 //     state may output.
 const (
-	MaxTargets = 100_000
+	MaxTargets = 10_000
 	MaxBatches = 1_000
 	// MaxBatchBytes is the ItemBatcher's MaxInputBytesPerBatch in the
 	// definition: a batch is cut short when its input would be larger.

@@ -69,7 +69,7 @@ func TestCheckFleet(t *testing.T) {
 	}{
 		{"one target", fleet(1, ""), 0, ""},
 		{"the largest fleet", fleet(MaxTargets, ""), 0, ""},
-		{"one target too many", fleet(MaxTargets+1, ""), 0, "100001 targets: medic checks at most 100000"},
+		{"one target too many", fleet(MaxTargets+1, ""), 0, "10001 targets: medic checks at most 10000"},
 		{"too many batches", fleet(1_001, ""), 1, "1001 targets make 1001 batches of at most 1 targets"},
 		{"one target larger than a batch", fleet(1, strings.Repeat("x", MaxBatchBytes)), 0, "target t000000 is not checked: its definition is 201 KB"},
 	}
