@@ -32,11 +32,11 @@ import (
 	"github.com/medic-dev/medic/tasks/writeecho"
 )
 
-// scaleRig is a local medic in the scale mode: the real scale definition
-// (healthcheck-scale.asl.json) and the real LoadTargets (MEDIC_MODE=scale),
-// Probe, WriteEcho and CheckStaleness handlers over the embedded S3 server,
-// with the distributed Map's ItemReader reading the bucket. Notify is not
-// bound: the targets have no channels, so no run reaches it.
+// scaleRig is a local medic at scale: the real definition and the real
+// LoadTargets, Probe, WriteEcho, CheckStaleness and Notify handlers over
+// the embedded S3 server, with the distributed Map's ItemReader reading
+// the bucket, and a Probe that can be made to fail for chosen batches.
+// The targets have no channels, so Notify finds nothing pending.
 type scaleRig struct {
 	t       *testing.T
 	clock   *clock.Manual
@@ -217,7 +217,7 @@ func scaleTargets(t *testing.T, r *scaleRig, n int) map[string]bool {
 // object per batch, and a batch whose Probe function fails is tolerated:
 // the run succeeds, that batch's targets have no result (and go STALE when
 // it keeps failing), the others are decided.
-func TestScaleModeThousandTargets(t *testing.T) {
+func TestDistributedMapThousandTargets(t *testing.T) {
 	const n, size = 1000, 100
 	r := newScaleRig(t, size, failBatches{"t0300": true})
 	good := scaleTargets(t, r, n)
@@ -298,7 +298,7 @@ func TestScaleModeThousandTargets(t *testing.T) {
 
 // TestScaleModeTooManyFailedBatches: past ToleratedFailurePercentage the
 // Map fails; the Catch still runs CheckStaleness and the run succeeds.
-func TestScaleModeTooManyFailedBatches(t *testing.T) {
+func TestDistributedMapTooManyFailedBatches(t *testing.T) {
 	r := newScaleRig(t, 10, failBatches{"t0000": true, "t0010": true, "t0020": true})
 	scaleTargets(t, r, 50)
 	x := r.mustSucceed(`{"trigger":"schedule"}`)
@@ -315,7 +315,7 @@ func TestScaleModeTooManyFailedBatches(t *testing.T) {
 // own target list and one batch object for the named targets; the newest
 // result per target wins in CheckStaleness, and identical lists are not
 // written twice.
-func TestScaleModeTargetedRun(t *testing.T) {
+func TestDistributedMapTargetedRun(t *testing.T) {
 	r := newScaleRig(t, 100, nil)
 	good := scaleTargets(t, r, 150)
 	r.mustSucceed(`{"trigger":"schedule"}`)
@@ -365,7 +365,7 @@ func TestScaleModeTargetedRun(t *testing.T) {
 
 // TestScaleModeOverlappingRuns: two scale runs at once (a schedule run and
 // a targeted one) both succeed and every target is decided once per probe.
-func TestScaleModeOverlappingRuns(t *testing.T) {
+func TestDistributedMapOverlappingRuns(t *testing.T) {
 	r := newScaleRig(t, 25, nil)
 	good := scaleTargets(t, r, 100)
 	var wg sync.WaitGroup
