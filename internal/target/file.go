@@ -1,6 +1,8 @@
 package target
 
 import (
+	"github.com/medic-dev/medic/internal/window"
+
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -75,9 +77,9 @@ func ParseFile(name string, data []byte, opts Options) (*File, error) {
 	}
 	root := resolveAlias(doc.Content[0])
 	if root.Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("%s: line %d: the file must be a mapping with the keys defaults, channels and targets, got %s", name, root.Line, describeNode(root))
+		return nil, fmt.Errorf("%s: line %d: the file must be a mapping with the keys defaults, channels, groups and targets, got %s", name, root.Line, describeNode(root))
 	}
-	var defaults, channels, targets *yaml.Node
+	var defaults, channels, groups, targets *yaml.Node
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], resolveAlias(root.Content[i+1])
 		var slot **yaml.Node
@@ -86,10 +88,12 @@ func ParseFile(name string, data []byte, opts Options) (*File, error) {
 			slot = &defaults
 		case "channels":
 			slot = &channels
+		case "groups":
+			slot = &groups
 		case "targets":
 			slot = &targets
 		default:
-			return nil, fmt.Errorf("%s: line %d: unknown key %q (known keys: defaults, channels, targets)", name, k.Line, k.Value)
+			return nil, fmt.Errorf("%s: line %d: unknown key %q (known keys: defaults, channels, groups, targets)", name, k.Line, k.Value)
 		}
 		if *slot != nil {
 			return nil, fmt.Errorf("%s: line %d: key %q is given twice", name, k.Line, k.Value)
@@ -107,6 +111,12 @@ func ParseFile(name string, data []byte, opts Options) (*File, error) {
 			return nil, fmt.Errorf("%s: line %d: defaults must be a mapping of settings, got %s", name, defaults.Line, describeNode(defaults))
 		}
 		f.parseDefaults(name, defaults)
+	}
+	if groups != nil && !isNull(groups) {
+		if groups.Kind != yaml.MappingNode {
+			return nil, fmt.Errorf("%s: line %d: groups must be a mapping of group names to their settings, got %s", name, groups.Line, describeNode(groups))
+		}
+		f.parseGroups(name, groups)
 	}
 	if targets != nil && !isNull(targets) {
 		if targets.Kind != yaml.SequenceNode {
@@ -175,6 +185,64 @@ func (f *File) parseTargets(source string, seq *yaml.Node) {
 		}
 		f.Targets = append(f.Targets, t)
 	}
+}
+
+// groupSpec is a group's settings under groups: as written.
+type groupSpec struct {
+	// Maintenance is the group's maintenance windows: its targets' that
+	// set none of their own (a target's own list, even [], wins; the
+	// defaults' apply to a group that sets none).
+	Maintenance *[]window.Spec `yaml:"maintenance"`
+}
+
+// parseGroups reads groups: a mapping of group names to their settings.
+// A bad window is reported as groups.<name>.maintenance[i].<field> and
+// dropped; the group's other windows and the targets are still read.
+func (f *File) parseGroups(source string, n *yaml.Node) {
+	f.Defaults.groups = map[string]groupSpec{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], resolveAlias(n.Content[i+1])
+		field := "groups." + k.Value
+		if !nameRE.MatchString(k.Value) {
+			f.Problems = append(f.Problems, fieldErrorf(field, k.Line, "invalid group %q: use %s", k.Value, nameRule).problem(source, ""))
+			continue
+		}
+		if _, dup := f.Defaults.groups[k.Value]; dup {
+			f.Problems = append(f.Problems, fieldErrorf(field, k.Line, "group %q is given twice", k.Value).problem(source, ""))
+			continue
+		}
+		var g groupSpec
+		at := lines{}
+		errs := decodeMapping(v, &g, "", at)
+		var kept []window.Spec
+		if g.Maintenance != nil {
+			kept = []window.Spec{}
+			for j, ws := range *g.Maintenance {
+				_, werrs := window.FromSpec(ws)
+				for _, e := range werrs {
+					path := fmt.Sprintf("maintenance[%d].%s", j, e.Field)
+					errs = append(errs, fieldErrorf(path, lineAt(at, path, v.Line), "%s", e.Msg))
+				}
+				if len(werrs) == 0 {
+					kept = append(kept, ws)
+				}
+			}
+			g.Maintenance = &kept
+		}
+		for _, e := range errs {
+			e.field = joinPath(field, e.field)
+			f.Problems = append(f.Problems, e.problem(source, ""))
+		}
+		f.Defaults.groups[k.Value] = g
+	}
+}
+
+// lineAt is the line of the key at path, else the line of the block.
+func lineAt(at lines, path string, fallback int) int {
+	if l, ok := at[path]; ok {
+		return l
+	}
+	return fallback
 }
 
 func (f *File) parseDefaults(source string, n *yaml.Node) {

@@ -450,3 +450,86 @@ targets:
 		t.Fatalf("targets %+v problems %v", f.Targets, f.Problems)
 	}
 }
+
+// TestParseFileGroupMaintenance: a group's windows apply to its targets
+// that set none of their own; a target's own list (even []) wins, and the
+// defaults' apply to the targets of a group without windows.
+func TestParseFileGroupMaintenance(t *testing.T) {
+	f, err := ParseFile("t.yaml", []byte(`
+defaults:
+  maintenance:
+    - {cron: "0 2 * * SUN", duration: 2h, timeZone: Europe/Berlin}
+groups:
+  shop:
+    maintenance:
+      - {cron: "30 1 * * *", duration: 30m, timeZone: Asia/Tokyo}
+  web: {}
+targets:
+  - {name: cart, url: 'https://a.example', group: shop}
+  - {name: billing, url: 'https://a.example', group: shop, maintenance: []}
+  - name: checkout
+    url: 'https://a.example'
+    group: shop
+    maintenance: [{start: 2026-12-05T02:00:00Z, end: 2026-12-05T04:00:00Z}]
+  - {name: home, url: 'https://a.example', group: web}
+  - {name: lone, url: 'https://a.example'}
+  - {name: other, url: 'https://a.example', group: unlisted}
+`), Options{})
+	if err != nil || len(f.Problems) > 0 {
+		t.Fatalf("err %v problems %v", err, f.Problems)
+	}
+	sunday := "0 2 * * SUN"
+	tests := []struct {
+		name, cron string // "" cron: no recurring window
+		windows    int
+	}{
+		{"cart", "30 1 * * *", 1},
+		{"billing", "", 0},
+		{"checkout", "", 1},
+		{"home", sunday, 1},
+		{"lone", sunday, 1},
+		{"other", sunday, 1},
+	}
+	for i, tt := range tests {
+		got := f.Targets[i]
+		if got.Name != tt.name || len(got.Maintenance) != tt.windows {
+			t.Fatalf("target %d: %s with %d windows %+v, want %s with %d", i, got.Name, len(got.Maintenance), got.Maintenance, tt.name, tt.windows)
+		}
+		if tt.windows > 0 && got.Maintenance[0].Cron != tt.cron {
+			t.Errorf("%s: window %+v, want cron %q", tt.name, got.Maintenance[0], tt.cron)
+		}
+	}
+}
+
+func TestParseFileGroupProblems(t *testing.T) {
+	tests := []struct {
+		name, file string
+		field      string
+		contains   string
+	}{
+		{"a bad window", "groups:\n  shop:\n    maintenance: [{cron: '0 2 * *', duration: 1h}]\ntargets:\n  - {name: a, url: 'https://a.example', group: shop}\n",
+			"groups.shop.maintenance[0].cron", "line 3"},
+		{"an unknown key", "groups:\n  shop: {channels: [ops]}\ntargets:\n  - {name: a, url: 'https://a.example', group: shop}\n",
+			"groups.shop.channels", "unknown key"},
+		{"a bad name", "groups:\n  Shop!: {}\ntargets:\n  - {name: a, url: 'https://a.example'}\n",
+			"groups.Shop!", "invalid group"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := ParseFile("t.yaml", []byte(tt.file), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(f.Problems) != 1 || f.Problems[0].Field != tt.field || !strings.Contains(f.Problems[0].Error, tt.contains) {
+				t.Fatalf("problems %+v, want one at %s saying %q", f.Problems, tt.field, tt.contains)
+			}
+			// The target is still read, without the bad window.
+			if len(f.Targets) != 1 || len(f.Targets[0].Maintenance) != 0 {
+				t.Errorf("targets %+v, want the one target without windows", f.Targets)
+			}
+		})
+	}
+	if _, err := ParseFile("t.yaml", []byte("groups: [shop]\n"), Options{}); err == nil || !strings.Contains(err.Error(), "groups must be a mapping") {
+		t.Errorf("a list under groups: err %v", err)
+	}
+}

@@ -35,6 +35,8 @@ type Defaults struct {
 	channels   map[string]Channel
 	// badChannels are declared but invalid (reported as their own problem).
 	badChannels map[string]bool
+	// groups are the settings under groups:, by group name.
+	groups map[string]groupSpec
 }
 
 // Channels are the defaults' valid channels: where alerts about a target
@@ -176,6 +178,13 @@ func resolve(source string, s targetSpec, at lines, d Defaults, heartbeat bool, 
 		d.spec = def
 	}
 	m := s.merged(d.spec)
+	if s.Maintenance == nil && m.Group != nil {
+		// A group's windows come between the target's own and the
+		// defaults'.
+		if g, ok := d.groups[*m.Group]; ok && g.Maintenance != nil {
+			m.Maintenance = g.Maintenance
+		}
+	}
 
 	switch t.Kind {
 	case KindHTTP:
