@@ -70,15 +70,18 @@ func functionSpecs(set Settings) map[string]functionSpec {
 			env:     map[string]string{"MEDIC_ALLOW_NETWORKS": set.ProbeNetworks()},
 		},
 		"writeecho": {
-			description: "medic WriteEcho: writes each probe result to echo/<target>.json",
+			description: "medic WriteEcho: writes a batch's results to echo/batch/<first>--<last>.json",
 			memoryMB:    128,
 			timeout:     awscdk.Duration_Seconds(jsii.Number(30)),
 			access:      s3Access{put: []string{PrefixEcho}},
 		},
 		"checkstaleness": {
 			description: "medic CheckStaleness: decides UP/DOWN/STALE and queues alerts in outbox/",
-			memoryMB:    128,
-			timeout:     awscdk.Duration_Seconds(jsii.Number(60)),
+			// 512 MB: at 10,000 targets the state, the history and the
+			// status page hold over 100 MB live at once (measured; see
+			// docs/status.md), past 128 MB's GOMEMLIMIT.
+			memoryMB: 512,
+			timeout:  awscdk.Duration_Seconds(jsii.Number(60)),
 			env: map[string]string{
 				"MEDIC_CONFIG_KEY":  ConfigKey,
 				"MEDIC_STALE_AFTER": set.StaleAfter,

@@ -62,8 +62,8 @@ func TestFunctions(t *testing.T) {
 		},
 	}
 	// 80% of each function's memory.
-	goMemLimits := map[string]string{"loadtargets": "102MiB", "probe": "204MiB", "writeecho": "102MiB", "checkstaleness": "102MiB", "notify": "102MiB"}
-	memory := map[string]float64{"loadtargets": 128, "probe": 256, "writeecho": 128, "checkstaleness": 128, "notify": 128}
+	goMemLimits := map[string]string{"loadtargets": "102MiB", "probe": "204MiB", "writeecho": "102MiB", "checkstaleness": "409MiB", "notify": "102MiB"}
+	memory := map[string]float64{"loadtargets": 128, "probe": 256, "writeecho": 128, "checkstaleness": 512, "notify": 128}
 	timeout := map[string]float64{"loadtargets": 30, "probe": 90, "writeecho": 30, "checkstaleness": 60, "notify": 60}
 	for _, task := range Tasks {
 		t.Run(task, func(t *testing.T) {

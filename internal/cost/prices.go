@@ -111,7 +111,7 @@ var FunctionMemoryMB = map[string]int{
 	"loadtargets":    128,
 	"probe":          256,
 	"writeecho":      128,
-	"checkstaleness": 128,
+	"checkstaleness": 512,
 	"notify":         128,
 }
 
